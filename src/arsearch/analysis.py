@@ -1,0 +1,201 @@
+"""The Arabic analysis chain: ``ArabicTokenizer | NormalizeFilter | StopFilter | StemFilter``.
+
+Each part is a small Whoosh filter that changes one thing. Tokens keep the character
+offsets of the original text (normalisation happens per token, after tokenising), so a
+highlight marks the reader's own vowelled spelling, not a normalised copy.
+
+The analyzer is pickled into the index schema, so the filters hold no unpicklable
+state: the Snowball stemmer (PyStemmer, C) is created lazily per thread and the caches
+live at module level.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from whoosh.analysis import Filter, RegexTokenizer, Token
+
+from .normalize import normalize
+
+#: A word: letters and digits (``\w``) together with the combining marks ``\w`` does not
+#: match (harakat, dagger alef, Quranic marks, Latin accents) and the invisible joiners
+#: and bidi marks that web text hides inside words. Normalisation removes the marks.
+TOKEN_PATTERN = (
+    r"[\w\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+    r"\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+"
+)
+#: Prefix of the unstemmed (exact) form indexed beside each stem, so a query can rank
+#: exact spellings above stem-only matches. Tokens never contain it.
+EXACT = "="
+
+_CACHE_LIMIT = 300_000
+_norm_cache: dict[str, str] = {}
+_stem_cache: dict[str, str] = {}
+_local = threading.local()
+
+
+def normalize_token(text: str) -> str:
+    """:func:`arsearch.normalize.normalize`, memoised: news text repeats its words."""
+    try:
+        return _norm_cache[text]
+    except KeyError:
+        if len(_norm_cache) > _CACHE_LIMIT:
+            _norm_cache.clear()
+        value = _norm_cache[text] = normalize(text)
+        return value
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    """The curated stop list (``data/stopwords_ar.txt``), normalised."""
+    text = resources.files("arsearch").joinpath("data/stopwords_ar.txt").read_text("utf-8")
+    words = (line.strip() for line in text.splitlines())
+    return frozenset(normalize(w) for w in words if w and not w.startswith("#"))
+
+
+def _snowball():
+    """This thread's Snowball Arabic stemmer (PyStemmer's C implementation)."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import Stemmer  # PyStemmer: thread-safe per instance, ~100x the pure-Python one
+
+        stemmer = _local.stemmer = Stemmer.Stemmer("arabic")
+    return stemmer
+
+
+#: Conjunction + article prefixes Snowball leaves in place (والكتاب stays والكتاب).
+_CONJ_ARTICLE = re.compile(r"^[وف](?=(?:ال|بال|كال|لل)..)")
+_ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
+
+
+def stem(word: str) -> str:
+    """Stem a *normalised* word: Snowball Arabic, after dropping و/ف before ال.
+
+    Non-Arabic words (Latin names, numbers) are returned unchanged. Memoised.
+    """
+    try:
+        return _stem_cache[word]
+    except KeyError:
+        pass
+    if _ARABIC_LETTER.match(word):
+        base = _CONJ_ARTICLE.sub("", word)
+        result = _snowball().stemWord(base) or word
+    else:
+        result = word
+    if len(_stem_cache) > _CACHE_LIMIT:
+        _stem_cache.clear()
+    _stem_cache[word] = result
+    return result
+
+
+class ArabicTokenizer(RegexTokenizer):
+    """Whoosh's regex tokenizer with a word pattern that keeps harakat inside words."""
+
+    def __init__(self, expression: str = TOKEN_PATTERN, gaps: bool = False):
+        super().__init__(expression=expression, gaps=gaps)
+
+
+class NormalizeFilter(Filter):
+    """Replace each token's text by its normalised form; drop tokens that vanish."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            text = normalize_token(t.text)
+            if text:
+                t.text = text
+                yield t
+
+
+class ArabicStopFilter(Filter):
+    """Drop stop words (the curated list), renumbering positions.
+
+    Renumbering keeps phrases working across removed words: the query "X في Y" and the
+    text "X في Y" both become X Y at consecutive positions.
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        stops = stopwords()
+        pos = None
+        for t in tokens:
+            if t.text in stops:
+                if t.positions and pos is None:
+                    pos = t.pos
+                continue
+            if t.positions:
+                if pos is None:
+                    pos = t.pos
+                t.pos = pos
+                pos += 1
+            yield t
+
+
+class StemFilter(Filter):
+    """Replace the text by its stem; with ``exact``, also emit the exact form.
+
+    The exact form (prefixed with :data:`EXACT`) shares the stem's position, in the
+    manner of Lucene's KeywordRepeatFilter: one field, one analysis pass, and phrase
+    queries over stems still line up.
+    """
+
+    def __init__(self, exact: bool = True):
+        self.exact = exact
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StemFilter) and other.exact == self.exact
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        exact = self.exact
+        for t in tokens:
+            word = t.text
+            t.text = stem(word)
+            yield t
+            if exact:
+                t.text = EXACT + word
+                yield t
+
+
+def ArabicAnalyzer(exact: bool = True):  # noqa: N802 - mirrors Whoosh's analyzer factories
+    """The index analyzer: tokenise, normalise, drop stop words, stem (+ exact forms)."""
+    return ArabicTokenizer() | NormalizeFilter() | ArabicStopFilter() | StemFilter(exact)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzedToken:
+    """One token as ``arsearch analyze`` shows it."""
+
+    text: str  # as written in the input, diacritics kept
+    normalized: str
+    stem: str
+    start: int
+    end: int
+    position: int
+    stopword: bool
+
+
+def analyze(text: str) -> list[AnalyzedToken]:
+    """Explain the analysis of ``text``: each word, its normal form, stem and offsets.
+
+    Stop words are listed too (flagged), so a user can see why a word does not count.
+    """
+    stops = stopwords()
+    out = []
+    for i, m in enumerate(re.finditer(TOKEN_PATTERN, text)):
+        norm = normalize_token(m.group())
+        if not norm:
+            continue
+        is_stop = norm in stops
+        out.append(
+            AnalyzedToken(m.group(), norm, "" if is_stop else stem(norm), m.start(), m.end(),
+                          i, is_stop)
+        )
+    return out
+
+
+def query_terms(text: str) -> list[tuple[str, str]]:
+    """The (stem, normalised form) pairs a query string contributes, stop words removed."""
+    return [(t.stem, t.normalized) for t in analyze(text) if not t.stopword]

@@ -1,0 +1,61 @@
+"""The Whoosh schema of an arsearch index, and the mapping from a Document to it.
+
+Title and body share one analyzer that indexes the stem *and* the exact normalised form
+of every word (see :class:`arsearch.analysis.StemFilter`). Facet fields are sortable so
+their values live in columns the search side loads in one pass for filters and facets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+
+from .analysis import ArabicAnalyzer
+from .documents import Document
+
+#: Bump when the schema or the analysis changes in a way old indexes cannot serve.
+FORMAT_VERSION = 1
+
+#: Whoosh's per-field boosts are not used: ranking weights live in :mod:`arsearch.ranking`.
+TEXT_FIELDS = ("title", "body")
+FACETS = ("source", "category", "author")
+
+
+def make_schema() -> Schema:
+    """A fresh schema; the analyzer is pickled into the index with it."""
+    analyzer = ArabicAnalyzer()
+    return Schema(
+        id=ID(unique=True, stored=True, sortable=True),
+        title=TEXT(analyzer=analyzer, phrase=True, stored=True),
+        body=TEXT(analyzer=analyzer, phrase=True, stored=True),
+        date=DATETIME(stored=True, sortable=True),
+        source=ID(stored=True, sortable=True),
+        category=ID(stored=True, sortable=True),
+        author=ID(stored=True, sortable=True),
+        url=STORED(),
+        path=ID(stored=True, sortable=True),
+        hash=ID(sortable=True),
+    )
+
+
+def content_hash(doc: Document) -> str:
+    """A digest of everything indexed about ``doc``: unchanged documents are skipped."""
+    payload = json.dumps(
+        [doc.title, doc.body, doc.date.isoformat() if doc.date else None, doc.source,
+         doc.category, doc.author, doc.url],
+        ensure_ascii=False,
+    )
+    return hashlib.blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def to_fields(doc: Document, digest: str) -> dict:
+    """The keyword arguments of ``writer.add_document`` for ``doc``."""
+    fields = {"id": doc.id, "title": doc.title or "", "body": doc.body, "hash": digest,
+              "path": doc.path or ""}
+    for name in ("date", "source", "category", "author", "url"):
+        value = getattr(doc, name)
+        if value:
+            fields[name] = value
+    return fields
