@@ -342,3 +342,13 @@ def test_ant_raw_sample_parses_completely() -> None:
     assert len(docs) == len(files) == 300
     assert all(d.date is not None for d in docs), [p for p in problems if not p.skipped]
     assert all(d.id == Path(d.path or "").stem for d in docs)  # DOCNO matches file names
+
+
+def test_single_path_string_and_default_problem_logging(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    write(tmp_path / "a.txt", "عنوان\nنص.\n")
+    write(tmp_path / "b.txt", "")
+    docs = list(read_documents(str(tmp_path)))  # a bare string is one path, not characters
+    assert [d.id for d in docs] == ["a.txt"]
+    assert "b.txt" in caplog.text  # without a callback, problems are logged, not lost

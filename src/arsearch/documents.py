@@ -67,17 +67,8 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 TEXT_SUFFIXES = (".txt", "")
 MAX_TEXT_BYTES = 20 * 1024 * 1024  # a plain-text *article* larger than this is not one
 _SNIFF_BYTES = 8192
-_BOILERPLATE = {
-    "اضف تعليق",
-    "أضف تعليق",
-    "إضافة تعليق",
-    "اضافة تعليق",
-    "أضف تعليقاً",
-    "شارك",
-    "طباعة",
-    "شارك هذا المقال",
-    "التعليقات",
-}
+_BOILERPLATE = {"اضف تعليق", "أضف تعليق", "إضافة تعليق", "اضافة تعليق", "أضف تعليقاً",
+                "شارك", "طباعة", "شارك هذا المقال", "التعليقات"}  # fmt: skip
 _BYLINE = re.compile(
     r"^(?P<source>[^\s.،:؛!?؟][^.،:؛!?؟]{0,40}?)\s+[-–—]\s+"
     r"(?P<author>[^.،:؛!?؟]{1,60})$"
@@ -111,6 +102,8 @@ def read_documents(
     are logged as warnings rather than silently lost.
     """
     report = on_problem or _log_problem
+    if isinstance(paths, str | os.PathLike):  # one path, not an iterable of characters
+        paths = [paths]
     for given in paths:
         path = Path(given)
         if path.is_dir():
