@@ -1,0 +1,37 @@
+"""arsearch: full-text search for Arabic news archives.
+
+Typical use::
+
+    import arsearch
+    arsearch.index_paths("index/", ["articles/"])
+    engine = arsearch.open_index("index/")
+    results = engine.search("داعش إدلب", page=1, per_page=10)
+    for hit in results.hits:
+        print(hit.title, hit.snippet)
+"""
+
+from .analysis import AnalyzedToken, analyze
+from .documents import Document, Problem, read_documents
+from .errors import (
+    ArsearchError,
+    DocumentError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexVersionError,
+    QueryError,
+)
+from .indexer import IndexReport, index_documents, index_paths
+from .normalize import normalize
+from .progress import Progress
+from .query import ParsedQuery, parse_query
+from .search import Engine, Hit, Results, open_index
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AnalyzedToken", "ArsearchError", "Document", "DocumentError", "Engine", "Hit",
+    "IndexLockedError", "IndexNotFoundError", "IndexReport", "IndexVersionError",
+    "ParsedQuery", "Problem", "Progress", "QueryError", "Results", "analyze",
+    "index_documents", "index_paths", "normalize", "open_index", "parse_query",
+    "read_documents",
+]

@@ -1,0 +1,182 @@
+"""The query language: words, "phrases", OR/أو, -exclusion/NOT, field: prefixes, dates.
+
+Parsing never fails: an unclosed quote or a dangling operator is read as plain words,
+because a search box must always answer. The result is a small structure the search
+side turns into scores (words) and constraints (phrases, exclusions, filters).
+
+Syntax, by example::
+
+    داعش إدلب                 both words (documents with both rank first)
+    "الجيش الحر"  «الجيش الحر»  a phrase (any of " “ ” « »)
+    ترامب OR ترمب  ترامب أو ترمب  either word
+    -سوريا  NOT سوريا          exclude
+    title:إدلب  source:BBC     field prefixes (title, body, source, category, author)
+    date:2018  date:2018-02..2018-03  date:>2018-02-15  date:<2018-03-01
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .analysis import query_terms
+
+OPEN_QUOTES = "\"“«„”»"
+CLOSE_FOR = {'"': '"', "“": "”", "«": "»", "„": "“", "”": "”", "»": "«"}
+TEXT_FIELDS = ("title", "body")
+FILTER_FIELDS = ("source", "category", "author")
+OR_WORDS = {"OR", "أو", "او", "|"}
+NOT_WORDS = {"NOT", "ليس"}
+AND_WORDS = {"AND", "&"}
+
+_CHUNK = re.compile(
+    r"""(?P<neg>-)?(?:(?P<field>[a-zA-Z]+):)?
+        (?:(?P<q>["“«„”»])(?P<phrase>.*?)(?:["“«„”»]|$)|(?P<word>[^\s"“«„”»]+))""",
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Word:
+    """One analysed word: its stem, its normalised form and its spelling in the query."""
+
+    stem: str
+    norm: str
+    surface: str
+    field: str | None = None  # None: title and body
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: tuple[Word, ...]
+    field: str | None = None
+
+
+Item = Word | Phrase
+
+
+@dataclass
+class ParsedQuery:
+    """``groups``: each is a list of alternatives (an OR); all groups are wanted."""
+
+    groups: list[list[Item]] = field(default_factory=list)
+    excluded: list[Item] = field(default_factory=list)
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    date_from: datetime | None = None
+    date_to: datetime | None = None  # exclusive
+
+    @property
+    def words(self) -> list[Word]:
+        """Every positive word, phrases included, for scoring and highlighting."""
+        out: list[Word] = []
+        for group in self.groups:
+            for item in group:
+                out.extend(item.words if isinstance(item, Phrase) else (item,))
+        return out
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups
+
+
+def _words(text: str, field_name: str | None) -> list[Word]:
+    from .analysis import analyze
+
+    return [Word(t.stem, t.normalized, t.text, field_name) for t in analyze(text)
+            if not t.stopword]
+
+
+def _parse_date_bound(text: str, end: bool) -> datetime | None:
+    """``2018``, ``2018-02`` or ``2018-02-15``; ``end`` gives the exclusive upper bound."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", text.strip())
+    if not m:
+        return None
+    y, mo, d = int(m[1]), int(m[2] or 1), int(m[3] or 1)
+    try:
+        start = datetime(y, mo, d)
+    except ValueError:
+        return None
+    if not end:
+        return start
+    if m[3]:
+        return start + timedelta(days=1)
+    if m[2]:
+        return datetime(y + (mo == 12), mo % 12 + 1, 1)
+    return datetime(y + 1, 1, 1)
+
+
+def _apply_date(q: ParsedQuery, value: str) -> bool:
+    value = value.strip()
+    if value.startswith(">"):
+        lo = _parse_date_bound(value.lstrip(">="), end=False)
+        q.date_from = lo or q.date_from
+        return lo is not None
+    if value.startswith("<"):
+        hi = _parse_date_bound(value.lstrip("<="), end=False)
+        q.date_to = hi or q.date_to
+        return hi is not None
+    lo_text, _, hi_text = value.partition("..")
+    lo = _parse_date_bound(lo_text, end=False) if lo_text else None
+    hi = _parse_date_bound(hi_text or lo_text, end=True) if (hi_text or lo_text) else None
+    if (lo_text and lo is None) or ((hi_text or lo_text) and hi is None):
+        return False
+    q.date_from, q.date_to = lo or q.date_from, hi or q.date_to
+    return True
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Parse a user's query. Never raises; unknown syntax is searched as words."""
+    q = ParsedQuery()
+    negate_next = False
+    or_next = False
+    for m in _CHUNK.finditer(text or ""):
+        raw = m.group(0)
+        word = m.group("word")
+        if word is not None and not m.group("field") and not m.group("neg"):
+            if word in OR_WORDS or word.upper() in OR_WORDS:
+                or_next = bool(q.groups)
+                continue
+            if word in NOT_WORDS or word.upper() in NOT_WORDS:
+                negate_next = True
+                continue
+            if word.upper() in AND_WORDS:
+                continue
+        negate = negate_next or bool(m.group("neg"))
+        negate_next = False
+        fname = (m.group("field") or "").lower() or None
+        value = m.group("phrase") if m.group("q") else word
+        if fname == "date" and value is not None and _apply_date(q, value):
+            continue
+        if fname in FILTER_FIELDS and value and not negate:
+            q.filters.setdefault(fname, []).append(value.strip())
+            continue
+        if fname not in TEXT_FIELDS:
+            # unknown prefix (or a failed date): search the whole chunk as words
+            fname, value = None, raw.lstrip("-")
+        items = _items(value or "", fname, phrase=bool(m.group("q")))
+        if not items:
+            or_next = False
+            continue
+        if negate:
+            q.excluded.extend(items)
+        elif or_next and q.groups:
+            q.groups[-1].append(items[0])
+            q.groups.extend([i] for i in items[1:])
+        else:
+            q.groups.extend([i] for i in items)
+        or_next = False
+    return q
+
+
+def _items(value: str, fname: str | None, phrase: bool) -> list[Item]:
+    words = _words(value, fname)
+    if phrase and len(words) > 1:
+        return [Phrase(tuple(words), fname)]
+    if not phrase and len(words) > 1:
+        # one chunk that analyses into several words ("COVID-19", "U.S"): keep it together
+        return [Phrase(tuple(words), fname)]
+    return list(words)
+
+
+__all__ = ["ParsedQuery", "Word", "Phrase", "parse_query", "query_terms"]

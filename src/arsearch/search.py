@@ -1,0 +1,434 @@
+"""Searching an index: the one API behind the CLI, the web app and Python callers.
+
+``engine = open_index("index/")`` opens the index once; ``engine.search(...)`` answers
+queries with ranked, highlighted hits, facet counts and a did-you-mean suggestion. The
+engine keeps one Whoosh searcher and refreshes it when a writer commits.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.query import Or
+from whoosh.query import Phrase as WhooshPhrase
+from whoosh.util.times import datetime_to_long, long_to_datetime
+
+from . import storage
+from .analysis import EXACT
+from .errors import ArsearchError, QueryError
+from .query import ParsedQuery, Phrase, Word, parse_query
+from .ranking import Ranker, Weights
+from .snippets import highlight_all, snippet
+
+MAX_PER_PAGE = 100
+MAX_QUERY_CHARS = 500
+#: Queries of at most this many word groups list documents holding all of them first;
+#: longer ones (pasted titles, questions) are ranked by score alone, which measures
+#: better on the benchmarks (see README).
+ALL_WORDS_FIRST_MAX = 4
+
+
+@dataclass
+class Hit:
+    """One search result. ``snippet`` and ``title_html`` are escaped HTML with <mark>."""
+
+    id: str
+    title: str
+    date: datetime | None
+    source: str | None
+    category: str | None
+    author: str | None
+    url: str | None
+    score: float
+    snippet: str = ""
+    title_html: str = ""
+    docnum: int = field(default=-1, repr=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source, "category": self.category, "author": self.author,
+            "url": self.url, "score": round(self.score, 4), "snippet_html": self.snippet,
+            "title_html": self.title_html,
+        }
+
+
+@dataclass
+class Results:
+    """A page of results with the total, facet counts and a spelling suggestion."""
+
+    query: str
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None
+    took_ms: float
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def to_dict(self) -> dict:
+        return {
+            "query": self.query, "total": self.total, "page": self.page,
+            "per_page": self.per_page, "took_ms": round(self.took_ms, 2),
+            "suggestion": self.suggestion, "facets": self.facets,
+            "hits": [h.to_dict() for h in self.hits],
+        }
+
+
+class _Column:
+    """A facet column as integer codes per document, plus the distinct values."""
+
+    def __init__(self, values: list):
+        self.values: list[str] = []
+        index: dict[str, int] = {}
+        codes = np.empty(len(values), dtype=np.int32)
+        for i, v in enumerate(values):
+            v = v or ""
+            code = index.get(v)
+            if code is None:
+                code = index[v] = len(self.values)
+                self.values.append(v)
+            codes[i] = code
+        self.codes = codes
+        self.index = index
+
+    def mask(self, wanted: list[str]) -> np.ndarray:
+        lowered = {w.casefold() for w in wanted}
+        codes = [c for v, c in self.index.items() if v and v.casefold() in lowered]
+        return np.isin(self.codes, codes)
+
+    def counts(self, mask: np.ndarray) -> dict[str, int]:
+        counts = np.bincount(self.codes[mask], minlength=len(self.values))
+        order = np.argsort(-counts, kind="stable")
+        return {self.values[i]: int(counts[i]) for i in order if counts[i] and self.values[i]}
+
+
+class _Generation:
+    """Everything opened for one committed state of the index."""
+
+    def __init__(self, folder: Path, weights: Weights):
+        meta = storage.require_meta(folder)
+        self.indexname = meta["indexname"]
+        try:
+            self.ix = whoosh_index.open_dir(str(folder), indexname=self.indexname)
+        except Exception as exc:  # a damaged or foreign folder
+            raise ArsearchError(f"cannot open the index in {folder}: {exc}") from exc
+        self.searcher = self.ix.searcher()
+        self.lock = threading.RLock()
+        self._load(weights)
+
+    def _load(self, weights: Weights) -> None:
+        reader = self.searcher.reader()
+        self.ranker = Ranker(reader, weights)
+        self.ranker._lock = self.lock
+        n = reader.doc_count_all()
+
+        def column(name, translate=True):
+            if n == 0:
+                return []
+            return list(reader.column_reader(name, translate=translate))
+
+        self.ids = column("id")
+        self.docnum_of = {doc_id: i for i, doc_id in enumerate(self.ids) if self.ranker.live[i]}
+        self.columns = {name: _Column(column(name)) for name in ("source", "category", "author")}
+        # Whoosh stores a missing date as an out-of-range column default: keep -1 instead
+        lo, hi = datetime_to_long(datetime(1000, 1, 1)), datetime_to_long(datetime(9999, 1, 1))
+        self.dates = np.asarray([v if lo < v < hi else -1 for v in column("date", False)],
+                                dtype=np.int64)
+        years = np.zeros(n, dtype=np.int32)
+        has = self.dates >= 0
+        if has.any():
+            years[has] = [long_to_datetime(int(v)).year for v in self.dates[has]]
+        self.years = _Column([str(y) if y else "" for y in years])
+
+    def refreshed(self, folder: Path, weights: Weights) -> _Generation:
+        """This generation if still current, else a newer one."""
+        meta = storage.read_meta(folder)
+        if meta is None or meta["indexname"] != self.indexname:
+            return _Generation(folder, weights)
+        with self.lock:
+            if self.searcher.up_to_date():
+                return self
+            new = object.__new__(_Generation)
+            new.indexname, new.ix, new.lock = self.indexname, self.ix, threading.RLock()
+            new.searcher = self.searcher.refresh()
+            new._load(weights)
+            return new
+
+
+class Engine:
+    """An open index. Thread-safe; keep one per process and reuse it."""
+
+    def __init__(self, folder: str | os.PathLike, weights: Weights | None = None,
+                 refresh_every: float = 1.0):
+        self.folder = Path(folder)
+        self.weights = weights or Weights()
+        self.refresh_every = refresh_every
+        self._gen = _Generation(self.folder, self.weights)
+        self._checked = time.monotonic()
+        self._refresh_lock = threading.Lock()
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Pick up commits made since the index was opened (cheap when there are none)."""
+        with self._refresh_lock:
+            old = self._gen
+            self._gen = old.refreshed(self.folder, self.weights)
+            self._checked = time.monotonic()
+
+    def _current(self) -> _Generation:
+        if time.monotonic() - self._checked >= self.refresh_every:
+            self.refresh()
+        return self._gen
+
+    def close(self) -> None:
+        self._gen.searcher.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def doc_count(self) -> int:
+        return self._current().ranker.doc_count
+
+    # -- searching ----------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        page: int = 1,
+        per_page: int = 10,
+        *,
+        source: str | list[str] | None = None,
+        category: str | list[str] | None = None,
+        author: str | list[str] | None = None,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        snippets: bool = True,
+        sort: str = "relevance",
+    ) -> Results:
+        """Search; ``date_to`` is inclusive of that day. Raises QueryError on bad arguments."""
+        started = time.perf_counter()
+        _check_request(query, page, per_page, sort)
+        gen = self._current()
+        parsed = parse_query(query)
+        for name, value in (("source", source), ("category", category), ("author", author)):
+            if value:
+                parsed.filters.setdefault(name, []).extend(
+                    [value] if isinstance(value, str) else list(value))
+        if date_from:
+            parsed.date_from = max(filter(None, (parsed.date_from, date_from)))
+        if date_to:
+            end = date_to if (date_to.hour, date_to.minute, date_to.second) != (0, 0, 0) \
+                else date_to.replace(hour=23, minute=59, second=59, microsecond=999999)
+            parsed.date_to = min(filter(None, (parsed.date_to, end)))
+        scores, mask = self._score(gen, parsed)
+        total = int(mask.sum())
+        facets = {name: gen.columns[name].counts(mask) for name in ("source", "category")}
+        facets["year"] = dict(sorted(gen.years.counts(mask).items(), reverse=True))
+        start = (page - 1) * per_page
+        order = _top(scores, mask, start + per_page, by_date=sort == "date", dates=gen.dates)
+        docnums = order[start:start + per_page]
+        hits = [self._hit(gen, int(d), float(scores[d]), parsed, snippets) for d in docnums]
+        suggestion = self._suggest(gen, query, parsed, total)
+        return Results(query, hits, total, page, per_page, facets, suggestion,
+                       (time.perf_counter() - started) * 1000)
+
+    def ranked_ids(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
+        """(id, score) of the best ``limit`` documents: batch retrieval without snippets."""
+        gen = self._current()
+        scores, mask = self._score(gen, parse_query(query))
+        return [(gen.ids[d], float(scores[d])) for d in _top(scores, mask, limit)]
+
+    def _score(self, gen: _Generation, q: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
+        ranker, w = gen.ranker, self.weights
+        size = ranker.size
+        scores = np.zeros(size, dtype=np.float32)
+        matched = np.zeros(size, dtype=np.int16)
+        mask = ranker.live.copy()
+        for group in q.groups:
+            hit_ids = []
+            for item in group:
+                for word in (item.words if isinstance(item, Phrase) else (item,)):
+                    hit_ids.extend(self._add_word(ranker, scores, word, w))
+            if hit_ids:
+                matched[np.unique(np.concatenate(hit_ids))] += 1
+            if len(group) == 1 and isinstance(group[0], Phrase):
+                mask &= self._phrase_mask(gen, group[0])
+        for item in q.excluded:
+            mask &= ~self._item_mask(gen, item)
+        for name, values in q.filters.items():
+            mask &= gen.columns[name].mask(values)
+        if q.date_from is not None:
+            mask &= gen.dates >= datetime_to_long(q.date_from)
+        if q.date_to is not None:
+            mask &= (gen.dates >= 0) & (gen.dates < datetime_to_long(q.date_to))
+        if q.groups:
+            mask &= scores > 0
+            n = len(q.groups)
+            if 1 < n <= ALL_WORDS_FIRST_MAX:
+                # documents holding every word group come first, each tier by score
+                top = float(scores.max()) + 1.0
+                scores = scores + (matched == n) * top
+        return scores, mask
+
+    @staticmethod
+    def _add_word(ranker: Ranker, scores: np.ndarray, word: Word, w: Weights) -> list:
+        ids = []
+        for fname in (word.field,) if word.field else ("title", "body"):
+            weight = w.title if fname == "title" else 1.0
+            ids.append(ranker.add_scores(scores, fname, word.stem, weight))
+            ids.append(ranker.add_scores(scores, fname, EXACT + word.norm, weight * w.exact))
+        return ids
+
+    def _phrase_mask(self, gen: _Generation, phrase: Phrase) -> np.ndarray:
+        fields = (phrase.field,) if phrase.field else ("title", "body")
+        q = Or([WhooshPhrase(f, [wd.stem for wd in phrase.words]) for f in fields])
+        mask = np.zeros(gen.ranker.size, dtype=bool)
+        with gen.lock:
+            ids = list(gen.searcher.docs_for_query(q))
+        mask[ids] = True
+        return mask
+
+    def _item_mask(self, gen: _Generation, item) -> np.ndarray:
+        if isinstance(item, Phrase):
+            return self._phrase_mask(gen, item)
+        mask = np.zeros(gen.ranker.size, dtype=bool)
+        for fname in (item.field,) if item.field else ("title", "body"):
+            mask[gen.ranker.postings(fname, item.stem)[0]] = True
+        return mask
+
+    def _hit(self, gen: _Generation, docnum: int, score: float, q: ParsedQuery,
+             snippets: bool) -> Hit:
+        with gen.lock:
+            stored = gen.searcher.stored_fields(docnum)
+        words = q.words
+        stems = {w.stem for w in words}
+        norms = {w.norm for w in words}
+        title = stored.get("title") or ""
+        body = stored.get("body") or ""
+        return Hit(
+            id=stored["id"], title=title, date=stored.get("date"),
+            source=stored.get("source"), category=stored.get("category"),
+            author=stored.get("author"), url=stored.get("url"), score=score,
+            snippet=snippet(body, stems, norms) if snippets else "",
+            title_html=highlight_all(title, stems, norms) if snippets else "",
+            docnum=docnum,
+        )
+
+    # -- documents ---------------------------------------------------------------------
+
+    def document(self, doc_id: str, query: str = "") -> dict | None:
+        """The stored document (with ``body_html`` highlighted for ``query``), or None."""
+        gen = self._current()
+        docnum = gen.docnum_of.get(doc_id)
+        if docnum is None:
+            return None
+        with gen.lock:
+            stored = dict(gen.searcher.stored_fields(docnum))
+        words = parse_query(query).words
+        stems, norms = {w.stem for w in words}, {w.norm for w in words}
+        stored["title_html"] = highlight_all(stored.get("title") or "", stems, norms)
+        stored["body_html"] = highlight_all(stored.get("body") or "", stems, norms)
+        stored.pop("path", None)
+        return stored
+
+    def more_like_this(self, doc_id: str, limit: int = 5) -> list[Hit]:
+        """Related articles: Whoosh's key terms of the document, ranked by our scorer."""
+        gen = self._current()
+        docnum = gen.docnum_of.get(doc_id)
+        if docnum is None:
+            return []
+        with gen.lock:
+            body = gen.searcher.stored_fields(docnum).get("body") or ""
+            keys = [t for t, _ in gen.searcher.key_terms([docnum], "body", numterms=25)
+                    if not t.startswith(EXACT)] if body else []
+        if not keys:
+            return []
+        scores = np.zeros(gen.ranker.size, dtype=np.float32)
+        for key in keys:
+            gen.ranker.add_scores(scores, "body", key, 1.0)
+        mask = gen.ranker.live & (scores > 0)
+        mask[docnum] = False
+        empty = ParsedQuery()
+        return [self._hit(gen, int(d), float(scores[d]), empty, False)
+                for d in _top(scores, mask, limit)]
+
+    # -- suggestions ----------------------------------------------------------------------
+
+    def _suggest(self, gen: _Generation, query: str, q: ParsedQuery, total: int) -> str | None:
+        """Did-you-mean: replace unknown or rare words by a frequent close spelling."""
+        from .suggest import suggest
+
+        with gen.lock:
+            return suggest(gen.searcher.reader(), query, q, total)
+
+    # -- statistics ------------------------------------------------------------------------
+
+    def stats(self) -> dict:
+        """Counts and facts about the index, as ``arsearch stats`` shows them."""
+        gen = self._current()
+        live = gen.ranker.live
+        dated = gen.dates[live & (gen.dates >= 0)]
+        size = sum(p.stat().st_size for p in self.folder.iterdir() if p.is_file())
+        meta = storage.read_meta(self.folder) or {}
+        return {
+            "documents": gen.ranker.doc_count,
+            "sources": gen.columns["source"].counts(live),
+            "categories": gen.columns["category"].counts(live),
+            "date_from": long_to_datetime(int(dated.min())).date().isoformat()
+            if dated.size else None,
+            "date_to": long_to_datetime(int(dated.max())).date().isoformat()
+            if dated.size else None,
+            "size_bytes": size,
+            "created": meta.get("created"),
+            "updated": meta.get("updated"),
+            "index": str(self.folder),
+        }
+
+
+def _top(scores: np.ndarray, mask: np.ndarray, k: int, by_date: bool = False,
+         dates: np.ndarray | None = None) -> np.ndarray:
+    """Docnums of the ``k`` best documents within ``mask``, best first."""
+    candidates = np.flatnonzero(mask)
+    if not len(candidates) or k <= 0:
+        return candidates[:0]
+    key = dates[candidates].astype(np.float64) if by_date else scores[candidates]
+    if len(candidates) > k:
+        part = np.argpartition(-key, k - 1)[:k]
+        candidates, key = candidates[part], key[part]
+    return candidates[np.lexsort((candidates, -key))]
+
+
+def _check_request(query: str, page: int, per_page: int, sort: str) -> None:
+    if not isinstance(query, str):
+        raise QueryError("the query must be text")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    if not isinstance(page, int) or page < 1:
+        raise QueryError("page must be a whole number of at least 1")
+    if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
+        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+    if sort not in ("relevance", "date"):
+        raise QueryError("sort must be 'relevance' or 'date'")
+
+
+def open_index(folder: str | os.PathLike = "index", **options) -> Engine:
+    """Open the index in ``folder`` for searching (raises IndexNotFoundError if none)."""
+    return Engine(folder, **options)
