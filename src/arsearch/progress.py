@@ -45,7 +45,9 @@ class Progress:
             self.callback(self.done, self.elapsed)
 
 
-def terminal_bar(stream: TextIO = sys.stderr, label: str = "documents") -> Callable[[int, float], None]:
+def terminal_bar(
+    stream: TextIO = sys.stderr, label: str = "documents"
+) -> Callable[[int, float], None]:
     """A callback drawing ``N documents, R/s`` in place on a terminal; silent when piped."""
     if not stream.isatty():
         return lambda done, elapsed: None
