@@ -1,0 +1,5 @@
+"""``python -m arsearch``: the same as the ``arsearch`` command."""
+
+from .cli import main
+
+main()
