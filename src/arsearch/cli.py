@@ -213,6 +213,29 @@ def stats_cmd(index_dir, as_json) -> None:
             click.echo(f"  {count:>7}  {name}")
 
 
+@main.command("eval")
+@click.option("--qrels", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="TREC qrels: qid 0 docid grade.")
+@click.option("--topics", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="qid<TAB>query lines.")
+@index_option
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def eval_cmd(qrels, topics, index_dir, as_json) -> None:
+    """Score the index's rankings against your judgements (nDCG@10, MAP@10, MRR@10, R@100)."""
+    from .evaluate import evaluate, read_qrels, read_topics
+    from .search import open_index
+
+    engine = open_index(index_dir)
+    scores = evaluate(lambda q: [d for d, _ in engine.ranked_ids(q, 100)],
+                      read_topics(topics), read_qrels(qrels))
+    if as_json:
+        click.echo(json.dumps(scores))
+        return
+    click.echo(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
+                        for k, v in scores.items()))
+
+
 @main.command("analyze")
 @click.argument("text")
 @click.option("--json", "as_json", is_flag=True)

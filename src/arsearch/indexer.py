@@ -20,6 +20,7 @@ from whoosh.writing import LockError
 from . import storage
 from .documents import Document, Problem
 from .errors import ArsearchError, IndexLockedError
+from .fastwriter import FastSegmentWriter, ParallelWriter
 from .progress import Progress
 from .schema import content_hash, make_schema, to_fields
 
@@ -57,16 +58,11 @@ def _existing(ix) -> dict[str, tuple[str, str]]:
         return {ids[n]: (hashes[n], paths[n]) for n in reader.all_doc_ids()}
 
 
-def _writer(ix, procs: int, limitmb: int):
-    # compound=False: assembling a segment into one compound file copies all of it again.
-    options = {"limitmb": limitmb, "compound": False}
+def _writer(ix, folder: Path, procs: int):
     try:
         if procs > 1:
-            # multisegment=True: with False, Whoosh's merge of the sub-writers' results
-            # silently drops documents.
-            return ix.writer(procs=procs, multisegment=True, batchsize=256,
-                             subargs=options, **options)
-        return ix.writer(**options)
+            return ParallelWriter(ix, str(folder), procs)
+        return FastSegmentWriter(ix)
     except LockError as exc:  # pragma: no cover - our own lock is taken first
         raise IndexLockedError(f"the index is being updated by another process ({exc})") from exc
 
@@ -86,7 +82,6 @@ def index_documents(
     prune_roots: Iterable[str | os.PathLike] | None = None,
     progress: Progress | None = None,
     procs: int = 1,
-    limitmb: int = 256,
     wait: float = 0.0,
     commit_every: int = COMMIT_EVERY,
     on_problem: Callable[[Problem], None] | None = None,
@@ -108,31 +103,33 @@ def index_documents(
     report = IndexReport()
     with storage.write_lock(folder, wait=wait):
         meta = storage.read_meta(folder)
-        fresh = rebuild or meta is None
-        if fresh:
+        # A rebuild writes a new generation that becomes current only when complete.
+        # A first build is current from the start, so its intermediate commits
+        # survive an interruption.
+        switch = rebuild and meta is not None
+        if rebuild or meta is None:
             indexname = storage.next_indexname(folder)
             ix = whoosh_index.create_in(str(folder), make_schema(), indexname=indexname)
             existing: dict[str, tuple[str, str]] = {}
+            if meta is None:
+                storage.write_meta(folder, indexname)
         else:
             indexname = meta["indexname"]
             ix = whoosh_index.open_dir(str(folder), indexname=indexname)
             existing = _existing(ix)
         try:
-            _run(ix, documents, existing, report, progress, procs, limitmb, commit_every,
+            _run(ix, folder, documents, existing, report, progress, procs, commit_every,
                  [Path(r).resolve() for r in prune_roots] if prune_roots is not None else None,
                  on_problem)
         except BaseException:
-            if fresh:  # the half-built generation was never current: drop it
+            if switch:  # the half-built generation was never current: drop it
                 ix.close()
                 storage.remove_generation(folder, indexname)
             raise
-        old = meta["indexname"] if meta else None
-        if fresh:
-            storage.write_meta(folder, indexname)
-            if old and old != indexname:
-                storage.remove_generation(folder, old)
-        else:
-            storage.write_meta(folder, indexname, created=meta.get("created"))
+        created = None if switch else (meta or {}).get("created")
+        storage.write_meta(folder, indexname, created=created)
+        if switch:
+            storage.remove_generation(folder, meta["indexname"])
         with ix.reader() as reader:
             report.documents = reader.doc_count()
         ix.close()
@@ -141,10 +138,10 @@ def index_documents(
     return report
 
 
-def _run(ix, documents, existing, report, progress, procs, limitmb, commit_every,
+def _run(ix, folder, documents, existing, report, progress, procs, commit_every,
          prune_roots, on_problem) -> None:
     seen: set[str] = set()
-    writer = _writer(ix, procs, limitmb)
+    writer = _writer(ix, folder, procs)
     pending = 0
     try:
         for doc in documents:
@@ -170,8 +167,8 @@ def _run(ix, documents, existing, report, progress, procs, limitmb, commit_every
                 pending += 1
             progress.advance()
             if pending >= commit_every:
-                writer.commit()
-                writer, pending = _writer(ix, procs, limitmb), 0
+                writer.commit(merge=False)
+                writer, pending = _writer(ix, folder, procs), 0
         if prune_roots is not None:
             for doc_id, (_, path) in existing.items():
                 if doc_id not in seen and (_under(path, prune_roots) or

@@ -22,17 +22,19 @@ from datetime import datetime, timedelta
 
 from .analysis import query_terms
 
-OPEN_QUOTES = "\"“«„”»"
-CLOSE_FOR = {'"': '"', "“": "”", "«": "»", "„": "“", "”": "”", "»": "«"}
 TEXT_FIELDS = ("title", "body")
 FILTER_FIELDS = ("source", "category", "author")
 OR_WORDS = {"OR", "أو", "او", "|"}
 NOT_WORDS = {"NOT", "ليس"}
 AND_WORDS = {"AND", "&"}
 
+_QUOTES = "\"“”«»„"
+#: A chunk starts at a word boundary. A quote opens a phrase only there and only when
+#: a closing quote follows; a quote inside a word (بـ"تفكيك) or left open is punctuation.
 _CHUNK = re.compile(
-    r"""(?P<neg>-)?(?:(?P<field>[a-zA-Z]+):)?
-        (?:(?P<q>["“«„”»])(?P<phrase>.*?)(?:["“«„”»]|$)|(?P<word>[^\s"“«„”»]+))""",
+    rf"""(?:^|(?<=\s))(?P<neg>-)?(?:(?P<field>[a-zA-Z]+):)?
+        (?:(?P<q>[{_QUOTES}])(?P<phrase>[^{_QUOTES}]*)[{_QUOTES}](?=\s|$|[^\w])
+           |(?P<word>\S+))""",
     re.VERBOSE,
 )
 

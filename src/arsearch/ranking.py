@@ -31,7 +31,20 @@ class Weights:
     b: float = B
     title: float = 2.0  # a title match is worth this many body matches
     exact: float = 0.3  # extra weight of the exact (unstemmed) form over the stem
-    phrase: float = 1.0  # bonus, in units of the best score, for a phrase/proximity hit
+    #: Quoted phrases: "filter" (only documents with the phrase), "tier" (documents
+    #: with the phrase rank first) or "bonus" (a phrase match adds ``phrase_bonus``
+    #: times the phrase words' own score).
+    phrases: str = "filter"
+    phrase_bonus: float = 0.5
+    #: Queries of at most this many word groups list documents holding all of them
+    #: first; longer ones (pasted titles, questions) are ranked by score alone.
+    all_words_first: int = 4
+    #: Pseudo-relevance feedback for queries of at most ``prf_max_words`` words: the
+    #: top ``prf_docs`` results lend ``prf_terms`` words, weighted ``prf_weight``.
+    prf_max_words: int = 0
+    prf_docs: int = 10
+    prf_terms: int = 10
+    prf_weight: float = 0.5
 
 
 class _LRU(OrderedDict):

@@ -14,6 +14,7 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from .analysis import ArabicAnalyzer
 from .documents import Document
+from .postings import FastPositions
 
 #: Bump when the schema or the analysis changes in a way old indexes cannot serve.
 FORMAT_VERSION = 1
@@ -26,10 +27,16 @@ FACETS = ("source", "category", "author")
 def make_schema() -> Schema:
     """A fresh schema; the analyzer is pickled into the index with it."""
     analyzer = ArabicAnalyzer()
+
+    def text() -> TEXT:
+        field = TEXT(analyzer=analyzer, phrase=True, stored=True)
+        field.format = FastPositions(field_boost=1.0)
+        return field
+
     return Schema(
         id=ID(unique=True, stored=True, sortable=True),
-        title=TEXT(analyzer=analyzer, phrase=True, stored=True),
-        body=TEXT(analyzer=analyzer, phrase=True, stored=True),
+        title=text(),
+        body=text(),
         date=DATETIME(stored=True, sortable=True),
         source=ID(stored=True, sortable=True),
         category=ID(stored=True, sortable=True),

@@ -29,10 +29,6 @@ from .snippets import highlight_all, snippet
 
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 500
-#: Queries of at most this many word groups list documents holding all of them first;
-#: longer ones (pasted titles, questions) are ranked by score alone, which measures
-#: better on the benchmarks (see README).
-ALL_WORDS_FIRST_MAX = 4
 
 
 @dataclass
@@ -262,15 +258,23 @@ class Engine:
         scores = np.zeros(size, dtype=np.float32)
         matched = np.zeros(size, dtype=np.int16)
         mask = ranker.live.copy()
+        phrase_hits = np.zeros(size, dtype=np.int16)
         for group in q.groups:
             hit_ids = []
+            before = scores.copy() if w.phrases == "bonus" else None
             for item in group:
                 for word in (item.words if isinstance(item, Phrase) else (item,)):
                     hit_ids.extend(self._add_word(ranker, scores, word, w))
             if hit_ids:
                 matched[np.unique(np.concatenate(hit_ids))] += 1
             if len(group) == 1 and isinstance(group[0], Phrase):
-                mask &= self._phrase_mask(gen, group[0])
+                found = self._phrase_mask(gen, group[0])
+                if w.phrases == "filter":
+                    mask &= found
+                elif w.phrases == "tier":
+                    phrase_hits += found
+                else:
+                    scores += found * (scores - before) * w.phrase_bonus
         for item in q.excluded:
             mask &= ~self._item_mask(gen, item)
         for name, values in q.filters.items():
@@ -279,14 +283,40 @@ class Engine:
             mask &= gen.dates >= datetime_to_long(q.date_from)
         if q.date_to is not None:
             mask &= (gen.dates >= 0) & (gen.dates < datetime_to_long(q.date_to))
+        if q.groups and len(q.words) <= w.prf_max_words:
+            self._expand(gen, q, scores, mask & (scores > 0))
         if q.groups:
             mask &= scores > 0
             n = len(q.groups)
-            if 1 < n <= ALL_WORDS_FIRST_MAX:
-                # documents holding every word group come first, each tier by score
-                top = float(scores.max()) + 1.0
-                scores = scores + (matched == n) * top
+            # tiers, each ranked by score: phrase matches (when phrases do not filter),
+            # then, for short queries, documents holding every word group
+            tier = phrase_hits * 2 + ((matched == n) if 1 < n <= w.all_words_first else 0)
+            if tier.any():
+                scores = scores + tier * (float(scores.max()) + 1.0)
         return scores, mask
+
+    def _expand(self, gen: _Generation, q: ParsedQuery, scores: np.ndarray,
+                mask: np.ndarray) -> None:
+        """Add pseudo-relevance-feedback words (see :mod:`arsearch.feedback`) to ``scores``."""
+        from .feedback import expansion_terms
+
+        w = self.weights
+        top = _top(scores, mask, w.prf_docs)
+        if not len(top):
+            return
+        with gen.lock:
+            stored = [gen.searcher.stored_fields(int(d)) for d in top]
+        texts = [f"{s.get('title') or ''}\n{s.get('body') or ''}" for s in stored]
+        ranker = gen.ranker
+        terms = expansion_terms(
+            texts, [float(scores[d]) for d in top],
+            lambda t: ranker.doc_frequency("body", t), ranker.doc_count,
+            {word.stem for word in q.words}, w.prf_terms)
+        scale = w.prf_weight * len(q.words)
+        for stem, weight in terms:
+            for fname in ("title", "body"):
+                ranker.add_scores(scores, fname, stem,
+                                  scale * weight * (w.title if fname == "title" else 1.0))
 
     @staticmethod
     def _add_word(ranker: Ranker, scores: np.ndarray, word: Word, w: Weights) -> list:
