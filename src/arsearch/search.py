@@ -136,9 +136,13 @@ class _Generation:
         n = reader.doc_count_all()
 
         def column(name, translate=True):
-            if n == 0:
-                return []
-            return list(reader.column_reader(name, translate=translate))
+            # per segment: Whoosh's MultiReader.column_reader skips segments that have
+            # no column file for the field (no document there had a value), which
+            # shifts every later value onto the wrong document
+            values: list = []
+            for leaf, _ in (reader.leaf_readers() if n else ()):
+                values.extend(leaf.column_reader(name, translate=translate))
+            return values
 
         self.ids = column("id")
         self.docnum_of = {doc_id: i for i, doc_id in enumerate(self.ids) if self.ranker.live[i]}
