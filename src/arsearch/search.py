@@ -361,8 +361,12 @@ class Engine:
             return []
         with gen.lock:
             body = gen.searcher.stored_fields(docnum).get("body") or ""
-            keys = [t for t, _ in gen.searcher.key_terms([docnum], "body", numterms=25)
-                    if not t.startswith(EXACT)] if body else []
+            # every word is indexed twice (stem and =exact form) and the exact forms,
+            # rarer, crowd the top of Whoosh's list: ask for all terms and keep the 25
+            # best stems that occur in some other document too
+            keys = [t for t, _ in gen.searcher.key_terms([docnum], "body", numterms=10**6)
+                    if not t.startswith(EXACT)
+                    and gen.ranker.doc_frequency("body", t) > 1][:25] if body else []
         if not keys:
             return []
         scores = np.zeros(gen.ranker.size, dtype=np.float32)
