@@ -192,6 +192,9 @@ class Engine:
             old = self._gen
             self._gen = old.refreshed(self.folder, self.weights)
             self._checked = time.monotonic()
+            if self._gen.ix is not old.ix:  # switched generation (rebuild): free its files
+                with old.lock:
+                    old.searcher.close()
 
     def _current(self) -> _Generation:
         if time.monotonic() - self._checked >= self.refresh_every:
