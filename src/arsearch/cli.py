@@ -133,7 +133,13 @@ def search_cmd(query, index_dir, limit, page, as_json, source, category, date_fr
     """Search the index. QUERY supports "phrases", OR, -word, title:, source:, date:."""
     from .search import open_index
 
-    engine = open_index(index_dir)
+    with open_index(index_dir) as engine:
+        _search(engine, query, limit, page, as_json, source, category, date_from, date_to,
+                topics, output)
+
+
+def _search(engine, query, limit, page, as_json, source, category, date_from, date_to,
+            topics, output) -> None:
     if topics:
         if not output:
             raise click.UsageError("--topics needs --output RUN")
@@ -199,7 +205,8 @@ def stats_cmd(index_dir, as_json) -> None:
     """Documents, sources, categories, date range and size of the index."""
     from .search import open_index
 
-    stats = open_index(index_dir).stats()
+    with open_index(index_dir) as engine:
+        stats = engine.stats()
     if as_json:
         click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
         return

@@ -132,9 +132,13 @@ class _Generation:
         n = reader.doc_count_all()
 
         def column(name, translate=True):
-            if n == 0:
-                return []
-            return list(reader.column_reader(name, translate=translate))
+            # per segment: Whoosh's MultiReader.column_reader skips segments that have
+            # no column file for the field (no document there had a value), which
+            # shifts every later value onto the wrong document
+            values: list = []
+            for leaf, _ in (reader.leaf_readers() if n else ()):
+                values.extend(leaf.column_reader(name, translate=translate))
+            return values
 
         self.ids = column("id")
         self.docnum_of = {doc_id: i for i, doc_id in enumerate(self.ids) if self.ranker.live[i]}
@@ -184,6 +188,9 @@ class Engine:
             old = self._gen
             self._gen = old.refreshed(self.folder, self.weights)
             self._checked = time.monotonic()
+            if self._gen.ix is not old.ix:  # switched generation (rebuild): free its files
+                with old.lock:
+                    old.searcher.close()
 
     def _current(self) -> _Generation:
         if time.monotonic() - self._checked >= self.refresh_every:
@@ -387,8 +394,12 @@ class Engine:
             return []
         with gen.lock:
             body = gen.searcher.stored_fields(docnum).get("body") or ""
-            keys = [t for t, _ in gen.searcher.key_terms([docnum], "body", numterms=25)
-                    if not t.startswith(EXACT)] if body else []
+            # every word is indexed twice (stem and =exact form) and the exact forms,
+            # rarer, crowd the top of Whoosh's list: ask for all terms and keep the 25
+            # best stems that occur in some other document too
+            keys = [t for t, _ in gen.searcher.key_terms([docnum], "body", numterms=10**6)
+                    if not t.startswith(EXACT)
+                    and gen.ranker.doc_frequency("body", t) > 1][:25] if body else []
         if not keys:
             return []
         scores = np.zeros(gen.ranker.size, dtype=np.float32)

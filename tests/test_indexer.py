@@ -1,0 +1,264 @@
+"""Indexing: counts, incremental updates, pruning, rebuilds, failures, locking, procs."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import arsearch
+from arsearch import storage
+from arsearch.documents import Document
+from arsearch.errors import IndexLockedError
+from arsearch.indexer import index_documents, index_paths
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def synth(n: int, prefix: str = "doc", word: str = "خبر") -> list[Document]:
+    return [Document(id=f"{prefix}-{i:04d}", title=f"عنوان {word} رقم {i}",
+                     body=f"{word} نص المقال رقم {i} عن مدينة إدلب والمستشفى")
+            for i in range(n)]
+
+
+def failing(docs, after: int):
+    """Yield ``after`` documents, then fail like a crashing reader would."""
+    for i, doc in enumerate(docs):
+        if i == after:
+            raise Boom("reader crashed")
+        yield doc
+
+
+def all_ids(folder: Path) -> set[str]:
+    with arsearch.open_index(folder) as engine:
+        gen = engine._gen
+        return {gen.ids[d] for d in range(len(gen.ids)) if gen.ranker.live[d]}
+
+
+def doc_count(folder: Path) -> int:
+    with arsearch.open_index(folder) as engine:
+        return engine.doc_count
+
+
+@pytest.fixture
+def sample_copy(tmp_path, sample_dir) -> Path:
+    dest = tmp_path / "sample"
+    shutil.copytree(sample_dir, dest)
+    return dest
+
+
+def test_index_sample_counts_every_document(tmp_path, sample_dir, sample_docs):
+    report = index_paths(tmp_path / "ix", [sample_dir])
+    assert report.added == len(sample_docs) == report.documents
+    assert (report.updated, report.unchanged, report.deleted, report.skipped) == (0, 0, 0, 0)
+    assert all_ids(tmp_path / "ix") == {d.id for d in sample_docs}
+
+
+def test_rerun_leaves_everything_unchanged(tmp_path, sample_dir, sample_docs):
+    index_paths(tmp_path / "ix", [sample_dir])
+    report = index_paths(tmp_path / "ix", [sample_dir])
+    assert report.unchanged == len(sample_docs)
+    assert (report.added, report.updated, report.deleted) == (0, 0, 0)
+    assert report.documents == len(sample_docs)
+
+
+def test_modified_file_is_updated(tmp_path, sample_copy, sample_docs):
+    ix = tmp_path / "ix"
+    index_paths(ix, [sample_copy])
+    article = sample_copy / "txt" / "05_hospital_health.txt"
+    article.write_text(article.read_text("utf-8") + "\nفقرة جديدة عن البطريق.\n", "utf-8")
+    report = index_paths(ix, [sample_copy])
+    assert report.updated == 1
+    assert report.unchanged == len(sample_docs) - 1
+    assert report.added == 0 and report.documents == len(sample_docs)
+    with arsearch.open_index(ix) as engine:
+        assert [h.id for h in engine.search("البطريق").hits] == ["txt/05_hospital_health.txt"]
+
+
+def test_deleted_file_pruned(tmp_path, sample_copy, sample_docs):
+    ix = tmp_path / "ix"
+    index_paths(ix, [sample_copy])
+    (sample_copy / "txt" / "05_hospital_health.txt").unlink()
+    report = index_paths(ix, [sample_copy])  # without prune: kept
+    assert report.deleted == 0 and report.documents == len(sample_docs)
+    report = index_paths(ix, [sample_copy], prune=True)
+    assert report.deleted == 1
+    assert report.documents == len(sample_docs) - 1
+    assert "txt/05_hospital_health.txt" not in all_ids(ix)
+
+
+def test_prune_only_touches_given_roots(tmp_path, sample_copy):
+    ix = tmp_path / "ix"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.txt").write_text("عنوان آخر\n\nنص المقال الآخر\n", "utf-8")
+    index_paths(ix, [sample_copy, other])
+    report = index_paths(ix, [other / "a.txt"], prune=True)
+    assert report.deleted == 0  # the sample's files still exist and lie outside the root
+
+
+def test_rebuild_switches_generation_and_removes_old(tmp_path, sample_dir, sample_docs):
+    ix = tmp_path / "ix"
+    index_paths(ix, [sample_dir])
+    old = storage.read_meta(ix)["indexname"]
+    seen_mid_way = []
+
+    def docs_checking_old_index():
+        for i, doc in enumerate(sample_docs):
+            if i == len(sample_docs) // 2:  # mid-way: searchers still see the old index
+                with arsearch.open_index(ix) as engine:
+                    seen_mid_way.append((engine._gen.indexname, engine.doc_count))
+            yield doc
+
+    report = index_documents(ix, docs_checking_old_index(), rebuild=True, commit_every=5)
+    assert seen_mid_way == [(old, len(sample_docs))]
+    assert report.added == len(sample_docs) and report.unchanged == 0
+    new = storage.read_meta(ix)["indexname"]
+    assert new != old
+    assert not any(p.name.startswith((f"_{old}_", f"{old}_")) for p in ix.iterdir())
+    assert doc_count(ix) == len(sample_docs)
+
+
+def test_failed_rebuild_keeps_old_generation(tmp_path, sample_dir, sample_docs):
+    ix = tmp_path / "ix"
+    index_paths(ix, [sample_dir])
+    before = sorted(p.name for p in ix.iterdir())
+    meta = storage.read_meta(ix)
+    engine = arsearch.open_index(ix)
+    with pytest.raises(Boom):
+        index_documents(ix, failing(synth(20), after=10), rebuild=True)
+    # the open engine and a fresh one still see the complete old index
+    assert engine.search("إدلب").total > 0
+    engine.close()
+    assert storage.read_meta(ix)["indexname"] == meta["indexname"]
+    assert all_ids(ix) == {d.id for d in sample_docs}
+    # no files of the half-built generation are left behind
+    after = sorted(p.name for p in ix.iterdir() if p.name != storage.LOCK)
+    assert after == [n for n in before if n != storage.LOCK]
+
+
+def test_exception_mid_update_keeps_last_commit(tmp_path):
+    ix = tmp_path / "ix"
+    index_documents(ix, synth(10))
+    changed = synth(10, word="تغيير")  # same ids, new content
+    with pytest.raises(Boom):
+        index_documents(ix, failing(changed + synth(5, prefix="new"), after=12))
+    assert all_ids(ix) == {d.id for d in synth(10)}
+    with arsearch.open_index(ix) as engine:
+        assert engine.search("تغيير").total == 0
+        assert engine.search("خبر").total == 10
+
+
+def test_intermediate_commits_survive_a_crash_and_resume(tmp_path):
+    ix = tmp_path / "ix"
+    index_documents(ix, synth(2, prefix="base"))
+    docs = synth(10)
+    with pytest.raises(Boom):
+        index_documents(ix, failing(docs, after=7), commit_every=3)
+    assert doc_count(ix) == 2 + 6  # two commits of three
+    report = index_documents(ix, docs, commit_every=3)
+    assert (report.unchanged, report.added, report.documents) == (6, 4, 12)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "indexer.py: a first build is 'fresh', so on failure its generation is deleted and "
+    "arsearch.json is only written at the end: intermediate commits (COMMIT_EVERY, "
+    "documented as 'an interrupted build keeps what was committed') are lost"))
+def test_intermediate_commits_survive_a_crash_of_the_first_build(tmp_path):
+    ix = tmp_path / "ix"
+    docs = synth(10)
+    with pytest.raises(Boom):
+        index_documents(ix, failing(docs, after=7), commit_every=3)
+    assert doc_count(ix) == 6
+
+
+def test_second_writer_gets_index_locked_error(tmp_path):
+    ix = tmp_path / "ix"
+    index_documents(ix, synth(3))
+    with storage.write_lock(ix):
+        with pytest.raises(IndexLockedError):
+            index_documents(ix, synth(5))
+        with pytest.raises(IndexLockedError):
+            index_documents(ix, synth(5), wait=0.3)
+    assert doc_count(ix) == 3
+    assert index_documents(ix, synth(5)).documents == 5  # released
+
+
+def test_lock_held_by_another_process(tmp_path):
+    ix = tmp_path / "ix"
+    index_documents(ix, synth(3))
+    code = textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from arsearch import storage
+        with storage.write_lock(Path({str(ix)!r})):
+            print("locked", flush=True)
+            sys.stdin.readline()
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True,
+                            env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+    try:
+        assert proc.stdout.readline().strip() == "locked"
+        with pytest.raises(IndexLockedError):
+            index_documents(ix, synth(5))
+    finally:
+        proc.communicate("\n", timeout=10)
+    assert proc.returncode == 0
+    assert index_documents(ix, synth(5)).documents == 5
+
+
+def test_procs_2_indexes_every_document(tmp_path):
+    ix = tmp_path / "ix"
+    docs = synth(600)
+    report = index_documents(ix, docs, procs=2)
+    assert report.added == 600 and report.documents == 600
+    assert all_ids(ix) == {d.id for d in docs}
+    with arsearch.open_index(ix) as engine:
+        assert engine.search("خبر", per_page=5).total == 600
+        assert engine.search('"عنوان خبر رقم 599"').hits[0].id == "doc-0599"
+
+
+def test_duplicate_ids_reported_first_kept(tmp_path):
+    docs = [Document(id="x", title="الأول", body="نص أول"),
+            Document(id="x", title="الثاني", body="نص ثان")]
+    report = index_documents(tmp_path / "ix", docs)
+    assert report.documents == 1 and report.added == 1
+    assert any("duplicate id" in p.message for p in report.problems)
+
+
+def test_bad_files_reported_with_file_and_line_others_indexed(tmp_path, sample_copy,
+                                                             sample_docs):
+    bad = sample_copy / "jsonl" / "broken.jsonl"
+    bad.write_text('{"id": "ok-1", "title": "عنوان", "body": "نص جيد"}\n{not json\n',
+                   "utf-8")
+    (sample_copy / "empty.txt").write_text("", "utf-8")
+    seen = []
+    report = index_paths(tmp_path / "ix", [sample_copy], on_problem=seen.append)
+    assert report.documents == len(sample_docs) + 1
+    assert report.skipped == 2
+    problems = {(Path(p.path).name, p.line) for p in report.problems}
+    assert ("broken.jsonl", 2) in problems
+    assert ("empty.txt", None) in problems
+    assert any(str(p).startswith(f"{bad}:2:") for p in report.problems)
+    assert len(seen) == 2
+
+
+def test_missing_path_is_an_error(tmp_path):
+    with pytest.raises(arsearch.ArsearchError, match="no such file"):
+        index_paths(tmp_path / "ix", [tmp_path / "nope"])
+
+
+def test_progress_counts_documents(tmp_path):
+    calls = []
+    progress = arsearch.Progress(lambda done, elapsed: calls.append(done), every=0)
+    index_documents(tmp_path / "ix", synth(7), progress=progress)
+    assert progress.done == 7 and calls[-1] == 7

@@ -1,0 +1,165 @@
+"""The query language: parse_query never fails and reads each syntax as documented."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from arsearch.query import ParsedQuery, Phrase, Word, parse_query
+
+
+def group_norms(q: ParsedQuery) -> list[list[str]]:
+    """Each group as the normalised forms of its items (phrases joined by spaces)."""
+    def norm(item):
+        if isinstance(item, Phrase):
+            return " ".join(w.norm for w in item.words)
+        return item.norm
+    return [[norm(i) for i in g] for g in q.groups]
+
+
+def test_words_each_a_group():
+    q = parse_query("داعش إدلب")
+    assert group_norms(q) == [["داعش"], ["ادلب"]]
+    assert all(isinstance(g[0], Word) for g in q.groups)
+    assert [w.surface for w in q.words] == ["داعش", "إدلب"]
+    assert not q.excluded and not q.filters and q.date_from is None
+
+
+def test_stop_words_dropped():
+    assert group_norms(parse_query("الجيش في إدلب")) == [["الجيش"], ["ادلب"]]
+
+
+def test_empty_query():
+    assert parse_query("").is_empty
+    assert parse_query("   ").is_empty
+    assert parse_query("في من على").is_empty
+
+
+@pytest.mark.parametrize("quoted", ['"الجيش الحر"', "“الجيش الحر”", "«الجيش الحر»",
+                                    "”الجيش الحر”", "»الجيش الحر«", "„الجيش الحر“"])
+def test_phrase_quote_styles(quoted):
+    q = parse_query(f"{quoted} إدلب")
+    assert len(q.groups) == 2
+    phrase = q.groups[0][0]
+    assert isinstance(phrase, Phrase)
+    assert [w.norm for w in phrase.words] == ["الجيش", "الحر"]
+    assert group_norms(q)[1] == ["ادلب"]
+
+
+def test_unclosed_quote_is_a_phrase_to_the_end():
+    q = parse_query('"الجيش الحر')
+    assert isinstance(q.groups[0][0], Phrase)
+    assert [w.norm for w in q.words] == ["الجيش", "الحر"]
+
+
+def test_single_word_in_quotes_is_a_word():
+    q = parse_query('"إدلب"')
+    assert group_norms(q) == [["ادلب"]] and isinstance(q.groups[0][0], Word)
+
+
+@pytest.mark.parametrize("op", ["OR", "or", "أو", "او", "|"])
+def test_or(op):
+    q = parse_query(f"ترامب {op} ترمب")
+    assert group_norms(q) == [["ترامب", "ترمب"]]
+
+
+def test_or_chain_and_and_word():
+    assert group_norms(parse_query("ترامب OR ترمب OR بايدن")) == [["ترامب", "ترمب", "بايدن"]]
+    assert group_norms(parse_query("ترامب AND بايدن")) == [["ترامب"], ["بايدن"]]
+
+
+def test_leading_or_is_ignored():
+    assert group_norms(parse_query("OR ترامب")) == [["ترامب"]]
+
+
+@pytest.mark.parametrize("query", ["إدلب -سوريا", "إدلب NOT سوريا", "إدلب not سوريا"])
+def test_exclusion(query):
+    q = parse_query(query)
+    assert group_norms(q) == [["ادلب"]]
+    assert [w.norm for w in q.excluded] == ["سوريا"]
+
+
+def test_excluded_phrase():
+    q = parse_query('إدلب -"الجيش الحر"')
+    assert len(q.excluded) == 1 and isinstance(q.excluded[0], Phrase)
+
+
+def test_title_prefix():
+    q = parse_query("title:إدلب داعش")
+    assert q.groups[0][0].field == "title" and q.groups[0][0].norm == "ادلب"
+    assert q.groups[1][0].field is None
+
+
+def test_title_prefix_with_phrase():
+    q = parse_query('title:"الجيش الحر"')
+    item = q.groups[0][0]
+    assert isinstance(item, Phrase) and item.field == "title"
+
+
+def test_source_and_category_filters():
+    q = parse_query("إدلب source:BBC category:sport")
+    assert q.filters == {"source": ["BBC"], "category": ["sport"]}
+    assert group_norms(q) == [["ادلب"]]
+    q = parse_query('source:"الجزيرة نت"')
+    assert q.filters == {"source": ["الجزيرة نت"]} and q.is_empty
+
+
+def test_unknown_prefix_searched_as_words():
+    q = parse_query("http://example.org")
+    assert not q.filters and q.words
+    q = parse_query("foo:إدلب")
+    assert "ادلب" in [w.norm for w in q.words]
+
+
+@pytest.mark.parametrize(("text", "lo", "hi"), [
+    ("date:2018", datetime(2018, 1, 1), datetime(2019, 1, 1)),
+    ("date:2018-02", datetime(2018, 2, 1), datetime(2018, 3, 1)),
+    ("date:2018-12", datetime(2018, 12, 1), datetime(2019, 1, 1)),
+    ("date:2018-02-15", datetime(2018, 2, 15), datetime(2018, 2, 16)),
+    ("date:2018-02..2018-03", datetime(2018, 2, 1), datetime(2018, 4, 1)),
+    ("date:2018-02-10..2018-02-20", datetime(2018, 2, 10), datetime(2018, 2, 21)),
+    ("date:>2018-02-15", datetime(2018, 2, 15), None),
+    ("date:<2018-03-01", None, datetime(2018, 3, 1)),
+    ("date:2018..", datetime(2018, 1, 1), datetime(2019, 1, 1)),
+])
+def test_date_ranges(text, lo, hi):
+    q = parse_query(f"إدلب {text}")
+    assert (q.date_from, q.date_to) == (lo, hi)
+    assert group_norms(q) == [["ادلب"]]
+
+
+@pytest.mark.parametrize("text", ["date:2018-13", "date:2018-02-30", "date:yesterday"])
+def test_bad_date_searched_as_words(text):
+    q = parse_query(text)
+    assert q.date_from is None and q.date_to is None
+    assert q.words  # the chunk is kept as words rather than lost
+
+
+GARBAGE = st.lists(st.one_of(
+    st.text(),
+    st.text(st.characters(categories=["Cs", "Cc", "Cf", "Mn"])),  # lone surrogates, controls
+    st.sampled_from(list('"“”«»„-:|()*?~^ ') + ["OR", "NOT", "أو", "date:", "title:",
+                                                 "source:", "..", "2018", "إدلب"]),
+)).map("".join)
+
+
+@given(GARBAGE)
+def test_garbage_never_raises(text):
+    q = parse_query(text)
+    assert isinstance(q, ParsedQuery)
+    for w in q.words:
+        assert isinstance(w, Word) and w.stem is not None
+
+
+@given(st.text())
+def test_any_text_never_raises(text):
+    assert isinstance(parse_query(text), ParsedQuery)
+
+
+@pytest.mark.parametrize("text", ['"', "-", "OR OR", "NOT", "date:", "title:", "«", "\ud800",
+                                  "\x00\x01", "-\"", "date:..", "source:"])
+def test_edge_cases(text):
+    assert isinstance(parse_query(text), ParsedQuery)
