@@ -168,10 +168,6 @@ def test_intermediate_commits_survive_a_crash_and_resume(tmp_path):
     assert (report.unchanged, report.added, report.documents) == (6, 4, 12)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "indexer.py: a first build is 'fresh', so on failure its generation is deleted and "
-    "arsearch.json is only written at the end: intermediate commits (COMMIT_EVERY, "
-    "documented as 'an interrupted build keeps what was committed') are lost"))
 def test_intermediate_commits_survive_a_crash_of_the_first_build(tmp_path):
     ix = tmp_path / "ix"
     docs = synth(10)

@@ -49,10 +49,16 @@ def test_phrase_quote_styles(quoted):
     assert group_norms(q)[1] == ["ادلب"]
 
 
-def test_unclosed_quote_is_a_phrase_to_the_end():
+def test_unclosed_quote_is_punctuation():
     q = parse_query('"الجيش الحر')
-    assert isinstance(q.groups[0][0], Phrase)
+    assert all(isinstance(g[0], Word) for g in q.groups)
     assert [w.norm for w in q.words] == ["الجيش", "الحر"]
+
+
+def test_quote_inside_a_word_does_not_open_a_phrase():
+    q = parse_query('تربط بـ"تفكيك برنامجها النووي"')
+    assert all(isinstance(g[0], Word) for g in q.groups)
+    assert [w.norm for w in q.words] == ["تربط", "تفكيك", "برنامجها", "النووي"]
 
 
 def test_single_word_in_quotes_is_a_word():

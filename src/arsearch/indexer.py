@@ -49,13 +49,18 @@ class IndexReport:
 
 def _existing(ix) -> dict[str, tuple[str, str]]:
     """id -> (hash, path) of every live document in ``ix``."""
+    out: dict[str, tuple[str, str]] = {}
     with ix.reader() as reader:
-        if reader.doc_count() == 0:
-            return {}
-        ids = reader.column_reader("id")
-        hashes = reader.column_reader("hash")
-        paths = reader.column_reader("path")
-        return {ids[n]: (hashes[n], paths[n]) for n in reader.all_doc_ids()}
+        # leaf by leaf: a MultiReader's column reader skips segments without the column
+        for leaf, _ in reader.leaf_readers():
+            if leaf.doc_count() == 0:
+                continue
+            ids = leaf.column_reader("id")
+            hashes = leaf.column_reader("hash")
+            paths = leaf.column_reader("path")
+            for n in leaf.all_doc_ids():
+                out[ids[n]] = (hashes[n], paths[n])
+    return out
 
 
 def _writer(ix, folder: Path, procs: int):

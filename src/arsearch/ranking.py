@@ -34,7 +34,7 @@ class Weights:
     #: Quoted phrases: "filter" (only documents with the phrase), "tier" (documents
     #: with the phrase rank first) or "bonus" (a phrase match adds ``phrase_bonus``
     #: times the phrase words' own score).
-    phrases: str = "filter"
+    phrases: str = "tier"
     phrase_bonus: float = 0.5
     #: Queries of at most this many word groups list documents holding all of them
     #: first; longer ones (pasted titles, questions) are ranked by score alone.
