@@ -80,6 +80,13 @@ class EngineHolder:
                 self._engine = open_index(self.folder)
             return self._engine
 
+    def close(self) -> None:
+        """Close the index files (tests, or an embedding application shutting down)."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
+
 
 def get_engine() -> Engine:
     """The app's engine; raises IndexNotFoundError (answered with 503) when there is none."""
@@ -100,7 +107,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+    # ids are opaque strings: /doc//x must look up "/x" (404), not redirect to /doc/x
+    app.url_map.merge_slashes = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # facets are ordered by count
     app.extensions["arsearch"] = EngineHolder(app.config["ARSEARCH_INDEX"])
     app.jinja_env.filters["arabic_date"] = arabic_date
     app.jinja_env.filters["arabic_count"] = arabic_count
