@@ -430,3 +430,9 @@ def test_serve_warns_without_index(runner, tmp_path, monkeypatch) -> None:
     result = runner.invoke(cli_main, ["serve", "--index", str(tmp_path / "none")])
     assert result.exit_code == 0
     assert "arsearch index PATH" in result.output
+
+
+def test_article_paragraphs_stay_escaped(client) -> None:
+    html = text(client.get("/doc/hostile/script"))
+    body = html.split('class="body">', 1)[1].split("</div>", 1)[0]
+    assert body.startswith("<p>") and "<script" not in body and "&lt;img" in body

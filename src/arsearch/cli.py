@@ -110,7 +110,8 @@ def _parse_day(value: str | None, name: str) -> datetime | None:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2018-02-15", param_hint=name)
+        raise click.BadParameter(f"{value!r} is not a date like 2018-02-15",
+                                 param_hint=name) from None
 
 
 @main.command("search")

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from .errors import ArsearchError, IndexNotFoundError
 from .search import Engine, open_index
-from .webutil import WebError, arabic_count, arabic_date, is_http_url
+from .webutil import WebError, arabic_count, arabic_date, is_http_url, paragraphs
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["arsearch"] = EngineHolder(app.config["ARSEARCH_INDEX"])
     app.jinja_env.filters["arabic_date"] = arabic_date
     app.jinja_env.filters["arabic_count"] = arabic_count
+    app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.tests["http_url"] = is_http_url
     app.jinja_env.globals["site_title"] = app.config["ARSEARCH_TITLE"]
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from .search import MAX_PER_PAGE, MAX_QUERY_CHARS
@@ -130,6 +131,16 @@ def _at_midnight(day: date | None) -> datetime | None:
 def is_http_url(value: object) -> bool:
     """Only http(s) links to sources: a stored ``javascript:`` URL must never be a link."""
     return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
+
+
+def paragraphs(escaped_html: str) -> Markup:
+    """Wrap each line of the engine's already-escaped ``body_html`` in <p>.
+
+    Only for the engine's highlighted HTML (escaped, <mark> only, no newline inside a
+    mark), so no markup from the document itself can get through.
+    """
+    lines = (line.strip() for line in escaped_html.split("\n"))
+    return Markup("".join(f"<p>{line}</p>\n" for line in lines if line))
 
 
 def arabic_date(value: datetime | date | None) -> str:
