@@ -1,21 +1,44 @@
-"""Shared fixtures of the core-engine tests: the bundled sample, a built index, the CLI.
+"""Shared fixtures: the bundled sample, a built index, the CLI, and the web app.
 
-Web fixtures (``app``/``client``) may live here too; the fixtures below depend on
-nothing but arsearch itself.
+Core fixtures (``sample_dir``, ``sample_index``, ``engine``, ``runner``) depend on
+nothing but arsearch. The web fixtures (flaskr style: ``app``, ``client``) use one real
+index per session holding the sample plus a few hostile documents (markup in titles and
+bodies, a ``javascript:`` URL) so that escaping is tested on real pages.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import arsearch
+from arsearch.documents import Document
+from arsearch.webapp import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "src" / "arsearch" / "data" / "sample"
 SHARED = ROOT.parent / "shared"
+
+HOSTILE = [
+    Document(
+        id="hostile/script",
+        title='<script>alert(1)</script> خبر عن إدلب <img src=x onerror="alert(2)">',
+        body=('نص خبيث <script>alert(3)</script> عن إدلب وسوريا '
+              '<img src=x onerror="alert(4)"> و"اقتباس" & رمز.'),
+        date=datetime(2020, 1, 2), source='مصدر <b>عريض</b>', category="<i>hack</i>",
+        url="javascript:alert(5)",
+    ),
+    Document(
+        id="hostile/a b?c#d&e", title="معرّف غريب", body="نص عادي عن الزراعة في الأردن.",
+        date=datetime(2021, 7, 1), source="اختبار",
+    ),
+]
+
+
+# --- core ------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -61,5 +84,44 @@ def shared_dir() -> Path:
 
 @pytest.fixture
 def runner() -> CliRunner:
-    """A click test runner."""
+    """A click test runner for the ``arsearch`` command."""
     return CliRunner()
+
+
+# --- web -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The web tests' index: the sample plus hostile documents."""
+    folder = tmp_path_factory.mktemp("web-index")
+    arsearch.index_paths(folder, [SAMPLE])
+    arsearch.index_documents(folder, HOSTILE)
+    return folder
+
+
+@pytest.fixture
+def app(index_dir: Path):
+    app = create_app({"TESTING": True, "ARSEARCH_INDEX": str(index_dir)})
+    yield app
+    app.extensions["arsearch"].close()
+
+
+@pytest.fixture
+def make_app():
+    """create_app for tests that need their own config; engines closed afterwards."""
+    apps = []
+
+    def make(**config):
+        app = create_app({"TESTING": True, **config})
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["arsearch"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

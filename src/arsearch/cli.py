@@ -110,7 +110,8 @@ def _parse_day(value: str | None, name: str) -> datetime | None:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2018-02-15", param_hint=name)
+        raise click.BadParameter(f"{value!r} is not a date like 2018-02-15",
+                                 param_hint=name) from None
 
 
 @main.command("search")
@@ -241,6 +242,35 @@ def eval_cmd(qrels, topics, index_dir, as_json) -> None:
         return
     click.echo(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
                         for k, v in scores.items()))
+
+
+@main.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every interface).")
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True,
+              help="Worker threads (waitress).")
+@click.option("--dev-server", is_flag=True,
+              help="Use Flask's development server instead of waitress (never in debug "
+                   "mode; for local experiments only).")
+@handle_errors
+def serve_cmd(index_dir, host, port, threads, dev_server) -> None:
+    """Serve the web search page and JSON API (waitress, a production WSGI server)."""
+    from .storage import read_meta
+    from .webapp import create_app
+
+    if read_meta(Path(index_dir)) is None:
+        click.secho(f"warning: no index in {index_dir} yet; the page explains how to build "
+                    f"one (arsearch index PATH --index {index_dir})", fg="yellow", err=True)
+    app = create_app({"ARSEARCH_INDEX": index_dir})
+    click.echo(f"arsearch: serving {index_dir} on http://{host}:{port}/", err=True)
+    if dev_server:
+        app.run(host=host, port=port, debug=False, use_reloader=False)
+        return
+    import waitress
+
+    waitress.serve(app, host=host, port=port, threads=threads, ident="arsearch")
 
 
 @main.command("analyze")

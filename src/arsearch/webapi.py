@@ -1,0 +1,50 @@
+"""The JSON API: ``/api/search`` and ``/api/documents/<id>``.
+
+Responses are the engine's own ``to_dict()`` so the CLI's ``--json`` and the API agree;
+errors come from webapp's handler in the one ``{"error": {status, message}}`` shape.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from .search import MAX_QUERY_CHARS
+from .webapp import get_engine
+from .webutil import WebError, check_page, parse_search_args
+
+api = Blueprint("api", __name__, url_prefix="/api")
+
+#: Longer ids are never looked up: no stored id is that long, and it bounds the work.
+MAX_ID_CHARS = 1000
+
+
+@api.get("/search")
+def search() -> Response:
+    """Search; the same parameters as the HTML page, plus ``per_page``."""
+    params = parse_search_args(request.args, current_app.config["ARSEARCH_PER_PAGE"])
+    results = get_engine().search(params.q, **params.engine_kwargs())
+    check_page(params, results.pages)
+    return jsonify(results.to_dict())
+
+
+@api.get("/documents/<path:doc_id>")
+def document(doc_id: str) -> Response:
+    """The stored document; ``?q=`` highlights the query's words in ``body_html``."""
+    doc = lookup_document(doc_id, request.args.get("q", ""))
+    return jsonify({k: v.isoformat() if isinstance(v, datetime) else v for k, v in doc.items()})
+
+
+def lookup_document(doc_id: str, query: str = "") -> dict:
+    """The document from the engine (ids are never paths), or WebError(404)."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise WebError(400, f"the query is longer than {MAX_QUERY_CHARS} characters",
+                       f"نص البحث أطول من {MAX_QUERY_CHARS} حرف.")
+    if len(doc_id) > MAX_ID_CHARS or "\x00" in doc_id:
+        doc = None
+    else:
+        doc = get_engine().document(doc_id, query)
+    if doc is None:
+        raise WebError(404, "no document with this id", "لا يوجد مقال بهذا المعرّف.")
+    return doc

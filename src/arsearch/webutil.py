@@ -1,0 +1,169 @@
+"""Request parsing and Arabic formatting shared by the HTML pages and the JSON API.
+
+Both front ends read the same query-string parameters (q, page, per_page, source,
+category, from, to, sort) and must reject bad input with the same status and message, so
+the checks live here once. They only validate HTTP input; the engine re-checks its own
+limits and stays the single place with search logic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
+
+from .search import MAX_PER_PAGE, MAX_QUERY_CHARS
+
+ARABIC_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس",
+                 "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")
+
+
+class WebError(Exception):
+    """A request the user can fix: answered with ``status`` and a message (English for the
+    API, Arabic for the pages)."""
+
+    def __init__(self, status: int, message: str, arabic: str):
+        super().__init__(message)
+        self.status, self.message, self.arabic = status, message, arabic
+
+
+@dataclass
+class SearchParams:
+    """The whole state of a search page, as it appears in the URL."""
+
+    q: str = ""
+    page: int = 1
+    per_page: int = 10
+    source: str = ""
+    category: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.source or self.category or self.date_from or self.date_to)
+
+    def engine_kwargs(self) -> dict[str, Any]:
+        """Arguments for ``Engine.search``; browsing without words lists newest first."""
+        return {
+            "page": self.page, "per_page": self.per_page,
+            "source": self.source or None, "category": self.category or None,
+            "date_from": _at_midnight(self.date_from), "date_to": _at_midnight(self.date_to),
+            "sort": self.sort if self.q.strip() else "date",
+        }
+
+    def url_args(self, default_per_page: int = 10, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments for this state with ``changes``; empty values dropped."""
+        state = {
+            "q": self.q, "source": self.source, "category": self.category,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "sort": "" if self.sort == "relevance" else self.sort,
+            "per_page": "" if self.per_page == default_per_page else self.per_page,
+            "page": self.page,
+        }
+        state.update(changes)
+        if state.get("page") == 1:
+            state["page"] = ""
+        return {k: v for k, v in state.items() if v not in ("", None)}
+
+
+def parse_search_args(args: MultiDict[str, str], default_per_page: int = 10) -> SearchParams:
+    """Read and check the search parameters; raises WebError(400) with a clear message."""
+    q = args.get("q", "")
+    if len(q) > MAX_QUERY_CHARS:
+        raise WebError(400, f"the query is longer than {MAX_QUERY_CHARS} characters",
+                       f"نص البحث أطول من {MAX_QUERY_CHARS} حرف.")
+    page = _integer(args.get("page"), 1, "page", "رقم الصفحة")
+    if page < 1:
+        raise WebError(400, "page must be at least 1", "رقم الصفحة يجب أن يكون 1 أو أكثر.")
+    per_page = _integer(args.get("per_page"), default_per_page, "per_page",
+                        "عدد النتائج في الصفحة")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise WebError(400, f"per_page must be between 1 and {MAX_PER_PAGE}",
+                       f"عدد النتائج في الصفحة يجب أن يكون بين 1 و{MAX_PER_PAGE}.")
+    sort = args.get("sort") or "relevance"
+    if sort not in ("relevance", "date"):
+        raise WebError(400, "sort must be 'relevance' or 'date'", "ترتيب غير معروف.")
+    return SearchParams(
+        q=q, page=page, per_page=per_page, source=args.get("source", "").strip(),
+        category=args.get("category", "").strip(), date_from=_date(args.get("from"), "from"),
+        date_to=_date(args.get("to"), "to"), sort=sort)
+
+
+def check_page(params: SearchParams, pages: int) -> None:
+    """Reject a page beyond the last one (after searching, when the count is known)."""
+    if params.page > pages:
+        raise WebError(400, f"page {params.page} is beyond the results (last page: {pages})",
+                       f"الصفحة {params.page} بعد آخر صفحة من النتائج ({pages}).")
+
+
+def _integer(value: str | None, default: int, name: str, arabic: str) -> int:
+    if value is None or value == "":
+        return default
+    value = value.strip()
+    if not (value.isascii() and value.lstrip("-").isdigit()) or len(value) > 9:
+        raise WebError(400, f"{name} must be a whole number, not {value[:20]!r}",
+                       f"{arabic} يجب أن يكون عددا صحيحا.")
+    return int(value)
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        if len(value) != 10 or not value.isascii():
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise WebError(400, f"{name} must be a date like 2018-02-15, not {value[:20]!r}",
+                       "التاريخ يجب أن يكون بالشكل 2018-02-15.") from None
+
+
+def _at_midnight(day: date | None) -> datetime | None:
+    return datetime(day.year, day.month, day.day) if day else None
+
+
+def is_http_url(value: object) -> bool:
+    """Only http(s) links to sources: a stored ``javascript:`` URL must never be a link."""
+    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
+
+
+def paragraphs(escaped_html: str) -> Markup:
+    """Wrap each line of the engine's already-escaped ``body_html`` in <p>.
+
+    Only for the engine's highlighted HTML (escaped, <mark> only, no newline inside a
+    mark), so no markup from the document itself can get through.
+    """
+    lines = (line.strip() for line in escaped_html.split("\n"))
+    return Markup("".join(f"<p>{line}</p>\n" for line in lines if line))
+
+
+def arabic_date(value: datetime | date | None) -> str:
+    """``15 فبراير 2018``: Arabic month names, the digits most Arabic news sites use."""
+    if not value:
+        return ""
+    return f"{value.day} {ARABIC_MONTHS[value.month - 1]} {value.year}"
+
+
+#: Singular, dual, plural (3-10) and 11+ forms, which Arabic numbers agree with.
+COUNT_FORMS = {
+    "result": ("لا توجد نتائج", "نتيجة واحدة", "نتيجتان", "نتائج", "نتيجة"),
+    "article": ("لا توجد مقالات", "مقال واحد", "مقالان", "مقالات", "مقالا"),
+}
+
+
+def arabic_count(n: int, kind: str = "result") -> str:
+    """``n`` results (or articles) with Arabic's agreement rules (0, 1, 2, 3-10, 11+)."""
+    none, one, two, few, many = COUNT_FORMS[kind]
+    if n == 0:
+        return none
+    if n == 1:
+        return one
+    if n == 2:
+        return two
+    return f"{n:,} {few if 3 <= n % 100 <= 10 else many}"

@@ -1,0 +1,88 @@
+"""The HTML pages: search (and the front page), the article page, OpenSearch, health.
+
+Every piece of state is in the query string so that pages work without JavaScript, can
+be bookmarked and shared, and the back button behaves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+
+from .search import Results
+from .webapi import lookup_document
+from .webapp import get_engine
+from .webutil import SearchParams, check_page, parse_search_args
+
+pages = Blueprint("pages", __name__)
+
+#: How many recent titles and sources the front page offers as example searches.
+EXAMPLES = 4
+RELATED = 5
+
+
+@pages.get("/")
+def search() -> str:
+    """The front page without a query or filter, else a page of results."""
+    default_per_page = current_app.config["ARSEARCH_PER_PAGE"]
+    params = parse_search_args(request.args, default_per_page)
+    engine = get_engine()
+    if not params.q.strip() and not params.filtered:
+        return render_template("front.html", params=params, **_examples(engine))
+    results = engine.search(params.q, **params.engine_kwargs())
+    check_page(params, results.pages)
+
+    def link(**changes: Any) -> str:
+        """This page's URL with some state changed (a filter added, another page...)."""
+        changes.setdefault("page", 1)
+        return url_for("pages.search", **params.url_args(default_per_page, **changes))
+
+    examples = _examples(engine) if not results.total else {}
+    return render_template("search.html", params=params, results=results, link=link,
+                           page_numbers=_page_numbers(results), **examples)
+
+
+@pages.get("/doc/<path:doc_id>")
+def document(doc_id: str) -> str:
+    """The full article, with ``?q=``'s words highlighted and related articles."""
+    query = request.args.get("q", "")
+    doc = lookup_document(doc_id, query)
+    related = get_engine().more_like_this(doc["id"], RELATED)
+    return render_template("doc.html", doc=doc, related=related,
+                           params=SearchParams(q=query))
+
+
+@pages.get("/opensearch.xml")
+def opensearch() -> Response:
+    """Lets browsers add the site as a search engine (linked from every page's head)."""
+    xml = render_template("opensearch.xml", root=request.url_root)
+    return Response(xml, mimetype="application/opensearchdescription+xml")
+
+
+@pages.get("/healthz")
+def healthz() -> Response:
+    """For load balancers and monitoring: 200 with the document count, or 503."""
+    return jsonify(ok=True, documents=get_engine().doc_count)
+
+
+def _examples(engine) -> dict[str, Any]:
+    """Example searches drawn from the index: newest titles and the biggest sources."""
+    recent = engine.search("", per_page=EXAMPLES, sort="date", snippets=False).hits
+    stats = engine.stats()
+    sources = list(stats["sources"].items())[:EXAMPLES]
+    categories = list(stats["categories"].items())[:EXAMPLES]
+    return {"recent": recent, "sources": sources, "categories": categories,
+            "doc_count": stats["documents"]}
+
+
+def _page_numbers(results: Results, around: int = 2) -> list[int | None]:
+    """First, last and the pages around the current one; None marks a gap."""
+    last, current = results.pages, results.page
+    wanted = {1, last, *range(current - around, current + around + 1)}
+    numbers: list[int | None] = []
+    for n in sorted(p for p in wanted if 1 <= p <= last):
+        if numbers and numbers[-1] is not None and n - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(n)
+    return numbers

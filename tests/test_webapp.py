@@ -1,0 +1,438 @@
+"""The Flask front end and JSON API: every route, every error, escaping, headers."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+import arsearch
+from arsearch.cli import main as cli_main
+from arsearch.webapp import SECURITY_HEADERS, get_engine
+from arsearch.webutil import arabic_count, arabic_date
+
+from .conftest import SAMPLE
+
+IDLIB = "إِدْلِب"  # with diacritics: must match إدلب / ادلب
+
+
+class Links(HTMLParser):
+    """Collects <a href> targets, tags and attributes of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, dict]] = []
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if tag == "a" and "href" in attrs:
+            self.links.append((attrs["href"], attrs))
+
+
+def parse(html: str) -> Links:
+    p = Links()
+    p.feed(html)
+    return p
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+# ------------------------------------------------------------------------ front page
+
+
+def test_front_page_is_rtl_arabic_accessible(client) -> None:
+    r = client.get("/")
+    html = text(r)
+    assert r.status_code == 200
+    assert r.mimetype == "text/html"
+    assert '<html lang="ar" dir="rtl">' in html
+    assert 'class="skip-link" href="#main"' in html and 'id="main"' in html
+    assert '<label for="q"' in html and 'id="q" name="q"' in html
+    assert 'method="get"' in html
+    assert 'rel="search" type="application/opensearchdescription+xml"' in html
+    assert 'name="viewport"' in html
+
+
+def test_front_page_examples_come_from_the_index(client, index_dir) -> None:
+    with arsearch.open_index(index_dir) as engine:
+        newest = engine.search("", sort="date", per_page=1, snippets=False).hits[0].title
+        top_source = next(iter(engine.stats()["sources"]))
+    html = text(client.get("/"))
+    assert newest in html
+    hrefs = [h for h, _ in parse(html).links]
+    assert any(parse_qs(urlsplit(h).query).get("q") == [newest] for h in hrefs)
+    assert any(parse_qs(urlsplit(h).query).get("source") == [top_source] for h in hrefs)
+    assert "ابحث في 39 مقالا" in html
+
+
+def test_no_inline_script_or_style(client) -> None:
+    for url in ("/", f"/?q={IDLIB}", "/doc/txt/01_idlib_politics.txt", "/nope"):
+        html = text(client.get(url))
+        tags = parse(html).tags
+        assert not [t for t, a in tags if t == "script" and "src" not in a], url
+        assert not [t for t, a in tags if t == "style"], url
+        assert not [a for _, a in tags if "style" in a or any(k.startswith("on") for k in a)]
+
+
+# ---------------------------------------------------------------------------- search
+
+
+def test_search_with_diacritics_highlights_and_keeps_query(client) -> None:
+    r = client.get("/", query_string={"q": IDLIB})
+    html = text(r)
+    assert r.status_code == 200
+    assert f'value="{IDLIB}"' in html
+    assert "<mark>إدلب</mark>" in html or "<mark>ادلب</mark>" in html
+    assert re.search(r"\d+ نتائج|نتيجتان|\d+ نتيجة", html)
+    assert "ملّي ثانية" in html
+    assert "15 فبراير 2018" in html  # the seed article's date, Arabic month
+    assert '<time datetime="2018-02-15">' in html
+
+
+def test_result_links_to_source_url_or_article_page(client) -> None:
+    html = text(client.get("/", query_string={"q": "إيران تنتخب رئيسا"}))
+    hrefs = [h for h, _ in parse(html).links]
+    assert "https://example.org/ar/politic/json-1" in hrefs
+    assert any(h.startswith("/doc/sample-json-001") for h in hrefs)  # the full-text link
+    html = text(client.get("/", query_string={"q": IDLIB}))
+    assert any(h.startswith("/doc/txt/11_idlib_aid.txt?q=") for h, _ in parse(html).links)
+
+
+def test_pagination_keeps_state(client) -> None:
+    r = client.get("/", query_string={"q": "الرئيس", "per_page": 2})
+    links = parse(text(r)).links
+    nxt = [h for h, a in links if a.get("rel") == "next"]
+    assert len(nxt) == 1
+    args = parse_qs(urlsplit(nxt[0]).query)
+    assert args == {"q": ["الرئيس"], "per_page": ["2"], "page": ["2"]}
+    page2 = text(client.get(nxt[0]))
+    assert 'aria-current="page">2<' in page2
+    assert [h for h, a in parse(page2).links if a.get("rel") == "prev"]
+    assert 'start="3"' in page2
+
+
+def test_facet_links_add_filters(client) -> None:
+    html = text(client.get("/", query_string={"q": IDLIB}))
+    links = [h for h, _ in parse(html).links]
+    source = [h for h in links if "source=" in h and "q=" in h]
+    year = [h for h in links if "from=" in h and "to=" in h]
+    assert source and year
+    filtered = client.get(source[0])
+    assert filtered.status_code == 200
+    chosen = parse_qs(urlsplit(source[0]).query)["source"][0]
+    assert f'name="source" value="{chosen}"' in text(filtered)  # kept by the search form
+    assert "إزالة المصدر" in text(filtered)
+    by_year = parse_qs(urlsplit(year[0]).query)
+    assert by_year["from"][0].endswith("-01-01") and by_year["to"][0].endswith("-12-31")
+    assert client.get(year[0]).status_code == 200
+
+
+def test_date_range_filter(client) -> None:
+    everything = client.get("/api/search", query_string={"q": IDLIB}).json["total"]
+    r = client.get("/api/search", query_string={"q": IDLIB, "from": "2019-01-01",
+                                               "to": "2019-12-31"})
+    assert 0 < r.json["total"] < everything
+    assert all(h["date"].startswith("2019") for h in r.json["hits"])
+    html = text(client.get("/", query_string={"q": IDLIB, "from": "2019-01-01"}))
+    assert 'value="2019-01-01"' in html and "من 1 يناير 2019" in html
+
+
+def test_browse_by_source_without_words(client) -> None:
+    r = client.get("/", query_string={"source": "العربية"})
+    assert r.status_code == 200
+    assert "10 نتائج" in text(r)
+
+
+def test_did_you_mean(client) -> None:
+    html = text(client.get("/", query_string={"q": "النفظ"}))
+    assert "هل تقصد" in html
+    assert any(parse_qs(urlsplit(h).query).get("q") == ["النفط"] for h, _ in parse(html).links)
+
+
+def test_no_results_page_helps(client) -> None:
+    r = client.get("/", query_string={"q": "كلمةغيرموجودةاطلاقا", "source": "العربية"})
+    html = text(r)
+    assert r.status_code == 200
+    assert "لم نعثر" in html and "ابحث دون عوامل التصفية" in html
+    assert "أحدث المقالات" in html or "جرّب أحدث المقالات" in html
+
+
+# ------------------------------------------------------------------------- documents
+
+
+def test_article_page_highlights_and_relates(client) -> None:
+    r = client.get("/doc/seed/000_f4303bb32ac63e1e.txt", query_string={"q": "داعش"})
+    html = text(r)
+    assert r.status_code == 200
+    assert "<mark>داعش</mark>" in html
+    assert "مقالات ذات صلة" in html
+    assert "/doc/" in "".join(h for h, _ in parse(html).links)
+
+
+def test_odd_ids_round_trip(client) -> None:
+    html = text(client.get("/", query_string={"q": "الزراعة الأردن"}))
+    href = next(h for h, _ in parse(html).links if h.startswith("/doc/hostile/"))
+    assert client.get(href).status_code == 200
+    api = client.get("/api/documents/hostile/a%20b%3Fc%23d%26e")
+    assert api.status_code == 200 and api.json["id"] == "hostile/a b?c#d&e"
+
+
+@pytest.mark.parametrize("path", [
+    "/doc/../pyproject.toml", "/doc/..%2F..%2Fpyproject.toml", "/doc/%2Fetc%2Fpasswd",
+    "/doc/etc/passwd", "/doc/txt%00.txt", "/doc/" + "a" * 5000, "/doc/nope",
+    "/api/documents/../../README.md", "/api/documents/%2e%2e%2fREADME.md",
+    "/api/documents/x%00y", "/api/documents/" + "b/" * 3000, "/api/documents/nope",
+])
+def test_hostile_ids_are_404(client, path) -> None:
+    r = client.get(path)
+    assert r.status_code == 404
+    if path.startswith("/api/"):
+        assert r.json == {"error": {"status": 404, "message": "no document with this id"}}
+    else:
+        assert "لا يوجد مقال" in text(r) or "غير موجودة" in text(r)
+
+
+def test_document_lookup_never_touches_the_filesystem(client, monkeypatch) -> None:
+    seen: list[str] = []
+    engine = client.application.extensions["arsearch"].get()
+    original = engine.document
+    monkeypatch.setattr(engine, "document",
+                        lambda doc_id, q="": seen.append(doc_id) or original(doc_id, q))
+    monkeypatch.setattr(Path, "exists", lambda self: pytest.fail(f"touched {self}"))
+    monkeypatch.setattr(Path, "is_file", lambda self: pytest.fail(f"touched {self}"))
+    assert client.get("/api/documents/../../../etc/passwd").status_code == 404
+    assert seen == ["../../../etc/passwd"]
+
+
+# ------------------------------------------------------------------------------- API
+
+
+def test_api_search_shape(client) -> None:
+    r = client.get("/api/search", query_string={"q": IDLIB, "per_page": 3})
+    assert r.status_code == 200 and r.mimetype == "application/json"
+    data = r.json
+    for key in ("query", "total", "page", "per_page", "took_ms", "suggestion", "facets",
+                "hits"):
+        assert key in data
+    assert data["query"] == IDLIB and data["page"] == 1 and data["per_page"] == 3
+    assert set(data["facets"]) == {"source", "category", "year"}
+    assert len(data["hits"]) == 3
+    for hit in data["hits"]:
+        assert {"id", "title", "date", "source", "category", "url", "score",
+                "snippet_html"} <= set(hit)
+    assert any("<mark>" in h["snippet_html"] for h in data["hits"])
+    years = list(data["facets"]["year"])
+    assert years == sorted(years, reverse=True)  # the engine's order is kept
+    assert "إدلب".encode() in r.data  # not \\u-escaped
+
+
+def test_api_document(client) -> None:
+    r = client.get("/api/documents/sample-json-001", query_string={"q": "الناخبون"})
+    assert r.status_code == 200
+    doc = r.json
+    assert doc["id"] == "sample-json-001" and doc["date"].startswith("2021-06-18")
+    assert "<mark>" in doc["body_html"] and "path" not in doc
+
+
+BAD_REQUESTS = [
+    ({"q": "x", "page": "0"}, "page must be at least 1"),
+    ({"q": "x", "page": "-3"}, "page must be at least 1"),
+    ({"q": "x", "page": "abc"}, "page must be a whole number"),
+    ({"q": "x", "page": "1.5"}, "page must be a whole number"),
+    ({"q": "x", "page": "٢"}, "page must be a whole number"),
+    ({"q": "x", "page": "9" * 30}, "page must be a whole number"),
+    ({"q": IDLIB, "page": "99"}, "beyond the results"),
+    ({"q": "x", "per_page": "101"}, "per_page must be between 1 and 100"),
+    ({"q": "x", "per_page": "0"}, "per_page must be between 1 and 100"),
+    ({"q": "x" * 501}, "longer than 500 characters"),
+    ({"q": "x", "from": "2019-13-01"}, "from must be a date"),
+    ({"q": "x", "to": "yesterday"}, "to must be a date"),
+    ({"q": "x", "from": "2019-1-1"}, "from must be a date"),
+    ({"q": "x", "sort": "random"}, "sort must be"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_REQUESTS)
+def test_api_bad_requests(client, args, message) -> None:
+    r = client.get("/api/search", query_string=args)
+    assert r.status_code == 400
+    assert set(r.json) == {"error"} and r.json["error"]["status"] == 400
+    assert message in r.json["error"]["message"]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_REQUESTS)
+def test_html_bad_requests_are_friendly(client, args, message) -> None:
+    r = client.get("/", query_string=args)
+    html = text(r)
+    assert r.status_code == 400 and r.mimetype == "text/html"
+    assert "طلب غير صالح" in html and 'dir="rtl"' in html
+    assert "Traceback" not in html
+
+
+def test_api_page_one_of_nothing_is_fine(client) -> None:
+    r = client.get("/api/search", query_string={"q": "كلمةغيرموجودةاطلاقا"})
+    assert r.status_code == 200 and r.json["total"] == 0 and r.json["hits"] == []
+
+
+def test_unknown_route_and_method(client) -> None:
+    r = client.get("/api/nothing")
+    assert r.status_code == 404 and r.json["error"]["status"] == 404
+    r = client.post("/api/search")
+    assert r.status_code == 405 and r.json["error"]["status"] == 405
+    assert "GET" in r.headers["Allow"]
+    r = client.get("/nothing")
+    assert r.status_code == 404 and "الصفحة غير موجودة" in text(r)
+    r = client.post("/")
+    assert r.status_code == 405 and "غير مسموح" in text(r)
+
+
+def test_internal_errors_keep_the_shape(make_app, index_dir, monkeypatch) -> None:
+    app = make_app(ARSEARCH_INDEX=str(index_dir), TESTING=False)
+    client = app.test_client()
+    engine = app.extensions["arsearch"].get()
+    monkeypatch.setattr(engine, "search", lambda *a, **k: 1 / 0)
+    r = client.get("/api/search?q=x")
+    assert r.status_code == 500
+    assert r.json == {"error": {"status": 500, "message": "internal server error"}}
+    r = client.get("/?q=x")
+    assert r.status_code == 500 and "حدث خطأ" in text(r) and "ZeroDivision" not in text(r)
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --------------------------------------------------------------------- missing index
+
+
+def test_missing_index_explains_and_recovers(make_app, tmp_path) -> None:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    app = make_app(ARSEARCH_INDEX=str(folder))
+    client = app.test_client()
+    r = client.get("/")
+    assert r.status_code == 503 and "arsearch index PATH" in text(r)
+    r = client.get("/api/search?q=x")
+    assert r.status_code == 503 and r.json["error"]["status"] == 503
+    assert "arsearch index" in r.json["error"]["message"]
+    assert client.get("/healthz").status_code == 503
+    with client.get("/static/style.css") as r:
+        assert r.status_code == 200
+    arsearch.index_paths(folder, [SAMPLE / "txt"])  # built later: no restart needed
+    assert client.get("/healthz").json == {"ok": True, "documents": 12}
+
+
+def test_one_engine_per_app_reused(app) -> None:
+    with app.app_context():
+        first = get_engine()
+    client = app.test_client()
+    client.get("/?q=x")
+    client.get("/api/search?q=y")
+    with app.app_context():
+        assert get_engine() is first
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+def test_hostile_document_is_escaped_everywhere(client) -> None:
+    for url in ("/?q=خبيث", "/?q=إدلب&per_page=50", "/doc/hostile/script?q=إدلب",
+                "/?q=إدلب&source=مصدر <b>عريض</b>"):
+        r = client.get(url)
+        html = text(r)
+        assert r.status_code == 200, url
+        assert "<script>" not in html and "<img" not in html and "<b>عريض" not in html, url
+        assert "<i>hack" not in html, url
+        assert "&lt;script&gt;" in html or "&lt;b&gt;" in html, url
+        assert "javascript:" not in html, url
+    api = client.get("/api/search?q=خبيث").json["hits"][0]
+    assert "<script>" not in api["snippet_html"] and "&lt;script&gt;" in api["snippet_html"]
+    assert api["title"].startswith("<script>")  # plain text fields stay plain text
+
+
+def test_query_is_escaped(client) -> None:
+    html = text(client.get("/", query_string={"q": '"><script>alert(1)</script>'}))
+    assert "<script>alert" not in html
+
+
+# --------------------------------------------------------------------------- headers
+
+
+@pytest.mark.parametrize("url", ["/", "/?q=x", "/api/search?q=x", "/api/documents/nope",
+                                 "/doc/nope", "/healthz", "/opensearch.xml",
+                                 "/static/style.css", "/nowhere", "/?page=0"])
+def test_security_headers_everywhere(client, url) -> None:
+    with client.get(url) as r:  # closes the static file
+        r.get_data()
+    for name, value in SECURITY_HEADERS.items():
+        assert r.headers[name] == value, (url, name)
+    csp = r.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+
+
+# ------------------------------------------------------------------------ small routes
+
+
+def test_opensearch_and_healthz(client) -> None:
+    r = client.get("/opensearch.xml")
+    assert r.status_code == 200
+    assert r.mimetype == "application/opensearchdescription+xml"
+    assert 'template="http://localhost/?q={searchTerms}"' in text(r)
+    assert client.get("/healthz").json == {"ok": True, "documents": 39}
+
+
+def test_arabic_formatting() -> None:
+    from datetime import date
+
+    assert arabic_date(date(2018, 2, 15)) == "15 فبراير 2018"
+    assert arabic_date(date(2020, 12, 1)) == "1 ديسمبر 2020"
+    assert arabic_date(None) == ""
+    assert [arabic_count(n) for n in (0, 1, 2, 3, 10, 11, 103, 1500)] == [
+        "لا توجد نتائج", "نتيجة واحدة", "نتيجتان", "3 نتائج", "10 نتائج", "11 نتيجة",
+        "103 نتائج", "1,500 نتيجة"]
+
+
+# ------------------------------------------------------------------------------- CLI
+
+
+def test_serve_command_uses_waitress(runner, index_dir, monkeypatch) -> None:
+    import waitress
+
+    calls = []
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append((app, kw)))
+    result = runner.invoke(cli_main, ["serve", "--index", str(index_dir), "--port", "5099"])
+    assert result.exit_code == 0, result.output
+    app, kw = calls[0]
+    assert kw["host"] == "127.0.0.1" and kw["port"] == 5099
+    assert app.config["ARSEARCH_INDEX"] == str(index_dir) and not app.debug
+
+
+def test_serve_dev_server_never_debug(runner, index_dir, monkeypatch) -> None:
+    from flask import Flask
+
+    calls = []
+    monkeypatch.setattr(Flask, "run", lambda self, **kw: calls.append(kw))
+    result = runner.invoke(cli_main, ["serve", "--index", str(index_dir), "--dev-server"])
+    assert result.exit_code == 0, result.output
+    assert calls == [{"host": "127.0.0.1", "port": 5000, "debug": False,
+                      "use_reloader": False}]
+
+
+def test_serve_warns_without_index(runner, tmp_path, monkeypatch) -> None:
+    import waitress
+
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: None)
+    result = runner.invoke(cli_main, ["serve", "--index", str(tmp_path / "none")])
+    assert result.exit_code == 0
+    assert "arsearch index PATH" in result.output
+
+
+def test_article_paragraphs_stay_escaped(client) -> None:
+    html = text(client.get("/doc/hostile/script"))
+    body = html.split('class="body">', 1)[1].split("</div>", 1)[0]
+    assert body.startswith("<p>") and "<script" not in body and "&lt;img" in body
