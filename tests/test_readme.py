@@ -48,7 +48,8 @@ def quick_start_commands() -> list[list[str]]:
 
 def test_quick_start_commands_work(runner, tmp_path, monkeypatch, sample_dir):
     commands = quick_start_commands()
-    assert [c[0] for c in commands] == ["index", "search"]
+    assert [c[0] for c in commands] == ["index", "search", "serve"]
+    assert runner.invoke(main, ["serve", "--help"]).exit_code == 0  # serving blocks
     monkeypatch.chdir(tmp_path)
     (tmp_path / "src" / "arsearch" / "data").mkdir(parents=True)
     (tmp_path / SAMPLE_REL).symlink_to(sample_dir)
@@ -62,7 +63,10 @@ def test_quick_start_commands_work(runner, tmp_path, monkeypatch, sample_dir):
     assert "1. " in search.stdout
 
 
-@pytest.mark.parametrize("line", [line for line in blocks("sh")[-1].splitlines()
+SYNOPSIS = next(b for b in blocks("sh") if b.startswith("arsearch index PATH..."))
+
+
+@pytest.mark.parametrize("line", [line for line in SYNOPSIS.splitlines()
                                   if line.startswith("arsearch ")])
 def test_command_line_synopsis_matches_cli(runner, line):
     """Every command and --option of the synopsis exists."""
