@@ -331,7 +331,9 @@ class Engine:
         for fname in (word.field,) if word.field else ("title", "body"):
             weight = w.title if fname == "title" else 1.0
             ids.append(ranker.add_scores(scores, fname, word.stem, weight))
-            ids.append(ranker.add_scores(scores, fname, EXACT + word.norm, weight * w.exact))
+            if word.norm != word.stem:  # a word that is its own stem has no exact twin
+                ids.append(ranker.add_scores(scores, fname, EXACT + word.norm,
+                                             weight * w.exact))
         return ids
 
     def _phrase_mask(self, gen: _Generation, phrase: Phrase) -> np.ndarray:

@@ -10,7 +10,7 @@ candidates costs milliseconds, where scanning the vocabulary would cost seconds.
 
 from __future__ import annotations
 
-from .analysis import EXACT
+from .analysis import EXACT, stem
 from .query import ParsedQuery
 
 #: Words in at most this many documents get a spelling check.
@@ -22,7 +22,8 @@ LATIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def _df(reader, word: str) -> int:
-    term = EXACT + word
+    """Documents holding ``word`` as written (a word that is its own stem has no twin)."""
+    term = EXACT + word if stem(word) != word else word
     return reader.doc_frequency("body", term) + reader.doc_frequency("title", term)
 
 
