@@ -73,6 +73,19 @@ _CONJ_ARTICLE = re.compile(r"^[وف](?=(?:ال|بال|كال|لل)..)")
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
 
 
+def _tidy(root: str, word: str) -> str:
+    """Finish what Snowball leaves half done, so definite and bare forms meet.
+
+    After removing the article Snowball keeps a final ه (from ة): الجامعة -> جامعه but
+    جامعة -> جامع; and of the feminine plural ات it may drop only the ت (حكومات ->
+    حكوما). Both endings are removed when at least three letters remain.
+    """
+    if len(root) >= 4:
+        if root[-1] == "ه" or (root[-1] == "ا" and word.endswith("ات")):
+            return root[:-1]
+    return root
+
+
 def stem(word: str) -> str:
     """Stem a *normalised* word: Snowball Arabic, after dropping و/ف before ال.
 
@@ -84,7 +97,7 @@ def stem(word: str) -> str:
         pass
     if _ARABIC_LETTER.match(word):
         base = _CONJ_ARTICLE.sub("", word)
-        result = _snowball().stemWord(base) or word
+        result = _tidy(_snowball().stemWord(base) or word, base)
     else:
         result = word
     if len(_stem_cache) > _CACHE_LIMIT:

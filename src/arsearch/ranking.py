@@ -45,6 +45,12 @@ class Weights:
     prf_docs: int = 10
     prf_terms: int = 10
     prf_weight: float = 0.5
+    #: Term proximity (in the manner of BM25TP): among the best ``proximity_docs``
+    #: results, pairs of query words at most ``proximity_window`` words apart add
+    #: ``proximity`` x min(idf) x a saturated sum of 1/distance^2.
+    proximity: float = 0.0
+    proximity_docs: int = 100
+    proximity_window: int = 5
 
 
 class _LRU(OrderedDict):
@@ -65,7 +71,7 @@ class Ranker:
     """Scores bags of (field, term, weight) clauses against one reader generation."""
 
     def __init__(self, reader, weights: Weights | None = None,
-                 cache_postings: int = 20_000_000):
+                 cache_postings: int = 8_000_000):
         self.reader = reader
         self.weights = weights or Weights()
         self.leaves = list(reader.leaf_readers())
@@ -108,26 +114,71 @@ class Ranker:
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(docnums, term frequencies) of ``text`` in ``field``, deleted documents included."""
+        ids, tfs, _ = self._postings(field, text)
+        return ids, tfs
+
+    def _postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray, list]:
         key = (field, text)
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
         with self._lock:
-            ids_parts: list[np.ndarray] = []
-            tf_parts: list[np.ndarray] = []
+            parts = []
             for leaf, offset in self.leaves:
                 if (field, text) not in leaf:
                     continue
-                ids, tfs = _read_postings(leaf.postings(field, text))
-                ids_parts.append(ids + offset)
-                tf_parts.append(tfs)
-            if ids_parts:
-                value = (np.concatenate(ids_parts), np.concatenate(tf_parts))
+                ids, tfs, values = _read_postings(leaf.postings(field, text))
+                parts.append((ids + offset, tfs, values))
+            if parts:
+                value = (np.concatenate([p[0] for p in parts]),
+                         np.concatenate([p[1] for p in parts]),
+                         [v for p in parts for v in p[2]])
             else:
-                value = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+                value = (np.zeros(0, np.int64), np.zeros(0, np.float32), [])
             self._cache.put(key, value)
         return value
+
+    def positions(self, field: str, text: str, docnums: np.ndarray) -> list[list[int] | None]:
+        """Token positions of ``text`` in each of ``docnums`` (None where it is absent)."""
+        ids, _, values = self._postings(field, text)
+        out: list[list[int] | None] = [None] * len(docnums)
+        if not len(ids) or not values:
+            return out
+        decode = self.reader.schema[field].format.decode_positions
+        where = np.searchsorted(ids, docnums)
+        for i, (w, d) in enumerate(zip(where.tolist(), docnums.tolist(), strict=True)):
+            if w < len(ids) and ids[w] == d:
+                out[i] = decode(values[w])
+        return out
+
+    def proximity_scores(self, field: str, stems: list[str], docnums: np.ndarray) -> np.ndarray:
+        """BM25TP-style proximity score of each of ``docnums`` for the query ``stems``."""
+        w = self.weights
+        window = w.proximity_window
+        idfs = [self.idf(max(len(self.postings(field, s)[0]), 1)) for s in stems]
+        per_term = [self.positions(field, s, docnums) for s in stems]
+        norms = w.k1 * (1.0 - w.b + w.b * self.lengths(field)[docnums] / self.avg_length(field))
+        out = np.zeros(len(docnums), dtype=np.float32)
+        for i in range(len(docnums)):
+            events = sorted((p, k) for k, plist in enumerate(per_term) if plist[i]
+                            for p in plist[i])
+            if len(events) < 2:
+                continue
+            acc: dict[tuple[int, int], float] = {}
+            for j, (p, k) in enumerate(events):
+                for q, k2 in events[j + 1:]:
+                    d = q - p
+                    if d > window:
+                        break
+                    if k2 != k and d > 0:
+                        pair = (k, k2) if k < k2 else (k2, k)
+                        acc[pair] = acc.get(pair, 0.0) + 1.0 / (d * d)
+            total = 0.0
+            for (a, b), tp in acc.items():
+                total += min(idfs[a], idfs[b]) * tp * (w.k1 + 1.0) / (tp + norms[i])
+            out[i] = total
+        return out
 
     def idf(self, df: int) -> float:
         """Lucene's BM25 idf: never negative, so very common words still count a little."""
@@ -148,15 +199,16 @@ class Ranker:
         return ids
 
 
-def _read_postings(m) -> tuple[np.ndarray, np.ndarray]:
-    """Decode a whole posting list, a block at a time when it is Whoosh's W3 format."""
+def _read_postings(m) -> tuple[np.ndarray, np.ndarray, list]:
+    """Decode a whole posting list (ids, weights, encoded values), a block at a time."""
     if isinstance(m, W3LeafMatcher):
         ids: list[int] = []
         tfs: list[float] = []
+        values: list = []
         while m.is_active():
             if m._data is None:
                 m._read_data()
-            raw_ids, raw_w = m._data[0], m._data[1]
+            raw_ids, raw_w, raw_v = m._data[0], m._data[1], m._data[2]
             ids.extend(raw_ids if m._byteids else delta_decode(raw_ids))
             n = m._blocklength
             if raw_w is None:
@@ -165,11 +217,16 @@ def _read_postings(m) -> tuple[np.ndarray, np.ndarray]:
                 tfs.extend([raw_w] * n)
             else:
                 tfs.extend(raw_w)
+            if raw_v:
+                values.extend(raw_v)
             m._next_block()
-        return np.asarray(ids, dtype=np.int64), np.asarray(tfs, dtype=np.float32)
-    ids, tfs = [], []
+        return (np.asarray(ids, dtype=np.int64), np.asarray(tfs, dtype=np.float32),
+                values if len(values) == len(ids) else [])
+    ids, tfs, values = [], [], []
     while m.is_active():
         ids.append(m.id())
         tfs.append(m.weight())
+        values.append(m.value())
         m.next()
-    return np.asarray(ids, dtype=np.int64), np.asarray(tfs, dtype=np.float32)
+    return (np.asarray(ids, dtype=np.int64), np.asarray(tfs, dtype=np.float32),
+            values if all(values) else [])

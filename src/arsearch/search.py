@@ -292,6 +292,8 @@ class Engine:
             mask &= (gen.dates >= 0) & (gen.dates < datetime_to_long(q.date_to))
         if q.groups and len(q.words) <= w.prf_max_words:
             self._expand(gen, q, scores, mask & (scores > 0))
+        if q.groups and w.proximity > 0:
+            self._add_proximity(gen, q, scores, mask & (scores > 0))
         if q.groups:
             mask &= scores > 0
             n = len(q.groups)
@@ -324,6 +326,20 @@ class Engine:
             for fname in ("title", "body"):
                 ranker.add_scores(scores, fname, stem,
                                   scale * weight * (w.title if fname == "title" else 1.0))
+
+    def _add_proximity(self, gen: _Generation, q: ParsedQuery, scores: np.ndarray,
+                       mask: np.ndarray) -> None:
+        """Raise the best results whose query words stand close together."""
+        w = self.weights
+        stems = list(dict.fromkeys(word.stem for word in q.words if not word.field))
+        if len(stems) < 2:
+            return
+        top = _top(scores, mask, w.proximity_docs)
+        if len(top) < 2:
+            return
+        for fname, weight in (("body", 1.0), ("title", w.title)):
+            bonus = gen.ranker.proximity_scores(fname, stems, top)
+            scores[top] += (w.proximity * weight) * bonus
 
     @staticmethod
     def _add_word(ranker: Ranker, scores: np.ndarray, word: Word, w: Weights) -> list:
