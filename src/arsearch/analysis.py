@@ -80,9 +80,9 @@ def _tidy(root: str, word: str) -> str:
     جامعة -> جامع; and of the feminine plural ات it may drop only the ت (حكومات ->
     حكوما). Both endings are removed when at least three letters remain.
     """
-    if len(root) >= 4:
-        if root[-1] == "ه" or (root[-1] == "ا" and word.endswith("ات")):
-            return root[:-1]
+    ending = root[-1:]
+    if len(root) >= 4 and (ending == "ه" or (ending == "ا" and word.endswith("ات"))):
+        return root[:-1]
     return root
 
 
