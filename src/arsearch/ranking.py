@@ -18,9 +18,14 @@ import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.util.numlists import delta_decode
 
-#: Lucene's defaults; tuned values live in :class:`Weights`.
+#: BM25 saturation and length normalisation. k1 is Lucene's default; b = 0.6 instead
+#: of 0.75 measured better on question-style queries over short passages at no cost on
+#: news (README, "Ranking").
 K1 = 1.2
-B = 0.75
+B = 0.6
+#: A document counts as a story with a lead when it has this many times
+#: ``lead_words`` tokens (stems and exact forms both count in field lengths).
+LEAD_STORY = 2
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,11 @@ class Weights:
     proximity: float = 0.0
     proximity_docs: int = 100
     proximity_window: int = 5
+    #: News leads: among the same best results, each query word that occurs in the
+    #: first ``lead_words`` words of the body adds ``lead`` x its idf. The lead of a
+    #: news story says what the story is about.
+    lead: float = 0.5
+    lead_words: int = 30
 
 
 class _LRU(OrderedDict):
@@ -178,6 +188,20 @@ class Ranker:
             for (a, b), tp in acc.items():
                 total += min(idfs[a], idfs[b]) * tp * (w.k1 + 1.0) / (tp + norms[i])
             out[i] = total
+        return out
+
+    def lead_scores(self, field: str, stems: list[str], docnums: np.ndarray) -> np.ndarray:
+        """Sum of the idf of the query ``stems`` found in the lead of each document."""
+        limit = self.weights.lead_words
+        out = np.zeros(len(docnums), dtype=np.float32)
+        for s in stems:
+            idf = self.idf(max(len(self.postings(field, s)[0]), 1))
+            for i, plist in enumerate(self.positions(field, s, docnums)):
+                if plist and plist[0] < limit:
+                    out[i] += idf
+        # a lead is only a summary when there is a story after it: short documents
+        # (a verse, a brief) are all lead, and boosting them all says nothing
+        out[self.lengths(field)[docnums] < LEAD_STORY * limit] = 0.0
         return out
 
     def idf(self, df: int) -> float:

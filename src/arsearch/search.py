@@ -292,7 +292,7 @@ class Engine:
             mask &= (gen.dates >= 0) & (gen.dates < datetime_to_long(q.date_to))
         if q.groups and len(q.words) <= w.prf_max_words:
             self._expand(gen, q, scores, mask & (scores > 0))
-        if q.groups and w.proximity > 0:
+        if q.groups and (w.proximity > 0 or w.lead > 0):
             self._add_proximity(gen, q, scores, mask & (scores > 0))
         if q.groups:
             mask &= scores > 0
@@ -332,14 +332,16 @@ class Engine:
         """Raise the best results whose query words stand close together."""
         w = self.weights
         stems = list(dict.fromkeys(word.stem for word in q.words if not word.field))
-        if len(stems) < 2:
-            return
         top = _top(scores, mask, w.proximity_docs)
         if len(top) < 2:
             return
-        for fname, weight in (("body", 1.0), ("title", w.title)):
-            bonus = gen.ranker.proximity_scores(fname, stems, top)
-            scores[top] += (w.proximity * weight) * bonus
+        bonus = np.zeros(len(top), dtype=np.float32)
+        if w.lead > 0:
+            bonus += w.lead * gen.ranker.lead_scores("body", stems, top)
+        if w.proximity > 0 and len(stems) > 1:
+            for fname, weight in (("body", 1.0), ("title", w.title)):
+                bonus += (w.proximity * weight) * gen.ranker.proximity_scores(fname, stems, top)
+        scores[top] += bonus
 
     @staticmethod
     def _add_word(ranker: Ranker, scores: np.ndarray, word: Word, w: Weights) -> list:
