@@ -47,12 +47,14 @@ class Word:
     norm: str
     surface: str
     field: str | None = None  # None: title and body
+    weight: float = 1.0  # below 1 for words the engine added (synonyms)
 
 
 @dataclass(frozen=True)
 class Phrase:
     words: tuple[Word, ...]
     field: str | None = None
+    weight: float = 1.0
 
 
 Item = Word | Phrase

@@ -190,6 +190,34 @@ class Ranker:
             out[i] = total
         return out
 
+    def phrase_docs(self, field: str, stems: list[str]) -> np.ndarray:
+        """Docnums where ``stems`` occur at consecutive positions in ``field``.
+
+        Candidates are the intersection of the posting lists; positions come from the
+        cached postings, so this is much faster than Whoosh's Phrase matcher.
+        """
+        if not stems:
+            return np.zeros(0, np.int64)
+        candidates = self.postings(field, stems[0])[0]
+        for s in stems[1:]:
+            candidates = np.intersect1d(candidates, self.postings(field, s)[0],
+                                        assume_unique=True)
+            if not len(candidates):
+                return candidates
+        if len(stems) == 1:
+            return candidates
+        per_term = [self.positions(field, s, candidates) for s in stems]
+        keep = []
+        for i, doc in enumerate(candidates.tolist()):
+            starts = set(per_term[0][i])
+            for k in range(1, len(stems)):
+                starts &= {p - k for p in per_term[k][i]}
+                if not starts:
+                    break
+            if starts:
+                keep.append(doc)
+        return np.asarray(keep, dtype=np.int64)
+
     def lead_scores(self, field: str, stems: list[str], docnums: np.ndarray) -> np.ndarray:
         """Sum of the idf of the query ``stems`` found in the lead of each document."""
         limit = self.weights.lead_words

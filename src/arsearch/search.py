@@ -16,8 +16,6 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.query import Or
-from whoosh.query import Phrase as WhooshPhrase
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from . import storage
@@ -69,6 +67,7 @@ class Results:
     facets: dict[str, dict[str, int]]
     suggestion: str | None
     took_ms: float
+    expansions: list[str] = field(default_factory=list)  # "also searched for"
 
     @property
     def pages(self) -> int:
@@ -78,7 +77,8 @@ class Results:
         return {
             "query": self.query, "total": self.total, "page": self.page,
             "per_page": self.per_page, "took_ms": round(self.took_ms, 2),
-            "suggestion": self.suggestion, "facets": self.facets,
+            "suggestion": self.suggestion, "expansions": self.expansions,
+            "facets": self.facets,
             "hits": [h.to_dict() for h in self.hits],
         }
 
@@ -172,9 +172,15 @@ class Engine:
     """An open index. Thread-safe; keep one per process and reuse it."""
 
     def __init__(self, folder: str | os.PathLike, weights: Weights | None = None,
-                 refresh_every: float = 1.0):
+                 refresh_every: float = 1.0, synonyms: str | os.PathLike | None = None,
+                 expand_synonyms: bool = True):
+        """``synonyms``: an extra synonyms file; ``<folder>/synonyms.txt`` is read too."""
+        from .synonyms import load_synonyms
+
         self.folder = Path(folder)
         self.weights = weights or Weights()
+        self.synonyms = load_synonyms(self.folder / "synonyms.txt", synonyms) \
+            if expand_synonyms else None
         self.refresh_every = refresh_every
         self._gen = _Generation(self.folder, self.weights)
         self._checked = time.monotonic()
@@ -231,6 +237,7 @@ class Engine:
         _check_request(query, page, per_page, sort)
         gen = self._current()
         parsed = parse_query(query)
+        expansions = self.synonyms.expand(parsed) if self.synonyms else []
         for name, value in (("source", source), ("category", category), ("author", author)):
             if value:
                 parsed.filters.setdefault(name, []).extend(
@@ -251,12 +258,15 @@ class Engine:
         hits = [self._hit(gen, int(d), float(scores[d]), parsed, snippets) for d in docnums]
         suggestion = self._suggest(gen, query, parsed, total)
         return Results(query, hits, total, page, per_page, facets, suggestion,
-                       (time.perf_counter() - started) * 1000)
+                       (time.perf_counter() - started) * 1000, expansions)
 
     def ranked_ids(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
         """(id, score) of the best ``limit`` documents: batch retrieval without snippets."""
         gen = self._current()
-        scores, mask = self._score(gen, parse_query(query))
+        parsed = parse_query(query)
+        if self.synonyms:
+            self.synonyms.expand(parsed)
+        scores, mask = self._score(gen, parsed)
         return [(gen.ids[d], float(scores[d])) for d in _top(scores, mask, limit)]
 
     def _score(self, gen: _Generation, q: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
@@ -270,6 +280,16 @@ class Engine:
             hit_ids = []
             before = scores.copy() if w.phrases == "bonus" else None
             for item in group:
+                if isinstance(item, Phrase) and len(group) > 1:
+                    # an alternative phrase ("a OR "b c"", a synonym) counts only where
+                    # the phrase itself occurs, not wherever one of its words does
+                    part = np.zeros(size, dtype=np.float32)
+                    for word in item.words:
+                        self._add_word(ranker, part, word, w, item.weight)
+                    part *= self._phrase_mask(gen, item)
+                    scores += part
+                    hit_ids.append(np.flatnonzero(part))
+                    continue
                 for word in (item.words if isinstance(item, Phrase) else (item,)):
                     hit_ids.extend(self._add_word(ranker, scores, word, w))
             if hit_ids:
@@ -344,10 +364,11 @@ class Engine:
         scores[top] += bonus
 
     @staticmethod
-    def _add_word(ranker: Ranker, scores: np.ndarray, word: Word, w: Weights) -> list:
+    def _add_word(ranker: Ranker, scores: np.ndarray, word: Word, w: Weights,
+                  boost: float = 1.0) -> list:
         ids = []
         for fname in (word.field,) if word.field else ("title", "body"):
-            weight = w.title if fname == "title" else 1.0
+            weight = (w.title if fname == "title" else 1.0) * word.weight * boost
             ids.append(ranker.add_scores(scores, fname, word.stem, weight))
             if word.norm != word.stem:  # a word that is its own stem has no exact twin
                 ids.append(ranker.add_scores(scores, fname, EXACT + word.norm,
@@ -355,12 +376,10 @@ class Engine:
         return ids
 
     def _phrase_mask(self, gen: _Generation, phrase: Phrase) -> np.ndarray:
-        fields = (phrase.field,) if phrase.field else ("title", "body")
-        q = Or([WhooshPhrase(f, [wd.stem for wd in phrase.words]) for f in fields])
         mask = np.zeros(gen.ranker.size, dtype=bool)
-        with gen.lock:
-            ids = list(gen.searcher.docs_for_query(q))
-        mask[ids] = True
+        stems = [wd.stem for wd in phrase.words]
+        for fname in (phrase.field,) if phrase.field else ("title", "body"):
+            mask[gen.ranker.phrase_docs(fname, stems)] = True
         return mask
 
     def _item_mask(self, gen: _Generation, item) -> np.ndarray:
