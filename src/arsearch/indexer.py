@@ -108,6 +108,8 @@ def index_documents(
     report = IndexReport()
     with storage.write_lock(folder, wait=wait):
         meta = storage.read_meta(folder)
+        # a killed build or rebuild leaves its generation behind: never current, drop it
+        storage.remove_stale_generations(folder, meta["indexname"] if meta else None)
         fresh = rebuild or meta is None
         if fresh:
             indexname = storage.next_indexname(folder)

@@ -17,6 +17,8 @@ import errno
 import fcntl
 import json
 import os
+import re
+import shutil
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -97,6 +99,18 @@ def remove_generation(folder: Path, indexname: str) -> None:
         if path.name.startswith((f"_{indexname}_", f"{indexname}_")):
             with contextlib.suppress(OSError):
                 path.unlink()
+    # Whoosh's temporary folder of a writer that was killed
+    shutil.rmtree(folder / f"{indexname}.tmp", ignore_errors=True)
+
+
+_GENERATION = re.compile(r"_?(gen\d+)[_.]")
+
+
+def remove_stale_generations(folder: Path, current: str | None) -> None:
+    """Delete generations left by interrupted runs (call with the writer lock held)."""
+    names = {m[1] for p in folder.iterdir() if (m := _GENERATION.match(p.name))}
+    for name in names - {current}:
+        remove_generation(folder, name)
 
 
 @contextlib.contextmanager
