@@ -282,4 +282,5 @@ def test_killed_python_writer_releases_lock(tmp_path):
         pass
     run = cli("index", str(tmp_path / "c"), "--index", str(tmp_path / "ix"))
     assert run.returncode == 0, run.stderr
-    assert open_index(tmp_path / "ix").stats()["documents"] == 3000
+    with open_index(tmp_path / "ix") as engine:
+        assert engine.stats()["documents"] == 3000
