@@ -119,12 +119,21 @@ def index_documents(
             indexname = meta["indexname"]
             ix = whoosh_index.open_dir(str(folder), indexname=indexname)
             existing = _existing(ix)
+        published = []
+
+        def publish() -> None:
+            # a first build has no previous index to protect: make each intermediate
+            # commit current at once, so an interrupted run keeps it and the next resumes
+            if meta is None and not published:
+                storage.write_meta(folder, indexname)
+                published.append(indexname)
+
         try:
             _run(ix, documents, existing, report, progress, procs, limitmb, commit_every,
                  [Path(r).resolve() for r in prune_roots] if prune_roots is not None else None,
-                 on_problem)
+                 on_problem, publish)
         except BaseException:
-            if fresh:  # the half-built generation was never current: drop it
+            if fresh and not published:  # the half-built generation was never current
                 ix.close()
                 storage.remove_generation(folder, indexname)
             raise
@@ -144,7 +153,7 @@ def index_documents(
 
 
 def _run(ix, documents, existing, report, progress, procs, limitmb, commit_every,
-         prune_roots, on_problem) -> None:
+         prune_roots, on_problem, on_commit) -> None:
     seen: set[str] = set()
     writer = _writer(ix, procs, limitmb)
     pending = 0
@@ -173,6 +182,7 @@ def _run(ix, documents, existing, report, progress, procs, limitmb, commit_every
             progress.advance()
             if pending >= commit_every:
                 writer.commit()
+                on_commit()
                 writer, pending = _writer(ix, procs, limitmb), 0
         if prune_roots is not None:
             for doc_id, (_, path) in existing.items():
