@@ -39,9 +39,9 @@ from whoosh import index as whoosh_index
 from arsearch import IndexNotFoundError, open_index, read_documents, storage
 from arsearch.schema import content_hash
 
-N_DOCS = 2000
+N_DOCS = 1600
 COMMIT_EVERY = 200
-KILLS_PER_SCENARIO = 8
+KILLS_PER_SCENARIO = 7
 SEED = 20260
 
 SUMMARY: dict[str, dict[str, int]] = {}
@@ -53,14 +53,14 @@ def corpus(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("crash")
     full = synthetic_docs(N_DOCS)
     write_jsonl(root / "full" / "a.jsonl", full)
-    # incremental: a base of 1200 documents, then an update that changes 400 of them
-    # (their bodies differ) and adds 800 more
-    base_docs = full[:1200]
-    changed = [dict(d, body=d["body"] + " تحديث") if 400 <= i < 800 else d
+    # incremental: a base of 1000 documents, then an update that changes 400 of them
+    # (their bodies differ) and adds 600 more
+    base_docs = full[:1000]
+    changed = [dict(d, body=d["body"] + " تحديث") if 300 <= i < 700 else d
                for i, d in enumerate(base_docs)]
     write_jsonl(root / "base" / "a.jsonl", base_docs)
     write_jsonl(root / "update" / "a.jsonl", changed)
-    write_jsonl(root / "update" / "b.jsonl", full[1200:])
+    write_jsonl(root / "update" / "b.jsonl", full[1000:])
 
     started = time.monotonic()
     child = popen_indexer(root / "ix-full", [root / "full"], commit_every=COMMIT_EVERY)
