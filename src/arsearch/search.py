@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -126,6 +127,8 @@ class _Generation:
         except Exception as exc:  # a damaged or foreign folder
             raise ArsearchError(f"cannot open the index in {folder}: {exc}") from exc
         self.searcher = self.ix.searcher()
+        # close the files when the last thread using this generation lets go of it
+        self.close = weakref.finalize(self, self.searcher.close)
         self.lock = threading.RLock()
         self._load(weights)
 
@@ -156,16 +159,17 @@ class _Generation:
     def refreshed(self, folder: Path, weights: Weights) -> _Generation:
         """This generation if still current, else a newer one."""
         meta = storage.read_meta(folder)
-        if meta is None or meta["indexname"] != self.indexname:
+        if meta is not None and meta["indexname"] == self.indexname:
+            with self.lock:
+                if self.searcher.up_to_date():
+                    return self
+        # Not Whoosh's searcher.refresh(): its reader keeps the segments a merge replaced
+        # (documents counted twice) and shares open files with this generation.
+        try:
             return _Generation(folder, weights)
-        with self.lock:
-            if self.searcher.up_to_date():
-                return self
-            new = object.__new__(_Generation)
-            new.indexname, new.ix, new.lock = self.indexname, self.ix, threading.RLock()
-            new.searcher = self.searcher.refresh()
-            new._load(weights)
-            return new
+        except ArsearchError:
+            # a rebuild switched generations between reading arsearch.json and opening
+            return _Generation(folder, weights)
 
 
 class Engine:
@@ -195,7 +199,7 @@ class Engine:
         return self._gen
 
     def close(self) -> None:
-        self._gen.searcher.close()
+        self._gen.close()
 
     def __enter__(self) -> Engine:
         return self
