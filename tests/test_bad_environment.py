@@ -31,11 +31,14 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 def assert_clean_failure(run: subprocess.CompletedProcess, *words: str) -> None:
-    assert run.returncode != 0, run.stdout
+    """Non-zero exit, no traceback, one error line: ours (exit 1) or click's (usage, 2)."""
+    assert run.returncode in (1, 2), (run.returncode, run.stderr)
     assert "Traceback" not in run.stderr, run.stderr
     lines = run.stderr.strip().splitlines()
+    if run.returncode == 2:  # click's usage error: "Usage: ...", then "Error: ..."
+        lines = [line for line in lines if line.startswith("Error: ")]
     assert len(lines) == 1, run.stderr
-    assert lines[0].startswith("error: "), run.stderr
+    assert lines[0].lower().startswith("error: "), run.stderr
     for word in words:
         assert word in lines[0], run.stderr
 
