@@ -19,7 +19,7 @@ from whoosh.writing import LockError
 
 from . import storage
 from .documents import Document, Problem
-from .errors import ArsearchError, IndexLockedError
+from .errors import ArsearchError, IndexLockedError, IndexVersionError
 from .progress import Progress
 from .schema import content_hash, make_schema, to_fields
 
@@ -107,9 +107,17 @@ def index_documents(
     progress = progress or Progress()
     report = IndexReport()
     with storage.write_lock(folder, wait=wait):
-        meta = storage.read_meta(folder)
-        # a killed build or rebuild leaves its generation behind: never current, drop it
-        storage.remove_stale_generations(folder, meta["indexname"] if meta else None)
+        try:
+            meta = storage.read_meta(folder)
+            damaged = False
+        except IndexVersionError:
+            if not rebuild:
+                raise
+            meta, damaged = None, True  # what the error message advises: build anew
+        current = meta["indexname"] if meta else None
+        if not damaged and (current is None or whoosh_index.exists_in(str(folder), current)):
+            # a killed build or rebuild leaves its generation behind: never current
+            storage.remove_stale_generations(folder, current)
         fresh = rebuild or meta is None
         if fresh:
             indexname = storage.next_indexname(folder)
@@ -117,14 +125,18 @@ def index_documents(
             existing: dict[str, tuple[str, str]] = {}
         else:
             indexname = meta["indexname"]
-            ix = whoosh_index.open_dir(str(folder), indexname=indexname)
+            try:
+                ix = whoosh_index.open_dir(str(folder), indexname=indexname)
+            except Exception as exc:  # a generation missing or damaged
+                raise ArsearchError(f"cannot open the index in {folder} ({exc}): rebuild "
+                                    "it with `arsearch index --rebuild`") from exc
             existing = _existing(ix)
         published = []
 
         def publish() -> None:
             # a first build has no previous index to protect: make each intermediate
             # commit current at once, so an interrupted run keeps it and the next resumes
-            if meta is None and not published:
+            if meta is None and not damaged and not published:
                 storage.write_meta(folder, indexname)
                 published.append(indexname)
 
@@ -137,11 +149,9 @@ def index_documents(
                 ix.close()
                 storage.remove_generation(folder, indexname)
             raise
-        old = meta["indexname"] if meta else None
         if fresh:
             storage.write_meta(folder, indexname)
-            if old and old != indexname:
-                storage.remove_generation(folder, old)
+            storage.remove_stale_generations(folder, indexname)  # the old one included
         else:
             storage.write_meta(folder, indexname, created=meta.get("created"))
         with ix.reader() as reader:

@@ -46,6 +46,10 @@ def read_meta(folder: Path) -> dict | None:
             f"the index in {folder} has format {found}, this arsearch reads format "
             f"{FORMAT_VERSION}: rebuild it with `arsearch index --rebuild`"
         )
+    if not isinstance(meta.get("indexname"), str) or not re.fullmatch(r"gen\d+",
+                                                                       meta["indexname"]):
+        raise IndexVersionError(f"{path} names no valid index generation; rebuild with "
+                                "`arsearch index --rebuild`")
     return meta
 
 
@@ -87,9 +91,10 @@ def next_indexname(folder: Path) -> str:
     """A generation name not used in ``folder`` yet."""
     used = {int(p.name[4:].split("_")[0]) for p in folder.glob("_gen*_*.toc")
             if p.name[4:].split("_")[0].isdigit()}
-    meta = read_meta(folder)
-    if meta:
-        used.add(int(meta["indexname"][3:]))
+    with contextlib.suppress(IndexVersionError):  # a damaged pointer: files count
+        meta = read_meta(folder)
+        if meta:
+            used.add(int(meta["indexname"][3:]))
     return f"gen{max(used, default=0) + 1}"
 
 
