@@ -132,6 +132,8 @@ def read_file(
         report(Problem(str(path), None, str(exc)))
     except OSError as exc:
         report(Problem(str(path), None, f"cannot read file: {exc.strerror or exc}"))
+    except (EOFError, zlib.error) as exc:  # a .gz that is not gzip, caught while sniffing
+        report(Problem(str(path), None, f"corrupt gzip data ({exc}), skipped"))
 
 
 def _walk(root: Path) -> Iterator[Path]:
