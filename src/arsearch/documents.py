@@ -360,15 +360,19 @@ _OPTIONAL = ("source", "author", "category", "url")
 
 
 def _read_jsonl(path: Path, report: OnProblem) -> Iterator[Document]:
+    empty = True
     for lineno, line in _lines(path, report):
         if not line.strip():
             continue
+        empty = False
         try:
             doc = _json_document(path, lineno, line, report)
         except ValueError as exc:
             report(Problem(str(path), lineno, str(exc)))
             continue
         yield doc
+    if empty:
+        report(Problem(str(path), None, "empty file, skipped"))
 
 
 def _json_document(path: Path, lineno: int, line: str, report: OnProblem) -> Document:
