@@ -16,9 +16,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from reliability_support import check_committed, child_env, cli, synthetic_docs, write_jsonl
 
 from arsearch import storage
+from reliability_support import check_committed, child_env, cli, synthetic_docs, write_jsonl
 
 N_BASE = 300
 

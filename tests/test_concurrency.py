@@ -14,6 +14,9 @@ import time
 import traceback
 
 import pytest
+
+import arsearch
+from arsearch import QueryError
 from reliability_support import (
     check_committed,
     cli,
@@ -23,9 +26,6 @@ from reliability_support import (
     write_jsonl,
 )
 from test_crash_safety import wait_for_lock_holder
-
-import arsearch
-from arsearch import QueryError
 
 QUERIES = ("الحكومة", "وزير الخارجية", '"منظمة أوبك"', "حلب OR إدلب", "-النفط المنتخب",
            "source:BBC الرئيس", "date:2018-03 مسؤول", "مُدَرِّسَة", "")

@@ -25,6 +25,10 @@ import time
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
+
+from arsearch import IndexNotFoundError, open_index, read_documents, storage
+from arsearch.schema import content_hash
 from reliability_support import (
     check_committed,
     cli,
@@ -34,10 +38,6 @@ from reliability_support import (
     synthetic_docs,
     write_jsonl,
 )
-from whoosh import index as whoosh_index
-
-from arsearch import IndexNotFoundError, open_index, read_documents, storage
-from arsearch.schema import content_hash
 
 N_DOCS = 1600
 COMMIT_EVERY = 200

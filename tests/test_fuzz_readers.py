@@ -19,9 +19,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from reliability_support import child_env, synthetic_docs, write_jsonl
+from whoosh import index as whoosh_index
 
 import arsearch
+from arsearch import storage
+from reliability_support import child_env, synthetic_docs, write_jsonl
 
 CASES: dict[str, int] = {}
 SEED = 4242
@@ -86,11 +88,6 @@ def test_random_bytes(tmp_path):
 
 
 def _paths_in_index(folder: Path) -> list[str]:
-    from reliability_support import stored_ids  # noqa: F401 - same reader helper family
-    from whoosh import index as whoosh_index
-
-    from arsearch import storage
-
     ix = whoosh_index.open_dir(str(folder), indexname=storage.require_meta(folder)["indexname"])
     try:
         with ix.reader() as reader:
