@@ -13,6 +13,7 @@ import random
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -138,3 +139,14 @@ def generation_files(folder: Path) -> set[str]:
         if name.startswith("gen"):
             names.add(name.split("_")[0])
     return names
+
+
+def wait_for_lock_holder(folder: Path, pid: int, timeout: float = 60) -> None:
+    """Wait until ``pid`` holds the writer lock (it writes its pid into the lock file)."""
+    deadline = time.monotonic() + timeout
+    lock = folder / storage.LOCK
+    while time.monotonic() < deadline:
+        if lock.exists() and lock.read_text() == str(pid):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} never took the writer lock")

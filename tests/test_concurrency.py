@@ -23,9 +23,9 @@ from reliability_support import (
     popen_cli,
     popen_indexer,
     synthetic_docs,
+    wait_for_lock_holder,
     write_jsonl,
 )
-from test_crash_safety import wait_for_lock_holder
 
 QUERIES = ("الحكومة", "وزير الخارجية", '"منظمة أوبك"', "حلب OR إدلب", "-النفط المنتخب",
            "source:BBC الرئيس", "date:2018-03 مسؤول", "مُدَرِّسَة", "")

@@ -36,6 +36,7 @@ from reliability_support import (
     popen_cli,
     popen_indexer,
     synthetic_docs,
+    wait_for_lock_holder,
     write_jsonl,
 )
 
@@ -249,17 +250,6 @@ def test_kill_summary(capsys):
 
 
 # ---------------------------------------------------------------------------- locks
-
-
-def wait_for_lock_holder(folder: Path, pid: int, timeout: float = 60) -> None:
-    """Wait until ``pid`` holds the writer lock (it writes its pid into the lock file)."""
-    deadline = time.monotonic() + timeout
-    lock = folder / storage.LOCK
-    while time.monotonic() < deadline:
-        if lock.exists() and lock.read_text() == str(pid):
-            return
-        time.sleep(0.01)
-    pytest.fail(f"process {pid} never took the writer lock")
 
 
 def test_live_writer_blocks_second_and_kill_releases_lock(corpus):
