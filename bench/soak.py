@@ -41,6 +41,7 @@ from reliability_support import (  # noqa: E402
     cli,
     popen_cli,
     popen_indexer,
+    stored_ids,
     synthetic_docs,
     write_jsonl,
 )
@@ -74,7 +75,6 @@ def main() -> int:
     write_jsonl(v2 / "b.jsonl", docs[n1:])
     versions = {"v1": hashes_of(v1), "v2": hashes_of(v2)}
     folder = work / "ix"
-    complete = None  # the version the index completed last
     stats: dict[str, dict[str, int]] = {}
     lost = 0
     failures = 0
@@ -85,7 +85,7 @@ def main() -> int:
     run = cli("index", str(v1), "--index", str(folder), timeout=3600)
     assert run.returncode == 0, run.stderr
     full_seconds = time.time() - started
-    complete = "v1"
+    kept = set(versions["v1"])  # ids a completed run guarantees are in the index
     rounds = 0
     while time.monotonic() - t0 < args.minutes * 60:
         rounds += 1
@@ -94,7 +94,7 @@ def main() -> int:
         src = v1 if target == "v1" else v2
         if scenario == "fresh":
             shutil.rmtree(folder, ignore_errors=True)
-            complete = None
+            kept = set()
             child = popen_indexer(folder, [src], commit_every=args.commit_every)
         elif scenario == "rebuild":
             child = popen_cli("index", str(src), "--index", str(folder), "--rebuild")
@@ -116,18 +116,14 @@ def main() -> int:
             try:
                 count = check_committed(folder, ids, set(range(0, args.docs + 1)))
             except IndexNotFoundError:
-                assert scenario == "fresh", "the index vanished"
+                assert not kept, "the index vanished"
                 count = 0
-            # every document holds the content of one version, and a completed version
-            # is never lost: its documents are all still there
-            if count:
-                from reliability_support import stored_ids
-
-                present = set(stored_ids(folder))
-                if complete and scenario != "fresh":
-                    missing = set(versions[complete]) - present
-                    lost += len(missing)
-                    assert not missing, f"{len(missing)} documents of {complete} lost"
+            present = set(stored_ids(folder)) if count else set()
+            if scenario == "rebuild" and present == set(versions[target]):
+                kept = present  # the rebuild completed and switched
+            missing = kept - present
+            lost += len(missing)
+            assert not missing, f"{len(missing)} documents lost"
             row["survived"] += killed
             status = "ok"
         except Exception:
@@ -137,12 +133,15 @@ def main() -> int:
               f"after {delay:5.1f}s: {status}", flush=True)
         if rounds % 5 == 0 or not killed:
             run = cli("index", str(src), "--index", str(folder), timeout=3600)
-            if run.returncode != 0:
+            try:
+                assert run.returncode == 0, f"recovery run failed: {run.stderr.strip()}"
+                present = set(stored_ids(folder))
+                check_committed(folder, ids, {len(present)})
+                assert set(versions[target]) <= present, "recovery is incomplete"
+                kept = present
+            except Exception:
                 failures += 1
-                print(f"  recovery run failed: {run.stderr.strip()}", flush=True)
-                continue
-            check_committed(folder, ids, {len(versions[target])})
-            complete = target
+                print("  recovery FAILED\n" + traceback.format_exc(), flush=True)
     print(json.dumps({"rounds": rounds, "kills": stats, "documents_lost": lost,
                       "failures": failures, "minutes": args.minutes, "docs": args.docs},
                      indent=2))
