@@ -132,6 +132,8 @@ def read_file(
         report(Problem(str(path), None, str(exc)))
     except OSError as exc:
         report(Problem(str(path), None, f"cannot read file: {exc.strerror or exc}"))
+    except (EOFError, zlib.error) as exc:  # a .gz that is not gzip, caught while sniffing
+        report(Problem(str(path), None, f"corrupt gzip data ({exc}), skipped"))
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -358,15 +360,19 @@ _OPTIONAL = ("source", "author", "category", "url")
 
 
 def _read_jsonl(path: Path, report: OnProblem) -> Iterator[Document]:
+    empty = True
     for lineno, line in _lines(path, report):
         if not line.strip():
             continue
+        empty = False
         try:
             doc = _json_document(path, lineno, line, report)
         except ValueError as exc:
             report(Problem(str(path), lineno, str(exc)))
             continue
         yield doc
+    if empty:
+        report(Problem(str(path), None, "empty file, skipped"))
 
 
 def _json_document(path: Path, lineno: int, line: str, report: OnProblem) -> Document:

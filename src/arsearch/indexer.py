@@ -19,7 +19,7 @@ from whoosh.writing import LockError
 
 from . import storage
 from .documents import Document, Problem
-from .errors import ArsearchError, IndexLockedError
+from .errors import ArsearchError, IndexLockedError, IndexVersionError
 from .fastwriter import FastSegmentWriter, ParallelWriter
 from .progress import Progress
 from .schema import content_hash, make_schema, to_fields
@@ -107,10 +107,20 @@ def index_documents(
     progress = progress or Progress()
     report = IndexReport()
     with storage.write_lock(folder, wait=wait):
-        meta = storage.read_meta(folder)
+        try:
+            meta = storage.read_meta(folder)
+            damaged = False
+        except IndexVersionError:
+            if not rebuild:
+                raise
+            meta, damaged = None, True  # what the error message advises: build anew
+        current = meta["indexname"] if meta else None
+        if not damaged and (current is None or whoosh_index.exists_in(str(folder), current)):
+            # a killed build or rebuild leaves its generation behind: never current
+            storage.remove_stale_generations(folder, current)
         # A rebuild writes a new generation that becomes current only when complete.
-        # A first build is current from the start, so its intermediate commits
-        # survive an interruption.
+        # A first build has nothing to protect: it is current from the start, so its
+        # intermediate commits survive an interruption and the next run resumes.
         switch = rebuild and meta is not None
         if rebuild or meta is None:
             indexname = storage.next_indexname(folder)
@@ -120,7 +130,11 @@ def index_documents(
                 storage.write_meta(folder, indexname)
         else:
             indexname = meta["indexname"]
-            ix = whoosh_index.open_dir(str(folder), indexname=indexname)
+            try:
+                ix = whoosh_index.open_dir(str(folder), indexname=indexname)
+            except Exception as exc:  # a generation missing or damaged
+                raise ArsearchError(f"cannot open the index in {folder} ({exc}): rebuild "
+                                    "it with `arsearch index --rebuild`") from exc
             existing = _existing(ix)
         try:
             _run(ix, folder, documents, existing, report, progress, procs, commit_every,
@@ -133,8 +147,8 @@ def index_documents(
             raise
         created = None if switch else (meta or {}).get("created")
         storage.write_meta(folder, indexname, created=created)
-        if switch:
-            storage.remove_generation(folder, meta["indexname"])
+        if switch or damaged:
+            storage.remove_stale_generations(folder, indexname)  # the old one included
         with ix.reader() as reader:
             report.documents = reader.doc_count()
         ix.close()

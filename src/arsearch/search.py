@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -122,6 +123,8 @@ class _Generation:
         except Exception as exc:  # a damaged or foreign folder
             raise ArsearchError(f"cannot open the index in {folder}: {exc}") from exc
         self.searcher = self.ix.searcher()
+        # close the files when the last thread using this generation lets go of it
+        self.close = weakref.finalize(self, self.searcher.close)
         self.lock = threading.RLock()
         self._load(weights)
 
@@ -156,16 +159,17 @@ class _Generation:
     def refreshed(self, folder: Path, weights: Weights) -> _Generation:
         """This generation if still current, else a newer one."""
         meta = storage.read_meta(folder)
-        if meta is None or meta["indexname"] != self.indexname:
+        if meta is not None and meta["indexname"] == self.indexname:
+            with self.lock:
+                if self.searcher.up_to_date():
+                    return self
+        # Not Whoosh's searcher.refresh(): its reader keeps the segments a merge replaced
+        # (documents counted twice) and shares open files with this generation.
+        try:
             return _Generation(folder, weights)
-        with self.lock:
-            if self.searcher.up_to_date():
-                return self
-            new = object.__new__(_Generation)
-            new.indexname, new.ix, new.lock = self.indexname, self.ix, threading.RLock()
-            new.searcher = self.searcher.refresh()
-            new._load(weights)
-            return new
+        except ArsearchError:
+            # a rebuild switched generations between reading arsearch.json and opening
+            return _Generation(folder, weights)
 
 
 class Engine:
@@ -191,12 +195,9 @@ class Engine:
     def refresh(self) -> None:
         """Pick up commits made since the index was opened (cheap when there are none)."""
         with self._refresh_lock:
-            old = self._gen
-            self._gen = old.refreshed(self.folder, self.weights)
+            # the old generation closes its files when the last thread drops it
+            self._gen = self._gen.refreshed(self.folder, self.weights)
             self._checked = time.monotonic()
-            if self._gen.ix is not old.ix:  # switched generation (rebuild): free its files
-                with old.lock:
-                    old.searcher.close()
 
     def _current(self) -> _Generation:
         if time.monotonic() - self._checked >= self.refresh_every:
@@ -204,7 +205,7 @@ class Engine:
         return self._gen
 
     def close(self) -> None:
-        self._gen.searcher.close()
+        self._gen.close()
 
     def __enter__(self) -> Engine:
         return self

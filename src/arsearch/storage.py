@@ -17,6 +17,8 @@ import errno
 import fcntl
 import json
 import os
+import re
+import shutil
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -44,6 +46,10 @@ def read_meta(folder: Path) -> dict | None:
             f"the index in {folder} has format {found}, this arsearch reads format "
             f"{FORMAT_VERSION}: rebuild it with `arsearch index --rebuild`"
         )
+    if not isinstance(meta.get("indexname"), str) or not re.fullmatch(r"gen\d+",
+                                                                       meta["indexname"]):
+        raise IndexVersionError(f"{path} names no valid index generation; rebuild with "
+                                "`arsearch index --rebuild`")
     return meta
 
 
@@ -85,9 +91,10 @@ def next_indexname(folder: Path) -> str:
     """A generation name not used in ``folder`` yet."""
     used = {int(p.name[4:].split("_")[0]) for p in folder.glob("_gen*_*.toc")
             if p.name[4:].split("_")[0].isdigit()}
-    meta = read_meta(folder)
-    if meta:
-        used.add(int(meta["indexname"][3:]))
+    with contextlib.suppress(IndexVersionError):  # a damaged pointer: files count
+        meta = read_meta(folder)
+        if meta:
+            used.add(int(meta["indexname"][3:]))
     return f"gen{max(used, default=0) + 1}"
 
 
@@ -97,6 +104,18 @@ def remove_generation(folder: Path, indexname: str) -> None:
         if path.name.startswith((f"_{indexname}_", f"{indexname}_")):
             with contextlib.suppress(OSError):
                 path.unlink()
+    # Whoosh's temporary folder of a writer that was killed
+    shutil.rmtree(folder / f"{indexname}.tmp", ignore_errors=True)
+
+
+_GENERATION = re.compile(r"_?(gen\d+)[_.]")
+
+
+def remove_stale_generations(folder: Path, current: str | None) -> None:
+    """Delete generations left by interrupted runs (call with the writer lock held)."""
+    names = {m[1] for p in folder.iterdir() if (m := _GENERATION.match(p.name))}
+    for name in names - {current}:
+        remove_generation(folder, name)
 
 
 @contextlib.contextmanager
