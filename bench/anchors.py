@@ -45,8 +45,10 @@ def tantivy(python: str, corpus: Path, topics: Path, run: Path) -> dict:
     if probe.returncode != 0:
         raise RuntimeError(f"{python} cannot import tantivy (pip install tantivy, "
                            "or pass --tantivy-python)")
-    step = run_step([python, str(ANCHORS / "tantivy.py"), str(corpus), str(topics), str(run)],
-                    python="", expect_json=False)
+    # -P: the script is named tantivy.py, so with its folder first on sys.path
+    # `import tantivy` would import the script itself instead of the library
+    step = run_step([python, "-P", str(ANCHORS / "tantivy.py"), str(corpus), str(topics),
+                     str(run)], python="", expect_json=False)
     figures = _figures(step.stdout, "tantivy")
     return {"build_s": figures["index_s"], "search_s": figures["search_s"],
             "ms_mean": figures["ms_per_query"], "peak_tree_mb": step.peak_tree_mb}
