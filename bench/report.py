@@ -90,7 +90,8 @@ def _arsearch_details(a: dict, label: str) -> list[str]:
         f"| {tp['qps']:.1f} / {tps['qps']:.2f} |",
         f"| cold open (new process: imports + open_index + first top-100 query) "
         f"| {cold['import_s']:.2f} + {cold['open_s']:.2f} + {cold['first_query_s']:.2f} s |",
-        f"| memory while searching (RSS, top-10 with snippets) | {a['search_rss_mb']:,.0f} MB |",
+        f"| memory while searching (peak RSS of the latency processes) "
+        f"| {a['search_rss_mb']:,.0f} MB |",
         f"| update of 1,000 changed articles into the existing index "
         f"| {upd['seconds']:.1f} s ({upd['updated']:,} replaced) |",
     ]

@@ -72,7 +72,7 @@ def bench_arsearch(corpus: Path | None, work: Path, a: argparse.Namespace, scale
         step = run_step(["bench.latency", str(index), str(TOPICS), "--mode", mode, *extra,
                          *run_arg])
         out[f"latency_{mode}"] = {**step.result, "peak_tree_mb": step.peak_tree_mb}
-    out["search_rss_mb"] = out["latency_search"]["maxrss_self_mb"]
+    out["search_rss_mb"] = max(out[f"latency_{m}"]["maxrss_self_mb"] for m in settings)
     for mode, extra in settings.items():
         log(f"{name}: throughput {mode}, {a.workers} workers")
         out[f"throughput_{mode}"] = run_step(["bench.throughput", str(index), str(TOPICS),
