@@ -1,0 +1,1 @@
+"""arsearch benchmark suite: ``python bench/run.py`` (see bench/README.md)."""
