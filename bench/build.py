@@ -3,7 +3,7 @@
 Run as its own process by ``bench/run.py`` so that wall time and peak memory belong to
 indexing alone. Prints one JSON line: seconds, documents, MB read, peak RSS.
 
-    python -m bench.build INDEX CORPUS.jsonl [--procs 2] [--limitmb 256]
+    python -m bench.build INDEX CORPUS.jsonl [--procs 2]
     python -m bench.build INDEX --scale [--copies 10]            # the ~400k set, streamed
     python -m bench.build INDEX CORPUS.jsonl --update 1000 [--scale]
 
@@ -63,7 +63,6 @@ def main() -> None:
     ap.add_argument("--scale", action="store_true")
     ap.add_argument("--copies", type=int, default=10)
     ap.add_argument("--procs", type=int, default=2)
-    ap.add_argument("--limitmb", type=int, default=256)
     ap.add_argument("--update", type=int, default=0, metavar="N")
     a = ap.parse_args()
     if a.scale:
@@ -74,8 +73,7 @@ def main() -> None:
         docs = _changed(docs, a.update)
     counted = _Counting(docs)
     started = time.perf_counter()
-    report = index_documents(a.index, counted, rebuild=not a.update, procs=a.procs,
-                             limitmb=a.limitmb)
+    report = index_documents(a.index, counted, rebuild=not a.update, procs=a.procs)
     seconds = time.perf_counter() - started
     print(json.dumps({
         "seconds": round(seconds, 3), "read": counted.n, "added": report.added,

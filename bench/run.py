@@ -141,7 +141,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench/results")
     ap.add_argument("--repeat", type=int, default=1, help="builds per system (median)")
     ap.add_argument("--passes", type=int, default=3, help="passes over the topics; 1st warms")
-    ap.add_argument("--search-queries", type=int, default=20,
+    ap.add_argument("--search-queries", type=int, default=500,
                     help="topics timed for top-10 with snippets (500 = all; slow)")
     ap.add_argument("--search-passes", type=int, default=2,
                     help="passes for top-10 with snippets; 1st warms")
