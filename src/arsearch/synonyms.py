@@ -18,8 +18,9 @@ from .analysis import query_terms
 from .errors import ArsearchError
 from .query import Item, ParsedQuery, Phrase, Word
 
-#: An expansion counts this much of a word the user typed.
-SYNONYM_WEIGHT = 0.8
+#: An expansion counts this much of a word the user typed (0.8 cost 0.01 MRR@10 on the
+#: ANT known-item titles, where the wording is exact; 0.5 keeps that loss to 0.003).
+SYNONYM_WEIGHT = 0.5
 MAX_ENTRY_WORDS = 4
 
 Entry = tuple[str, ...]  # stems
