@@ -3,24 +3,22 @@
 Whoosh's :class:`~whoosh.formats.Positions` pickles a delta list for every posting and
 routes tokens through generic helpers; on a news archive that is a large share of the
 indexing time. This format stores the same information (frequency and positions, so
-phrase queries work) as a 4-byte count followed by the position deltas as little-endian
-unsigned 32-bit ints, built in one pass over the analyzer's tokens. It is pickled into
-the schema by reference, so the class name and module must stay stable (see
-``schema.FORMAT_VERSION``).
+phrase queries work) as the position deltas in LEB128 varints, built in one pass over
+the analyzer's tokens. It is pickled into the schema by reference, so the class name
+and module must stay stable (see ``schema.FORMAT_VERSION``).
 """
 
 from __future__ import annotations
 
-import struct
-from itertools import accumulate
-
 from whoosh.formats import Positions
-
-_COUNT = struct.Struct(">I")
 
 
 class FastPositions(Positions):
-    """Frequency + positions: ``>I`` count, then ``<I`` deltas."""
+    """Frequency + positions: the position deltas as LEB128 varints (1 byte each, mostly).
+
+    The frequency is the number of varints, so it is not stored; most postings of a
+    news archive hold one position, which encodes in a byte or two.
+    """
 
     def word_values(self, value, analyzer, **kwargs):
         fb = self.field_boost
@@ -38,19 +36,34 @@ class FastPositions(Positions):
             yield word, n, n * fb, encode(plist)
 
     def encode(self, poslist: list[int]) -> bytes:
-        n = len(poslist)
-        if n == 1:
-            return _COUNT.pack(1) + poslist[0].to_bytes(4, "little")
-        deltas = [poslist[0]]
-        deltas.extend(b - a for a, b in zip(poslist, poslist[1:], strict=False))
-        return _COUNT.pack(n) + struct.pack(f"<{n}I", *deltas)
+        if len(poslist) == 1 and poslist[0] < 0x80:
+            return bytes(poslist)
+        out = bytearray()
+        last = 0
+        for pos in poslist:
+            delta = pos - last
+            last = pos
+            while delta >= 0x80:
+                out.append((delta & 0x7F) | 0x80)
+                delta >>= 7
+            out.append(delta)
+        return bytes(out)
 
     def decode_frequency(self, valuestring: bytes) -> int:
-        return _COUNT.unpack_from(valuestring)[0]
+        return sum(1 for b in valuestring if b < 0x80)
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
-        n = _COUNT.unpack_from(valuestring)[0]
-        return list(accumulate(struct.unpack_from(f"<{n}I", valuestring, 4)))
+        positions = []
+        pos = delta = shift = 0
+        for b in valuestring:
+            delta |= (b & 0x7F) << shift
+            if b & 0x80:
+                shift += 7
+            else:
+                pos += delta
+                positions.append(pos)
+                delta = shift = 0
+        return positions
 
     def combine(self, vs):
         positions: set[int] = set()

@@ -17,7 +17,7 @@ from .documents import Document
 from .postings import FastPositions
 
 #: Bump when the schema or the analysis changes in a way old indexes cannot serve.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 #: Whoosh's per-field boosts are not used: ranking weights live in :mod:`arsearch.ranking`.
 TEXT_FIELDS = ("title", "body")
