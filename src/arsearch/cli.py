@@ -161,19 +161,15 @@ def _search(engine, query, limit, page, as_json, source, category, date_from, da
 
 
 def _batch(engine, topics: str, output: str, limit: int) -> int:
-    n = 0
-    with open(topics, encoding="utf-8") as f, open(output, "w", encoding="utf-8") as out:
-        for line_no, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                continue
-            qid, sep, text = line.partition("\t")
-            if not sep:
-                raise ArsearchError(f"{topics}:{line_no}: expected qid<TAB>query")
+    """Write a TREC run for the ``qid<TAB>query`` lines of ``topics``; return their count."""
+    from .evaluate import read_topics
+
+    queries = read_topics(topics)
+    with open(output, "w", encoding="utf-8") as out:
+        for qid, text in queries:
             for rank, (doc_id, score) in enumerate(engine.ranked_ids(text, limit), 1):
                 out.write(f"{qid} Q0 {doc_id} {rank} {score:.4f} arsearch\n")
-            n += 1
-    return n
+    return len(queries)
 
 
 def _terminal_marks(html: str) -> str:
