@@ -32,7 +32,7 @@ class Step:
     stdout: str
 
 
-def _tree_rss_kb(root: int) -> int | None:
+def tree_rss_kb(root: int) -> int | None:
     """Sum of the resident set sizes of ``root`` and all its descendants."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
@@ -83,7 +83,7 @@ def run_step(args: list[str], python: str | None = None, sample_every: float = 0
 
     def sample() -> None:
         while proc.poll() is None:
-            kb = _tree_rss_kb(proc.pid)
+            kb = tree_rss_kb(proc.pid)
             if kb is None:
                 peak[0] = None
                 return

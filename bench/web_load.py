@@ -28,6 +28,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.measure import tree_rss_kb  # noqa: E402 - run as a script
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -101,7 +104,12 @@ def measure_single(base: str, queries: list[str]) -> dict:
             "page_median_ms": statistics.median(client)}
 
 
-def load(base: str, queries: list[str], clients: int, seconds: float) -> dict:
+def load(base: str, queries: list[str], clients: int, seconds: float,
+         server_pid: int | None = None) -> dict:
+    """CLIENTS threads for SECONDS; latency of the first and last third shows steadiness,
+    the server's RSS (gunicorn and its workers) before and after shows memory growth."""
+    rss_before = tree_rss_kb(server_pid) if server_pid else None
+    timed: list[tuple[float, float]] = []
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -118,10 +126,10 @@ def load(base: str, queries: list[str], clients: int, seconds: float) -> dict:
                 status, _ = get(url)
             except OSError:
                 status = 0
-            mine.append((time.perf_counter() - started) * 1000)
+            mine.append((started, (time.perf_counter() - started) * 1000))
             bad += status != 200
         with lock:
-            latencies.extend(mine)
+            timed.extend(mine)
             errors[0] += bad
 
     threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
@@ -129,9 +137,17 @@ def load(base: str, queries: list[str], clients: int, seconds: float) -> dict:
         t.start()
     for t in threads:
         t.join()
+    timed.sort()
+    latencies = [ms for _, ms in timed]
+    third = max(1, len(latencies) // 3)
+    rss_after = tree_rss_kb(server_pid) if server_pid else None
     return {"requests": len(latencies), "errors": errors[0],
             "rps": len(latencies) / seconds,
-            "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95)}
+            "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95),
+            "p50_first_third_ms": percentile(latencies[:third], 50),
+            "p50_last_third_ms": percentile(latencies[-third:], 50),
+            "server_rss_mb_before": rss_before and rss_before / 1024,
+            "server_rss_mb_after": rss_after and rss_after / 1024}
 
 
 def main() -> None:
@@ -150,7 +166,8 @@ def main() -> None:
         health = wait_ready(base, proc)
         queries = two_word_queries(base)
         single = measure_single(base, queries)
-        loaded = load(base, queries, args.clients, args.seconds)
+        load(base, queries, args.clients, min(args.seconds, 5.0), proc.pid)  # warm up
+        loaded = load(base, queries, args.clients, args.seconds, proc.pid)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -165,6 +182,9 @@ def main() -> None:
     print(f"{args.clients} clients x {args.seconds:.0f} s: {loaded['requests']} requests "
           f"({loaded['rps']:.1f}/s), {loaded['errors']} errors, "
           f"p50 {loaded['p50_ms']:.1f} ms, p95 {loaded['p95_ms']:.1f} ms")
+    print(f"steadiness: p50 {loaded['p50_first_third_ms']:.1f} ms in the first third, "
+          f"{loaded['p50_last_third_ms']:.1f} ms in the last; server RSS "
+          f"{loaded['server_rss_mb_before']:.0f} -> {loaded['server_rss_mb_after']:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -147,3 +147,22 @@ def test_normalize_idempotent(text):
 def test_normalize_idempotent_arabic(text):
     once = normalize(text)
     assert normalize(once) == once
+
+
+# --- against pyarabic (the design card's reference library) ----------------------------
+
+
+def test_every_pyarabic_tashkeel_mark_is_stripped():
+    from pyarabic import araby
+
+    marks = "".join(araby.TASHKEEL) + araby.TATWEEL
+    assert normalize("ك" + marks + "تب") == "كتب"
+
+
+def test_pyarabic_hamza_default_is_the_trap_we_avoid():
+    from pyarabic import araby
+
+    # pyarabic folds every hamza form to ء (إدلب -> ءدلب); we fold alef forms to ا
+    assert araby.normalize_hamza("إدلب") != normalize("إدلب") == "ادلب"
+    # and its normalize_alef turns ى into ا, which we keep apart as ي
+    assert normalize("مستشفى") == "مستشفي"
