@@ -211,8 +211,9 @@ class Ranker:
             out[i] = total
         return out
 
-    def phrase_docs(self, field: str, stems: list[str]) -> np.ndarray:
-        """Docnums where ``stems`` occur at consecutive positions in ``field``.
+    def phrase_docs(self, field: str, stems: list[str],
+                    within: np.ndarray | None = None) -> np.ndarray:
+        """Docnums (among ``within``, if given) where ``stems`` are consecutive in ``field``.
 
         Candidates are the intersection of the posting lists; positions come from the
         cached postings, so this is much faster than Whoosh's Phrase matcher.
@@ -220,6 +221,8 @@ class Ranker:
         if not stems:
             return np.zeros(0, np.int64)
         candidates = self.postings(field, stems[0])[0]
+        if within is not None:
+            candidates = np.intersect1d(candidates, within)
         for s in stems[1:]:
             candidates = np.intersect1d(candidates, self.postings(field, s)[0],
                                         assume_unique=True)

@@ -28,6 +28,10 @@ from .snippets import highlight_all, snippet
 
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 500
+#: Phrases that rank (rather than filter) are checked in at most this many of the best
+#: documents: checking positions is Python work per document, and on a large archive a
+#: phrase of two common words occurs in tens of thousands.
+PHRASE_CHECK = 2000
 
 
 @dataclass
@@ -277,6 +281,7 @@ class Engine:
         matched = np.zeros(size, dtype=np.int16)
         mask = ranker.live.copy()
         phrase_hits = np.zeros(size, dtype=np.int16)
+        tiered: list[Phrase] = []
         for group in q.groups:
             hit_ids = []
             before = scores.copy() if w.phrases == "bonus" else None
@@ -287,7 +292,8 @@ class Engine:
                     part = np.zeros(size, dtype=np.float32)
                     for word in item.words:
                         self._add_word(ranker, part, word, w, item.weight)
-                    part *= self._phrase_mask(gen, item)
+                    part *= self._phrase_mask(gen, item, within=_top(part, part > 0,
+                                                                     PHRASE_CHECK))
                     scores += part
                     hit_ids.append(np.flatnonzero(part))
                     continue
@@ -296,13 +302,19 @@ class Engine:
             if hit_ids:
                 matched[np.unique(np.concatenate(hit_ids))] += 1
             if len(group) == 1 and isinstance(group[0], Phrase):
-                found = self._phrase_mask(gen, group[0])
                 if w.phrases == "filter":
-                    mask &= found
+                    mask &= self._phrase_mask(gen, group[0])
                 elif w.phrases == "tier":
-                    phrase_hits += found
+                    tiered.append(group[0])
                 else:
+                    found = self._phrase_mask(gen, group[0])
                     scores += found * (scores - before) * w.phrase_bonus
+        if tiered:
+            # phrase matches rank first: only the best documents need checking, since
+            # a document holding the phrase holds all its words and scores high
+            within = _top(scores, mask & (scores > 0), PHRASE_CHECK)
+            for phrase in tiered:
+                phrase_hits += self._phrase_mask(gen, phrase, within)
         for item in q.excluded:
             mask &= ~self._item_mask(gen, item)
         for name, values in q.filters.items():
@@ -376,11 +388,13 @@ class Engine:
                                              weight * w.exact))
         return ids
 
-    def _phrase_mask(self, gen: _Generation, phrase: Phrase) -> np.ndarray:
+    def _phrase_mask(self, gen: _Generation, phrase: Phrase,
+                     within: np.ndarray | None = None) -> np.ndarray:
+        """Documents holding ``phrase`` (only among ``within`` when given)."""
         mask = np.zeros(gen.ranker.size, dtype=bool)
         stems = [wd.stem for wd in phrase.words]
         for fname in (phrase.field,) if phrase.field else ("title", "body"):
-            mask[gen.ranker.phrase_docs(fname, stems)] = True
+            mask[gen.ranker.phrase_docs(fname, stems, within)] = True
         return mask
 
     def _item_mask(self, gen: _Generation, item) -> np.ndarray:
