@@ -415,3 +415,18 @@ def test_results_to_dict(engine):
     data = engine.search("إدلب").to_dict()
     assert data["total"] >= len(data["hits"]) > 0
     assert {"id", "title", "date", "source", "score", "snippet_html"} <= set(data["hits"][0])
+
+
+def test_optional_recency_boost_ranks_newer_news_first(tmp_path):
+    folder = tmp_path / "recency"
+    arsearch.index_documents(folder, [
+        Document("old", "خبر", "انتخابات البلدية في المدينة", date=datetime(2017, 1, 1)),
+        Document("new", "خبر", "انتخابات البلدية في المدينة", date=datetime(2018, 6, 1)),
+        Document("old-better", "انتخابات", "انتخابات انتخابات البلدية",
+                 date=datetime(2017, 1, 1)),
+    ])
+    with arsearch.open_index(folder) as plain:
+        assert ids(plain.search("انتخابات"))[0] == "old-better"
+    with arsearch.Engine(folder, weights=Weights(recency=50.0)) as fresh:
+        found = ids(fresh.search("انتخابات"))
+        assert found[0] == "new" and found.index("new") < found.index("old")

@@ -325,6 +325,8 @@ class Engine:
             mask &= (gen.dates >= 0) & (gen.dates < datetime_to_long(q.date_to))
         if q.groups and len(q.words) <= w.prf_max_words:
             self._expand(gen, q, scores, mask & (scores > 0))
+        if q.groups and w.recency > 0:
+            scores *= 1.0 + w.recency * _freshness(gen.dates, w.recency_half_life)
         if q.groups and (w.proximity > 0 or w.lead > 0):
             self._add_proximity(gen, q, scores, mask & (scores > 0))
         if q.groups:
@@ -496,6 +498,15 @@ class Engine:
             "updated": meta.get("updated"),
             "index": str(self.folder),
         }
+
+
+def _freshness(dates: np.ndarray, half_life_days: float) -> np.ndarray:
+    """1 for the newest document, halving every ``half_life_days``; 0 without a date."""
+    dated = dates >= 0
+    if not dated.any():
+        return np.zeros(len(dates), dtype=np.float32)
+    age_days = (dates.max() - dates) / 86_400_000_000  # Whoosh stores microseconds
+    return np.where(dated, 0.5 ** (age_days / half_life_days), 0.0).astype(np.float32)
 
 
 def _top(scores: np.ndarray, mask: np.ndarray, k: int, by_date: bool = False,
