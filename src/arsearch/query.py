@@ -79,6 +79,11 @@ class ParsedQuery:
                 out.extend(item.words if isinstance(item, Phrase) else (item,))
         return out
 
+    def highlight_terms(self) -> tuple[set[str], set[str]]:
+        """(stems, normalised forms) of the positive words: what snippets mark."""
+        words = self.words
+        return {w.stem for w in words}, {w.norm for w in words}
+
     @property
     def is_empty(self) -> bool:
         return not self.groups

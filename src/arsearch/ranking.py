@@ -191,7 +191,7 @@ class Ranker:
         """BM25TP-style proximity score of each of ``docnums`` for the query ``stems``."""
         w = self.weights
         window = w.proximity_window
-        idfs = [self.idf(max(len(self.postings(field, s)[0]), 1)) for s in stems]
+        idfs = [self.term_idf(field, s) for s in stems]
         per_term = [self.positions(field, s, docnums) for s in stems]
         norms = w.k1 * (1.0 - w.b + w.b * self.lengths(field)[docnums] / self.avg_length(field))
         out = np.zeros(len(docnums), dtype=np.float32)
@@ -251,7 +251,7 @@ class Ranker:
         limit = self.weights.lead_words
         out = np.zeros(len(docnums), dtype=np.float32)
         for s in stems:
-            idf = self.idf(max(len(self.postings(field, s)[0]), 1))
+            idf = self.term_idf(field, s)
             for i, plist in enumerate(self.positions(field, s, docnums)):
                 if plist and plist[0] < limit:
                     out[i] += idf
@@ -265,15 +265,18 @@ class Ranker:
         n = self.doc_count
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
-    def add_scores(self, scores: np.ndarray, field: str, text: str, weight: float,
-                   df: int | None = None) -> np.ndarray:
+    def term_idf(self, field: str, text: str) -> float:
+        """The idf of ``text`` in ``field``, from its (cached) posting list."""
+        return self.idf(max(len(self.postings(field, text)[0]), 1))
+
+    def add_scores(self, scores: np.ndarray, field: str, text: str,
+                   weight: float) -> np.ndarray:
         """Add ``weight`` x BM25(text in field) into ``scores``; return the docnums hit."""
         ids, tf = self.postings(field, text)
         if not len(ids):
             return ids
         w = self.weights
-        if df is None:
-            df = len(ids)
+        df = len(ids)
         norm = w.k1 * (1.0 - w.b + w.b * self.lengths(field)[ids] / self.avg_length(field))
         scores[ids] += (weight * self.idf(df)) * (tf * (w.k1 + 1.0)) / (tf + norm)
         return ids

@@ -260,7 +260,8 @@ class Engine:
         start = (page - 1) * per_page
         order = _top(scores, mask, start + per_page, by_date=sort == "date", dates=gen.dates)
         docnums = order[start:start + per_page]
-        hits = [self._hit(gen, int(d), float(scores[d]), parsed, snippets) for d in docnums]
+        terms = parsed.highlight_terms() if snippets else None
+        hits = [self._hit(gen, int(d), float(scores[d]), terms) for d in docnums]
         suggestion = self._suggest(gen, query, parsed, total)
         return Results(query, hits, total, page, per_page, facets, suggestion,
                        (time.perf_counter() - started) * 1000, expansions)
@@ -407,21 +408,19 @@ class Engine:
             mask[gen.ranker.postings(fname, item.stem)[0]] = True
         return mask
 
-    def _hit(self, gen: _Generation, docnum: int, score: float, q: ParsedQuery,
-             snippets: bool) -> Hit:
+    def _hit(self, gen: _Generation, docnum: int, score: float,
+             terms: tuple[set[str], set[str]] | None) -> Hit:
+        """A hit with snippets marking ``terms`` (stems, norms); None: no snippets."""
         with gen.lock:
             stored = gen.searcher.stored_fields(docnum)
-        words = q.words
-        stems = {w.stem for w in words}
-        norms = {w.norm for w in words}
         title = stored.get("title") or ""
         body = stored.get("body") or ""
         return Hit(
             id=stored["id"], title=title, date=stored.get("date"),
             source=stored.get("source"), category=stored.get("category"),
             author=stored.get("author"), url=stored.get("url"), score=score,
-            snippet=snippet(body, stems, norms) if snippets else "",
-            title_html=highlight_all(title, stems, norms) if snippets else "",
+            snippet=snippet(body, *terms) if terms else "",
+            title_html=highlight_all(title, *terms) if terms else "",
             docnum=docnum,
         )
 
@@ -435,8 +434,7 @@ class Engine:
             return None
         with gen.lock:
             stored = dict(gen.searcher.stored_fields(docnum))
-        words = parse_query(query).words
-        stems, norms = {w.stem for w in words}, {w.norm for w in words}
+        stems, norms = parse_query(query).highlight_terms()
         stored["title_html"] = highlight_all(stored.get("title") or "", stems, norms)
         stored["body_html"] = highlight_all(stored.get("body") or "", stems, norms)
         stored.pop("path", None)
@@ -463,8 +461,7 @@ class Engine:
             gen.ranker.add_scores(scores, "body", key, 1.0)
         mask = gen.ranker.live & (scores > 0)
         mask[docnum] = False
-        empty = ParsedQuery()
-        return [self._hit(gen, int(d), float(scores[d]), empty, False)
+        return [self._hit(gen, int(d), float(scores[d]), None)
                 for d in _top(scores, mask, limit)]
 
     # -- suggestions ----------------------------------------------------------------------
