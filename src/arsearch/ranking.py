@@ -224,12 +224,11 @@ class Ranker:
         """
         if not stems:
             return np.zeros(0, np.int64)
-        candidates = self.postings(field, stems[0])[0]
-        if within is not None:
-            candidates = np.intersect1d(candidates, within)
-        for s in stems[1:]:
-            candidates = np.intersect1d(candidates, self.postings(field, s)[0],
-                                        assume_unique=True)
+        # start from the rarest list (or ``within``) and keep what the others hold
+        lists = sorted((self.postings(field, s)[0] for s in stems), key=len)
+        candidates = lists[0] if within is None else _intersect(np.sort(within), lists[0])
+        for ids in lists[1 if within is None else 0:]:
+            candidates = _intersect(candidates, ids)
             if not len(candidates):
                 return candidates
         if len(stems) == 1:
@@ -280,6 +279,15 @@ class Ranker:
         norm = w.k1 * (1.0 - w.b + w.b * self.lengths(field)[ids] / self.avg_length(field))
         scores[ids] += (weight * self.idf(df)) * (tf * (w.k1 + 1.0)) / (tf + norm)
         return ids
+
+
+def _intersect(small: np.ndarray, large: np.ndarray) -> np.ndarray:
+    """Values of sorted ``small`` that are in sorted ``large`` (binary search, no sort)."""
+    if not len(small) or not len(large):
+        return small[:0]
+    where = np.searchsorted(large, small)
+    where[where == len(large)] = 0
+    return small[large[where] == small]
 
 
 def _read_postings(m) -> tuple[np.ndarray, np.ndarray, list]:

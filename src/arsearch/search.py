@@ -110,8 +110,9 @@ class _Column:
         codes = [c for v, c in self.index.items() if v and v.casefold() in lowered]
         return np.isin(self.codes, codes)
 
-    def counts(self, mask: np.ndarray) -> dict[str, int]:
-        counts = np.bincount(self.codes[mask], minlength=len(self.values))
+    def counts(self, selection: np.ndarray) -> dict[str, int]:
+        """Value counts among ``selection`` (a boolean mask or docnums)."""
+        counts = np.bincount(self.codes[selection], minlength=len(self.values))
         order = np.argsort(-counts, kind="stable")
         return {self.values[i]: int(counts[i]) for i in order if counts[i] and self.values[i]}
 
@@ -130,6 +131,7 @@ class _Generation:
         # close the files when the last thread using this generation lets go of it
         self.close = weakref.finalize(self, self.searcher.close)
         self.lock = threading.RLock()
+        self.vocabulary = None  # spelling candidates' filter, read on first need
         self._load(weights)
 
     def _load(self, weights: Weights) -> None:
@@ -255,8 +257,9 @@ class Engine:
             parsed.date_to = min(filter(None, (parsed.date_to, end)))
         scores, mask = self._score(gen, parsed)
         total = int(mask.sum())
-        facets = {name: gen.columns[name].counts(mask) for name in ("source", "category")}
-        facets["year"] = dict(sorted(gen.years.counts(mask).items(), reverse=True))
+        matching = np.flatnonzero(mask)  # index once, count three columns
+        facets = {name: gen.columns[name].counts(matching) for name in ("source", "category")}
+        facets["year"] = dict(sorted(gen.years.counts(matching).items(), reverse=True))
         start = (page - 1) * per_page
         order = _top(scores, mask, start + per_page, by_date=sort == "date", dates=gen.dates)
         docnums = order[start:start + per_page]
@@ -301,7 +304,12 @@ class Engine:
                 for word in (item.words if isinstance(item, Phrase) else (item,)):
                     hit_ids.extend(self._add_word(ranker, scores, word, w))
             if hit_ids:
-                matched[np.unique(np.concatenate(hit_ids))] += 1
+                # a boolean scatter, not np.unique: a common word hits most of a large
+                # archive, and sorting or hashing those ids cost more than the scoring
+                seen = np.zeros(size, dtype=bool)
+                for ids in hit_ids:
+                    seen[ids] = True
+                matched += seen
             if len(group) == 1 and isinstance(group[0], Phrase):
                 if w.phrases == "filter":
                     mask &= self._phrase_mask(gen, group[0])
@@ -468,10 +476,12 @@ class Engine:
 
     def _suggest(self, gen: _Generation, query: str, q: ParsedQuery, total: int) -> str | None:
         """Did-you-mean: replace unknown or rare words by a frequent close spelling."""
-        from .suggest import suggest
+        from .suggest import Vocabulary, suggest
 
         with gen.lock:
-            return suggest(gen.searcher.reader(), query, q, total)
+            if gen.vocabulary is None:
+                gen.vocabulary = Vocabulary(gen.searcher.reader())
+            return suggest(gen.searcher.reader(), query, q, total, gen.vocabulary)
 
     # -- statistics ------------------------------------------------------------------------
 

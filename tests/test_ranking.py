@@ -1,0 +1,56 @@
+"""The NumPy ranker: posting-list intersection and phrase positions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import arsearch
+from arsearch.analysis import stem
+from arsearch.normalize import normalize
+from arsearch.ranking import _intersect
+
+sorted_ids = st.lists(st.integers(0, 500), max_size=60).map(
+    lambda xs: np.asarray(sorted(set(xs)), dtype=np.int64))
+
+
+@given(sorted_ids, sorted_ids)
+def test_intersect_equals_numpy(a, b):
+    assert _intersect(a, b).tolist() == np.intersect1d(a, b).tolist()
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ranking")
+    docs = [
+        ("p1", "قال الجيش الحر إنه سيطر على القرية"),
+        ("p2", "الحر شديد اليوم وقال الجيش إنه مستعد"),
+        ("p3", "الجيش الحر والجيش النظامي"),
+        ("p4", "لا ذكر هنا"),
+    ]
+    arsearch.index_documents(folder, [arsearch.Document(id=i, title="", body=b)
+                                      for i, b in docs])
+    eng = arsearch.open_index(folder)
+    yield eng
+    eng.close()
+
+
+def stems(text: str) -> list[str]:
+    return [stem(normalize(w)) for w in text.split()]
+
+
+def test_phrase_docs_need_consecutive_words(engine):
+    gen = engine._current()
+    found = gen.ranker.phrase_docs("body", stems("الجيش الحر"))
+    assert sorted(gen.ids[d] for d in found.tolist()) == ["p1", "p3"]
+
+
+def test_phrase_docs_within_limits_the_candidates(engine):
+    gen = engine._current()
+    p3 = np.asarray([gen.docnum_of["p3"]], dtype=np.int64)
+    found = gen.ranker.phrase_docs("body", stems("الجيش الحر"), within=p3)
+    assert [gen.ids[d] for d in found.tolist()] == ["p3"]
+    assert not len(gen.ranker.phrase_docs("body", stems("الجيش الحر"),
+                                          within=np.zeros(0, np.int64)))
