@@ -258,3 +258,29 @@ def test_progress_counts_documents(tmp_path):
     progress = arsearch.Progress(lambda done, elapsed: calls.append(done), every=0)
     index_documents(tmp_path / "ix", synth(7), progress=progress)
     assert progress.done == 7 and calls[-1] == 7
+
+
+def test_merged_segments_keep_twins_inlined_lists_and_columns(tmp_path):
+    """Whoosh merges small segments on commit: every kind of posting must survive it.
+
+    Exact-form twins carry no positions, one-document words are inlined into the term
+    table, and dates live in a column only (postings.py, fastwriter.py, schema.py).
+    """
+    from datetime import datetime
+
+    ix = tmp_path / "ix"
+    for i in range(12):  # one commit each: Whoosh's merge policy folds them together
+        index_documents(ix, [Document(
+            id=f"m{i}", title=f"خبر {i}", body=f"للمدارس في مدينة فريدة{i} والمستشفى الكبير",
+            date=datetime(2018, 1 + i, 5))])
+    with arsearch.open_index(ix) as engine:
+        gen = engine._gen
+        assert len(list(gen.searcher.reader().leaf_readers())) < 12  # merged
+        assert "date" not in set(gen.searcher.reader().indexed_field_names())
+        assert engine.doc_count == 12
+        assert [h.id for h in engine.search("فريدة7").hits] == ["m7"]  # inlined list
+        assert engine.search('"المستشفى الكبير"').total == 12
+        assert engine.search("للمدارس").hits[0].score > 0
+        june = engine.search("المستشفى", date_from=datetime(2018, 6, 1),
+                             date_to=datetime(2018, 6, 30))
+        assert [h.id for h in june.hits] == ["m5"]

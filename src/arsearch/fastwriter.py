@@ -21,13 +21,22 @@ from array import array
 from collections.abc import Iterator
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
 from whoosh.writing import SegmentWriter
 
 from .errors import ArsearchError
 
 #: Documents per batch sent to a worker process.
 BATCH = 200
+#: Posting lists shorter than this are kept inside the term's entry instead of a block
+#: of their own in the postings file (a block costs ~100 bytes; most words of an
+#: archive occur in one or two documents).
+INLINE_LIMIT = 2
+
+if not hasattr(W3TermInfo, "set_inline"):
+    # Whoosh's postings writer calls set_inline, but the term info defines only
+    # set_inlined, so any inlinelimit above 1 crashes (whoosh-reloaded 2.7.x)
+    W3TermInfo.set_inline = W3TermInfo.set_inlined
 
 
 class GroupedPool:
@@ -97,7 +106,8 @@ class FastSegmentWriter(SegmentWriter):
         # bigger blocks and the fastest zlib level: fewer, cheaper pickle+zlib calls,
         # an index a third the size of an uncompressed one; the ranker reads whole
         # posting lists anyway
-        kwargs.setdefault("codec", W3Codec(blocklimit=256, compression=3))
+        kwargs.setdefault("codec", W3Codec(blocklimit=256, compression=3,
+                                           inlinelimit=INLINE_LIMIT))
         super().__init__(ix, **kwargs)
         self.pool = GroupedPool()
 

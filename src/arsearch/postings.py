@@ -12,12 +12,22 @@ from __future__ import annotations
 
 from whoosh.formats import Positions
 
+from .analysis import EXACT
+
+#: The value of an exact-form twin's posting: an unterminated varint, which decodes to
+#: no positions. Not empty: Whoosh's block format drops empty values, and merging
+#: segments then fails reading them back.
+NO_POSITIONS = b"\x80"
+
 
 class FastPositions(Positions):
     """Frequency + positions: the position deltas as LEB128 varints (1 byte each, mostly).
 
     The frequency is the number of varints, so it is not stored; most postings of a
-    news archive hold one position, which encodes in a byte or two.
+    news archive hold one position, which encodes in a byte or two. Exact-form twins
+    (:data:`~arsearch.analysis.EXACT`) keep their frequency (the posting weight) but no
+    positions: phrases, leads and proximity are matched on stems, so the twins'
+    positions were a third of the postings file and never read.
     """
 
     def word_values(self, value, analyzer, **kwargs):
@@ -33,7 +43,7 @@ class FastPositions(Positions):
         encode = self.encode
         for word, plist in poses.items():
             n = len(plist)
-            yield word, n, n * fb, encode(plist)
+            yield word, n, n * fb, NO_POSITIONS if word.startswith(EXACT) else encode(plist)
 
     def encode(self, poslist: list[int]) -> bytes:
         if len(poslist) == 1 and poslist[0] < 0x80:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
+from .analysis import EXACT
+
 #: BM25 saturation and length normalisation. k1 is Lucene's default; b = 0.6 instead
 #: of 0.75 measured better on question-style queries over short passages at no cost on
 #: news (README, "Ranking").
@@ -163,6 +165,8 @@ class Ranker:
                 if (field, text) not in leaf:
                     continue
                 ids, tfs, values = _read_postings(leaf.postings(field, text))
+                if text.startswith(EXACT):
+                    values = []  # exact-form twins have no positions (postings.py)
                 parts.append((ids + offset, tfs, values))
             if parts:
                 value = (np.concatenate([p[0] for p in parts]),

@@ -17,7 +17,7 @@ from .documents import Document
 from .postings import FastPositions
 
 #: Bump when the schema or the analysis changes in a way old indexes cannot serve.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 #: Whoosh's per-field boosts are not used: ranking weights live in :mod:`arsearch.ranking`.
 TEXT_FIELDS = ("title", "body")
@@ -37,14 +37,25 @@ def make_schema() -> Schema:
         id=ID(unique=True, stored=True, sortable=True),
         title=text(),
         body=text(),
-        date=DATETIME(stored=True, sortable=True),
+        date=_column_only(DATETIME(stored=True, sortable=True)),
         source=ID(stored=True, sortable=True),
         category=ID(stored=True, sortable=True),
         author=ID(stored=True, sortable=True),
         url=STORED(),
-        path=ID(stored=True, sortable=True),
-        hash=ID(sortable=True),
+        path=_column_only(ID(stored=True, sortable=True)),
+        hash=_column_only(ID(sortable=True)),
     )
+
+
+def _column_only(field):
+    """``field`` with its column (and stored value) but no terms in the index.
+
+    Date filters, the content hash and the source path are read from columns only; a
+    DATETIME field indexes every date at several precisions, so its terms and their
+    one-posting lists took a tenth of the index.
+    """
+    field.indexed = False
+    return field
 
 
 def content_hash(doc: Document) -> str:

@@ -490,7 +490,7 @@ class Engine:
         gen = self._current()
         live = gen.ranker.live
         dated = gen.dates[live & (gen.dates >= 0)]
-        size = sum(p.stat().st_size for p in self.folder.iterdir() if p.is_file())
+        size = _folder_size(self.folder)
         meta = storage.read_meta(self.folder) or {}
         return {
             "documents": gen.ranker.doc_count,
@@ -505,6 +505,18 @@ class Engine:
             "updated": meta.get("updated"),
             "index": str(self.folder),
         }
+
+
+def _folder_size(folder: Path) -> int:
+    """Bytes of the files in ``folder``; a writer may delete some while we count."""
+    size = 0
+    for path in folder.iterdir():
+        try:
+            if path.is_file():
+                size += path.stat().st_size
+        except FileNotFoundError:  # a merge or a generation switch removed it
+            continue
+    return size
 
 
 def _freshness(dates: np.ndarray, half_life_days: float) -> np.ndarray:
