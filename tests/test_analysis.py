@@ -7,6 +7,8 @@ import pickle
 import pytest
 import snowballstemmer
 import Stemmer
+from hypothesis import given
+from hypothesis import strategies as st
 
 import arsearch
 from arsearch.analysis import (
@@ -229,3 +231,43 @@ def test_verse_vowelled_and_plain_find_each_other(variants_engine, query):
 def test_definite_and_bare_forms_share_a_stem(a, b):
     # Snowball alone gives الجامعة -> جامعه but جامعة -> جامع
     assert stem(normalize_token(a)) == stem(normalize_token(b))
+
+
+# --- the fused indexing path ------------------------------------------------------------
+
+def _chain_positions(analyzer, text: str) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for t in analyzer(text, positions=True, mode="index"):
+        out.setdefault(t.text, []).append(t.pos)
+    return out
+
+
+_PIECES = ["في", "من", "إِدْلِبَ", "ـــ", "\u064e", "المدرسة", "والمدارس", "كتاب", "Idlib",
+           "٢٠١٨", "،", " ", "\u200f", "هل", "ﻻ", "قال", "الذي", "للكتاب", "a", "!"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map(" ".join))
+def test_index_positions_equals_the_chain(text):
+    from arsearch.analysis import ArabicAnalyzer, index_positions
+
+    for exact in (True, False):
+        analyzer = ArabicAnalyzer(exact)
+        assert index_positions(analyzer, text) == _chain_positions(analyzer, text)
+
+
+def test_index_positions_equals_the_chain_on_the_sample(sample_docs):
+    from arsearch.analysis import ArabicAnalyzer, index_positions
+
+    analyzer = ArabicAnalyzer()
+    for doc in sample_docs:
+        for text in (doc.title or "", doc.body):
+            assert index_positions(analyzer, text) == _chain_positions(analyzer, text)
+
+
+def test_index_positions_declines_other_analyzers():
+    from whoosh.analysis import StandardAnalyzer
+
+    from arsearch.analysis import ArabicTokenizer, NormalizeFilter, index_positions
+
+    assert index_positions(StandardAnalyzer(), "text") is None
+    assert index_positions(ArabicTokenizer() | NormalizeFilter(), "نص") is None

@@ -178,6 +178,76 @@ def ArabicAnalyzer(exact: bool = True):  # noqa: N802 - mirrors Whoosh's analyze
     return ArabicTokenizer() | NormalizeFilter() | ArabicStopFilter() | StemFilter(exact)
 
 
+_VANISHED, _STOP = 0, 1
+_word_cache: dict[str, object] = {}
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
+
+
+def _word_terms(surface: str) -> object:
+    """What the chain makes of one word: vanished, a stop word, or (stem, exact form)."""
+    norm = normalize_token(surface)
+    if not norm:
+        return _VANISHED
+    if norm in stopwords():
+        return _STOP
+    root = stem(norm)
+    return root, (EXACT + norm if root != norm else None)
+
+
+def _standard_exact(analyzer) -> bool | None:
+    """StemFilter's ``exact`` if ``analyzer`` is exactly :func:`ArabicAnalyzer`, else None."""
+    items = getattr(analyzer, "items", None)
+    if not items or [type(x) for x in items] != [ArabicTokenizer, NormalizeFilter,
+                                                 ArabicStopFilter, StemFilter]:
+        return None
+    tokenizer = items[0]
+    if tokenizer.gaps or tokenizer.expression.pattern != TOKEN_PATTERN:
+        return None
+    return items[3].exact
+
+
+def index_positions(analyzer, text: str) -> dict[str, list[int]] | None:
+    """Term -> positions for ``text`` as ``analyzer`` indexes it; None if not the standard one.
+
+    The same terms and positions as running the chain (tests compare them on random
+    and real text), from one cached lookup per word instead of a token passing through
+    four generators: the chain was a quarter of the indexing time.
+    """
+    exact = _standard_exact(analyzer)
+    if exact is None:
+        return None
+    cache = _word_cache
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()
+    poses: dict[str, list[int]] = {}
+    pos = None
+    for i, match in enumerate(_TOKEN_RE.finditer(text)):
+        surface = match.group()
+        terms = cache.get(surface)
+        if terms is None:
+            terms = cache[surface] = _word_terms(surface)
+        if terms is _VANISHED:
+            continue
+        if pos is None:  # ArabicStopFilter numbers from the first word it sees
+            pos = i
+        if terms is _STOP:
+            continue
+        root, twin = terms
+        plist = poses.get(root)
+        if plist is None:
+            poses[root] = [pos]
+        else:
+            plist.append(pos)
+        if exact and twin is not None:
+            plist = poses.get(twin)
+            if plist is None:
+                poses[twin] = [pos]
+            else:
+                plist.append(pos)
+        pos += 1
+    return poses
+
+
 @dataclass(frozen=True, slots=True)
 class AnalyzedToken:
     """One token as ``arsearch analyze`` shows it."""

@@ -21,22 +21,18 @@ from array import array
 from collections.abc import Iterator
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
+from .blocks import CompactPostingsWriter, CompactTermInfo, compress
 from .errors import ArsearchError
 
 #: Documents per batch sent to a worker process.
 BATCH = 200
 #: Posting lists shorter than this are kept inside the term's entry instead of a block
-#: of their own in the postings file (a block costs ~100 bytes; most words of an
+#: of their own in the postings file (a block costs ~40 bytes; most words of an
 #: archive occur in one or two documents).
-INLINE_LIMIT = 2
-
-if not hasattr(W3TermInfo, "set_inline"):
-    # Whoosh's postings writer calls set_inline, but the term info defines only
-    # set_inlined, so any inlinelimit above 1 crashes (whoosh-reloaded 2.7.x)
-    W3TermInfo.set_inline = W3TermInfo.set_inlined
+INLINE_LIMIT = 4
 
 
 class GroupedPool:
@@ -65,14 +61,35 @@ class GroupedPool:
             data += value
         ends.append(len(data))
 
-    def iter_postings(self) -> Iterator[tuple]:
+    def add_terms(self, fieldname: str, docnum: int, items, boost: float) -> int:
+        """Add one field's ``(tbytes, freq, weight, value)`` items; return the token count.
+
+        The per-field form of :meth:`add`, for the writer's hot loop: one call per
+        field instead of one call and one tuple per posting.
+        """
+        groups = self._groups
+        length = 0
+        for tbytes, freq, weight, value in items:
+            length += freq
+            group = groups.get((fieldname, tbytes))
+            if group is None:
+                group = groups[(fieldname, tbytes)] = (
+                    array("I"), array("f"), array("I", [0]), bytearray())
+            docnums, weights, ends, data = group
+            docnums.append(docnum)
+            weights.append(weight * boost)
+            if value:
+                data += value
+            ends.append(len(data))
+        self.fieldnames.add(fieldname)
+        return length
+
+    def iter_groups(self) -> Iterator[tuple]:
+        """(fieldname, tbytes, docnums, weights, ends, data) per term, in term order."""
         groups = self._groups
         for key in sorted(groups):
-            fieldname, tbytes = key
             docnums, weights, ends, data = groups.pop(key)
-            data = bytes(data)
-            for i, docnum in enumerate(docnums):
-                yield fieldname, tbytes, docnum, weights[i], data[ends[i]:ends[i + 1]]
+            yield key[0], key[1], docnums, weights, ends, bytes(data)
 
     def cleanup(self) -> None:
         self._groups = {}
@@ -88,14 +105,65 @@ class _Lengths:
     def __bool__(self) -> bool:
         return True
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+    def field(self, fieldname: str) -> list[int]:
+        """The length of ``fieldname`` in every document of the segment."""
         lengths = self._cache.get(fieldname)
         if lengths is None:
             n = self._pdr.doc_count_all()
             dfl = self._pdr.doc_field_length
-            lengths = self._cache[fieldname] = [dfl(d, fieldname, default) or 0
-                                                for d in range(n)]
-        return lengths[docnum]
+            lengths = self._cache[fieldname] = [dfl(d, fieldname, 0) or 0 for d in range(n)]
+        return lengths
+
+
+def write_postings(fieldwriter, schema, lengths: _Lengths | None, pool: GroupedPool) -> None:
+    """Whoosh's ``FieldWriter.add_postings``, a posting list at a time.
+
+    Whoosh's version makes four Python calls per posting (the pool's generator, a
+    length lookup, the field writer, the postings writer); here each block of up to
+    ``blocklimit`` postings is handed to Whoosh's postings writer as whole arrays, with
+    the block statistics it would have computed (max weight, min and max field length),
+    and Whoosh writes the block, the inlined list or the term entry as usual (in the
+    compact encoding of :mod:`arsearch.blocks`).
+    """
+    lastfn = None
+    flens = None
+    pw = None
+    for fieldname, tbytes, docnums, weights, ends, data in pool.iter_groups():
+        if fieldname != lastfn:
+            if lastfn is not None:
+                fieldwriter.finish_field()
+            fieldobj = schema[fieldname]
+            fieldwriter.start_field(fieldname, fieldobj)
+            stock = fieldwriter._postwriter
+            pw = fieldwriter._postwriter = CompactPostingsWriter(
+                fieldwriter._postfile, stock._blocklimit, compression=stock._compression,
+                inlinelimit=stock._inlinelimit)
+            fmt = fieldobj.format
+            lastfn = fieldname
+            flens = lengths.field(fieldname) if lengths and fieldobj.scorable else None
+        fieldwriter._btext = tbytes  # W3FieldWriter.start_term, with our term entry
+        pw.start_postings(fmt, CompactTermInfo())
+        limit = pw._blocklimit
+        n = len(docnums)
+        for start in range(0, n, limit):
+            if start:
+                pw._write_block()
+            stop = min(start + limit, n)
+            ids = docnums[start:stop]
+            ws = weights[start:stop]
+            pw._ids = ids
+            pw._weights = ws
+            pw._maxweight = max(ws)
+            if data:
+                pw._values = [data[ends[i]:ends[i + 1]] for i in range(start, stop)]
+            if flens is not None:
+                lens = [flens[d] for d in ids]
+                # Whoosh ignores zero lengths (empty fields) in the block minimum
+                pw._maxlength = max(lens)
+                pw._minlength = min((x for x in lens if x), default=None)
+        fieldwriter.finish_term()
+    if lastfn is not None:
+        fieldwriter.finish_field()
 
 
 class FastSegmentWriter(SegmentWriter):
@@ -110,13 +178,60 @@ class FastSegmentWriter(SegmentWriter):
                                            inlinelimit=INLINE_LIMIT))
         super().__init__(ix, **kwargs)
         self.pool = GroupedPool()
+        # the stored fields: zlib set up for articles of a few KiB (blocks.compress),
+        # a third of the time of zlib.compress for the same bytes
+        stored = self.perdocwriter._colwriters.get("_stored")
+        if stored is not None and hasattr(getattr(stored, "_child", None), "_compress"):
+            stored._child._compress = compress
+
+    def add_document(self, **fields) -> None:
+        """Whoosh's ``SegmentWriter.add_document`` with each field's terms pooled at once.
+
+        Fields with spelling words or term vectors (arsearch's schema has none) and
+        custom ``_stored_`` values go through Whoosh's own method.
+        """
+        schema = self.schema
+        if any(name.startswith("_stored_") for name in fields) or any(
+                schema[name].separate_spelling() or schema[name].vector
+                for name in fields if name in schema):
+            return super().add_document(**fields)
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        docnum = self.docnum
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    count = self.pool.add_terms(fieldname, docnum, field.index(value),
+                                                self._field_boost(fields, fieldname, docboost))
+                    if field.scorable:
+                        length = count
+                perdocwriter.add_field(fieldname, field, value if field.stored else None,
+                                       length)
+                if field.column_type:
+                    perdocwriter.add_column_value(fieldname, field.column_type,
+                                                  field.to_column_value(value))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         pdr = self.per_document_reader() if self.codec.length_stats else None
         try:
-            self.fieldwriter.add_postings(self.schema, _Lengths(pdr) if pdr else None,
-                                          self.pool.iter_postings())
+            write_postings(self.fieldwriter, self.schema, _Lengths(pdr) if pdr else None,
+                           self.pool)
         finally:
             self.fieldwriter.close()
             if pdr:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from whoosh.formats import Positions
 
-from .analysis import EXACT
+from .analysis import EXACT, index_positions
 
 #: The value of an exact-form twin's posting: an unterminated varint, which decodes to
 #: no positions. Not empty: Whoosh's block format drops empty values, and merging
@@ -32,14 +32,16 @@ class FastPositions(Positions):
 
     def word_values(self, value, analyzer, **kwargs):
         fb = self.field_boost
-        poses: dict[str, list[int]] = {}
-        get = poses.get
-        for t in analyzer(value, positions=True, mode=kwargs.get("mode", "index")):
-            plist = get(t.text)
-            if plist is None:
-                poses[t.text] = [t.pos]
-            else:
-                plist.append(t.pos)
+        poses = index_positions(analyzer, value)  # the standard chain, fused
+        if poses is None:
+            poses = {}
+            get = poses.get
+            for t in analyzer(value, positions=True, mode=kwargs.get("mode", "index")):
+                plist = get(t.text)
+                if plist is None:
+                    poses[t.text] = [t.pos]
+                else:
+                    plist.append(t.pos)
         encode = self.encode
         for word, plist in poses.items():
             n = len(plist)
