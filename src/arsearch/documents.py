@@ -73,6 +73,7 @@ _BYLINE = re.compile(
     r"^(?P<source>[^\s.،:؛!?؟][^.،:؛!?؟]{0,40}?)\s+[-–—]\s+"
     r"(?P<author>[^.،:؛!?؟]{1,60})$"
 )
+_BLANK_LINES = re.compile(r"\n{3,}")
 _TREC_TAGS = ("DOCNO", "URL", "SRC", "CAT", "TITLE", "TIME", "AUTHOR", "ABSTRACT", "TEXT")
 _TREC_FIELD = re.compile(
     rf"<({'|'.join(_TREC_TAGS)})>(.*?)(?:</\1>|(?=<(?:{'|'.join(_TREC_TAGS)})>)|\Z)",
@@ -205,7 +206,7 @@ def clean_text(text: str) -> str:
     text = text.replace("\ufeff", "").replace("\x00", "")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [line.rstrip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
 def _one_line(text: str | None) -> str:
