@@ -47,8 +47,9 @@ def bench_arsearch(corpus: Path | None, work: Path, a: argparse.Namespace, scale
     index = work / name
     source = ["--scale", "--copies", str(a.copies)] if scale else [str(corpus)]
     builds = []
-    for i in range(a.scale_repeat if scale else a.repeat):
-        log(f"{name}: build {i + 1}/{a.repeat}")
+    repeat = a.scale_repeat if scale else a.repeat
+    for i in range(repeat):
+        log(f"{name}: build {i + 1}/{repeat}")
         step = run_step(["bench.build", str(index), *source, "--procs", str(a.procs)])
         builds.append({**step.result, "wall_s": step.wall_s, "peak_tree_mb": step.peak_tree_mb})
     build_s = statistics.median(b["seconds"] for b in builds)

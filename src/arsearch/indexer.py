@@ -20,7 +20,7 @@ from whoosh.writing import LockError
 from . import storage
 from .documents import Document, Problem
 from .errors import ArsearchError, IndexLockedError, IndexVersionError
-from .fastwriter import FastSegmentWriter, ParallelWriter
+from .fastwriter import FastSegmentWriter, ParallelWriter, rare_gc
 from .progress import Progress
 from .schema import content_hash, make_schema, to_fields
 
@@ -137,9 +137,10 @@ def index_documents(
                                     "it with `arsearch index --rebuild`") from exc
             existing = _existing(ix)
         try:
-            _run(ix, folder, documents, existing, report, progress, procs, commit_every,
-                 [Path(r).resolve() for r in prune_roots] if prune_roots is not None else None,
-                 on_problem)
+            with rare_gc():
+                _run(ix, folder, documents, existing, report, progress, procs, commit_every,
+                     [Path(r).resolve() for r in prune_roots]
+                     if prune_roots is not None else None, on_problem)
         except BaseException:
             if switch:  # the half-built generation was never current: drop it
                 ix.close()
