@@ -69,7 +69,7 @@ def python_env() -> dict[str, str]:
 
 
 def run_step(args: list[str], python: str | None = None, sample_every: float = 0.2,
-             expect_json: bool = True) -> Step:
+             expect_json: bool = True, env: dict[str, str] | None = None) -> Step:
     """Run ``python -m args...`` (or a command when ``python`` is "") from the project root.
 
     With ``expect_json`` the step's last stdout line is parsed as its JSON result.
@@ -77,7 +77,8 @@ def run_step(args: list[str], python: str | None = None, sample_every: float = 0
     """
     cmd = args if python == "" else [python or sys.executable, "-m", *args]
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=python_env(), stdout=subprocess.PIPE,
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**python_env(), **(env or {})},
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     peak: list[int | None] = [0]
 

@@ -50,8 +50,8 @@ def _systems_table(r: dict) -> list[str]:
 
 def _ratio_table(r: dict) -> list[str]:
     a = r["arsearch"]
-    rows = ["| arsearch ÷ reference | build time | top-100 latency (mean) | MRR@10 |",
-            "| --- | ---: | ---: | ---: |"]
+    rows = ["| arsearch ÷ reference | build time | index size | top-100 latency (mean) "
+            "| MRR@10 |", "| --- | ---: | ---: | ---: | ---: |"]
     for key, label in (("whoosh", "plain Whoosh"), ("lucene", "Lucene"),
                        ("tantivy", "tantivy")):
         s = r.get(key)
@@ -62,6 +62,7 @@ def _ratio_table(r: dict) -> list[str]:
         q = r.get("quality", {})
         mrr = _ratio(q.get("arsearch", {}).get("RR@10"), q.get(key, {}).get("RR@10"))
         rows.append(f"| {label} | {_ratio(a['build_s'], s['build_s'])} "
+                    f"| {_ratio(a['index_mb'], s.get('index_mb'))} "
                     f"| {_ratio(a['latency_ids']['ms']['mean'], mean)} | {mrr} |")
     return rows
 
