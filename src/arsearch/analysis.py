@@ -221,8 +221,7 @@ def index_positions(analyzer, text: str) -> dict[str, list[int]] | None:
         cache.clear()
     poses: dict[str, list[int]] = {}
     pos = None
-    for i, match in enumerate(_TOKEN_RE.finditer(text)):
-        surface = match.group()
+    for i, surface in enumerate(_TOKEN_RE.findall(text)):
         terms = cache.get(surface)
         if terms is None:
             terms = cache[surface] = _word_terms(surface)

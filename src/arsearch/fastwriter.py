@@ -46,22 +46,21 @@ class GroupedPool:
     """
 
     def __init__(self) -> None:
-        self._groups: dict[tuple[str, bytes], tuple] = {}
+        # field -> term bytes -> (docnums, weights, value ends, value bytes)
+        self._fields: dict[str, dict[bytes, tuple]] = {}
         self.fieldnames: set[str] = set()
 
-    def add(self, item: tuple) -> None:
-        fieldname, tbytes, docnum, weight, value = item
-        group = self._groups.get((fieldname, tbytes))
-        if group is None:
-            group = self._groups[(fieldname, tbytes)] = (
-                array("I"), array("f"), array("I", [0]), bytearray())
+    def _groups(self, fieldname: str) -> dict[bytes, tuple]:
+        groups = self._fields.get(fieldname)
+        if groups is None:
+            groups = self._fields[fieldname] = {}
             self.fieldnames.add(fieldname)
-        docnums, weights, ends, data = group
-        docnums.append(docnum)
-        weights.append(weight)
-        if value:
-            data += value
-        ends.append(len(data))
+        return groups
+
+    def add(self, item: tuple) -> None:
+        """Add one ``(fieldname, tbytes, docnum, weight, value)`` posting (Whoosh's API)."""
+        fieldname, tbytes, docnum, weight, value = item
+        self.add_terms(fieldname, docnum, ((tbytes, 0, weight, value),), 1.0)
 
     def add_terms(self, fieldname: str, docnum: int, items, boost: float) -> int:
         """Add one field's ``(tbytes, freq, weight, value)`` items; return the token count.
@@ -69,32 +68,33 @@ class GroupedPool:
         The per-field form of :meth:`add`, for the writer's hot loop: one call per
         field instead of one call and one tuple per posting.
         """
-        groups = self._groups
+        groups = self._groups(fieldname)
+        get = groups.get
         length = 0
         for tbytes, freq, weight, value in items:
             length += freq
-            group = groups.get((fieldname, tbytes))
+            group = get(tbytes)
             if group is None:
-                group = groups[(fieldname, tbytes)] = (
-                    array("I"), array("f"), array("I", [0]), bytearray())
+                group = groups[tbytes] = (array("I"), array("f"), array("I", [0]), bytearray())
             docnums, weights, ends, data = group
             docnums.append(docnum)
             weights.append(weight * boost)
             if value:
                 data += value
             ends.append(len(data))
-        self.fieldnames.add(fieldname)
         return length
 
     def iter_groups(self) -> Iterator[tuple]:
         """(fieldname, tbytes, docnums, weights, ends, data) per term, in term order."""
-        groups = self._groups
-        for key in sorted(groups):
-            docnums, weights, ends, data = groups.pop(key)
-            yield key[0], key[1], docnums, weights, ends, bytes(data)
+        fields = self._fields
+        for fieldname in sorted(fields):
+            groups = fields.pop(fieldname)
+            for tbytes in sorted(groups):
+                docnums, weights, ends, data = groups.pop(tbytes)
+                yield fieldname, tbytes, docnums, weights, ends, bytes(data)
 
     def cleanup(self) -> None:
-        self._groups = {}
+        self._fields = {}
 
 
 class _Lengths:
