@@ -18,6 +18,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from .analysis import EXACT
+from .segcache import SegmentCache
 
 #: BM25 saturation and length normalisation. k1 is Lucene's default; b = 0.6 instead
 #: of 0.75 measured better on question-style queries over short passages at no cost on
@@ -107,13 +108,18 @@ class Ranker:
     """Scores bags of (field, term, weight) clauses against one reader generation."""
 
     def __init__(self, reader, weights: Weights | None = None,
-                 cache_postings: int = 40_000_000):
+                 cache_postings: int = 40_000_000, segments: SegmentCache | None = None):
+        """``segments``: per-segment lengths kept from an earlier generation, if any."""
         self.reader = reader
         self.weights = weights or Weights()
         self.leaves = list(reader.leaf_readers())
         self.size = reader.doc_count_all()
-        live = np.zeros(self.size, dtype=bool)
-        live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+        self.segments = segments if segments is not None else SegmentCache()
+        live = np.ones(self.size, dtype=bool)
+        for leaf, offset in self.leaves:
+            if leaf.has_deletions():
+                deleted = np.fromiter(leaf._segment.deleted_docs(), dtype=np.int64)
+                live[deleted + offset] = False
         self.live = live
         self.doc_count = int(live.sum())
         self._lengths: dict[str, np.ndarray] = {}
@@ -132,8 +138,10 @@ class Ranker:
                 for leaf, offset in self.leaves:
                     n = leaf.doc_count_all()
                     if n:
-                        arr[offset:offset + n] = [leaf.doc_field_length(d, field, 0) or 0
-                                                  for d in range(n)]
+                        arr[offset:offset + n] = self.segments.get(
+                            leaf, f"length:{field}", lambda leaf=leaf, n=n: np.asarray(
+                                [leaf.doc_field_length(d, field, 0) or 0 for d in range(n)],
+                                dtype=np.float32))
                 self._lengths[field] = arr
                 live = arr[self.live]
                 self._avg[field] = float(live.mean()) if live.size and live.mean() > 0 else 1.0

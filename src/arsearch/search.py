@@ -13,6 +13,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import compress
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from .analysis import EXACT
 from .errors import ArsearchError, QueryError
 from .query import ParsedQuery, Phrase, Word, parse_query
 from .ranking import Ranker, Weights
+from .segcache import SegmentCache
 from .snippets import highlight_all, snippet
 
 MAX_PER_PAGE = 100
@@ -120,7 +122,7 @@ class _Column:
 class _Generation:
     """Everything opened for one committed state of the index."""
 
-    def __init__(self, folder: Path, weights: Weights):
+    def __init__(self, folder: Path, weights: Weights, segments: SegmentCache | None = None):
         meta = storage.require_meta(folder)
         self.indexname = meta["indexname"]
         try:
@@ -132,11 +134,14 @@ class _Generation:
         self.close = weakref.finalize(self, self.searcher.close)
         self.lock = threading.RLock()
         self.vocabulary = None  # spelling candidates' filter, read on first need
+        self.segments = segments if segments is not None else SegmentCache()
         self._load(weights)
 
     def _load(self, weights: Weights) -> None:
         reader = self.searcher.reader()
-        self.ranker = Ranker(reader, weights)
+        leaves = [leaf for leaf, _ in reader.leaf_readers()] if reader.doc_count_all() else []
+        self.segments.keep(leaves)
+        self.ranker = Ranker(reader, weights, segments=self.segments)
         self.ranker._lock = self.lock
         n = reader.doc_count_all()
 
@@ -145,22 +150,27 @@ class _Generation:
             # no column file for the field (no document there had a value), which
             # shifts every later value onto the wrong document
             values: list = []
-            for leaf, _ in (reader.leaf_readers() if n else ()):
-                values.extend(leaf.column_reader(name, translate=translate))
+            for leaf in leaves:
+                values.extend(self.segments.get(
+                    leaf, f"column:{name}:{translate}",
+                    lambda leaf=leaf: list(leaf.column_reader(name, translate=translate))))
             return values
 
         self.ids = column("id")
-        self.docnum_of = {doc_id: i for i, doc_id in enumerate(self.ids) if self.ranker.live[i]}
+        self.docnum_of = dict(compress(zip(self.ids, range(n), strict=True),
+                                       self.ranker.live.tolist()))
         self.columns = {name: _Column(column(name)) for name in ("source", "category", "author")}
         # Whoosh stores a missing date as an out-of-range column default: keep -1 instead
         lo, hi = datetime_to_long(datetime(1000, 1, 1)), datetime_to_long(datetime(9999, 1, 1))
-        self.dates = np.asarray([v if lo < v < hi else -1 for v in column("date", False)],
-                                dtype=np.int64)
-        years = np.zeros(n, dtype=np.int32)
-        has = self.dates >= 0
-        if has.any():
-            years[has] = [long_to_datetime(int(v)).year for v in self.dates[has]]
-        self.years = _Column([str(y) if y else "" for y in years])
+
+        def dates(leaf) -> np.ndarray:
+            values = leaf.column_reader("date", translate=False)
+            return np.asarray([v if lo < v < hi else -1 for v in values], dtype=np.int64)
+
+        self.dates = np.concatenate(
+            [self.segments.get(leaf, "dates", lambda leaf=leaf: dates(leaf)) for leaf in leaves]
+            or [np.zeros(0, np.int64)])
+        self.years = _Column([str(y) if y else "" for y in _years(self.dates).tolist()])
 
     def refreshed(self, folder: Path, weights: Weights) -> _Generation:
         """This generation if still current, else a newer one."""
@@ -172,10 +182,10 @@ class _Generation:
         # Not Whoosh's searcher.refresh(): its reader keeps the segments a merge replaced
         # (documents counted twice) and shares open files with this generation.
         try:
-            return _Generation(folder, weights)
+            return _Generation(folder, weights, self.segments)
         except ArsearchError:
             # a rebuild switched generations between reading arsearch.json and opening
-            return _Generation(folder, weights)
+            return _Generation(folder, weights, self.segments)
 
 
 class Engine:
@@ -505,6 +515,19 @@ class Engine:
             "updated": meta.get("updated"),
             "index": str(self.folder),
         }
+
+
+def _years(dates: np.ndarray) -> np.ndarray:
+    """The calendar year of each date (Whoosh's microsecond longs); 0 where there is none."""
+    years = np.zeros(len(dates), dtype=np.int32)
+    has = dates >= 0
+    if has.any():
+        first = long_to_datetime(int(dates[has].min())).year
+        last = long_to_datetime(int(dates[has].max())).year
+        starts = np.asarray([datetime_to_long(datetime(y, 1, 1))
+                             for y in range(first, last + 2)], dtype=np.int64)
+        years[has] = first + np.searchsorted(starts, dates[has], side="right") - 1
+    return years
 
 
 def _folder_size(folder: Path) -> int:
