@@ -54,3 +54,21 @@ def test_phrase_docs_within_limits_the_candidates(engine):
     assert [gen.ids[d] for d in found.tolist()] == ["p3"]
     assert not len(gen.ranker.phrase_docs("body", stems("الجيش الحر"),
                                           within=np.zeros(0, np.int64)))
+
+
+def test_segment_lengths_equal_whoosh_per_document_lengths(tmp_path):
+    from arsearch.ranking import segment_lengths
+
+    folder = tmp_path / "lengths"
+    arsearch.index_documents(folder, [arsearch.Document(id="a", title="", body="كلمة " * 500)])
+    arsearch.index_documents(folder, [  # a second segment, with titles of every length
+        arsearch.Document(id=f"b{i}", title="عنوان " * i, body="نص قصير عن المدينة " * i)
+        for i in range(1, 40)])
+    with arsearch.open_index(folder) as engine:
+        leaves = list(engine._gen.searcher.reader().leaf_readers())
+        assert len(leaves) == 2
+        for leaf, _ in leaves:
+            for field in ("title", "body"):
+                expected = [leaf.doc_field_length(d, field, 0) or 0
+                            for d in range(leaf.doc_count_all())]
+                assert segment_lengths(leaf, field).tolist() == expected

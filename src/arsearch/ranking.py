@@ -15,7 +15,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.util.numeric import byte_to_length
 
 from .analysis import EXACT
 from .segcache import SegmentCache
@@ -139,9 +140,8 @@ class Ranker:
                     n = leaf.doc_count_all()
                     if n:
                         arr[offset:offset + n] = self.segments.get(
-                            leaf, f"length:{field}", lambda leaf=leaf, n=n: np.asarray(
-                                [leaf.doc_field_length(d, field, 0) or 0 for d in range(n)],
-                                dtype=np.float32))
+                            leaf, f"length:{field}",
+                            lambda leaf=leaf: segment_lengths(leaf, field))
                 self._lengths[field] = arr
                 live = arr[self.live]
                 self._avg[field] = float(live.mean()) if live.size and live.mean() > 0 else 1.0
@@ -291,6 +291,34 @@ class Ranker:
         norm = w.k1 * (1.0 - w.b + w.b * self.lengths(field)[ids] / self.avg_length(field))
         scores[ids] += (weight * self.idf(df)) * (tf * (w.k1 + 1.0)) / (tf + norm)
         return ids
+
+
+#: Whoosh's one-byte field-length code -> the length it stands for (0 -> 0).
+_BYTE_LENGTHS = np.asarray([byte_to_length(b) if b else 0 for b in range(256)],
+                           dtype=np.float32)
+
+
+def segment_lengths(leaf, field: str) -> np.ndarray:
+    """Length of ``field`` in each document of one segment, read as one block of bytes.
+
+    Whoosh keeps a byte per document in a column and hands them out one call at a
+    time (seconds for a large archive); a segment of another codec falls back to that.
+    """
+    n = leaf.doc_count_all()
+    try:
+        reader = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    except AttributeError:
+        reader = False
+    if reader is None:  # no document of the segment has this field
+        return np.zeros(n, dtype=np.float32)
+    if reader is False or getattr(reader, "_fixedlen", None) != 1:
+        return np.asarray([leaf.doc_field_length(d, field, 0) or 0 for d in range(n)],
+                          dtype=np.float32)
+    codes = np.zeros(n, dtype=np.uint8)
+    count = min(reader._count, n)
+    if count:
+        codes[:count] = np.frombuffer(reader._dbfile.get(reader._basepos, count), np.uint8)
+    return _BYTE_LENGTHS[codes]
 
 
 def _intersect(small: np.ndarray, large: np.ndarray) -> np.ndarray:

@@ -490,7 +490,7 @@ class Engine:
 
         with gen.lock:
             if gen.vocabulary is None:
-                gen.vocabulary = Vocabulary(gen.searcher.reader())
+                gen.vocabulary = Vocabulary(gen.searcher.reader(), gen.segments)
             return suggest(gen.searcher.reader(), query, q, total, gen.vocabulary)
 
     # -- statistics ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import numpy as np
 
 from .analysis import EXACT, stem
 from .query import ParsedQuery
+from .segcache import SegmentCache
 
 #: Words in at most this many documents get a spelling check.
 RARE_DF = 2
@@ -41,20 +42,18 @@ class Vocabulary:
     the term is certainly absent. Readers of another format are never filtered.
     """
 
-    def __init__(self, reader):
+    def __init__(self, reader, segments: SegmentCache | None = None):
+        """``segments``: per-segment hash arrays kept from an earlier generation."""
+        cache = segments if segments is not None else SegmentCache()
         self.segments: list | None = []
         for leaf, _ in reader.leaf_readers():
             try:
                 terms = leaf._terms
-                table = terms._tindex
-                parts = [np.frombuffer(table.dbfile.get(pos, n * _SLOT.itemsize), _SLOT)
-                         for pos, n in table.tables if n]
-                keycoder, hashfn = terms._keycoder, table.hashfn
+                keycoder, hashfn = terms._keycoder, terms._tindex.hashfn
+                hashes = cache.get(leaf, "term-hashes", lambda terms=terms: _hashes(terms))
             except (AttributeError, TypeError, ValueError):
                 self.segments = None  # not a Whoosh 3 segment: test nothing
                 return
-            slots = np.concatenate(parts) if parts else np.zeros(0, _SLOT)
-            hashes = np.unique(slots["hash"][slots["pos"] != 0].astype(np.uint32))
             self.segments.append((keycoder, hashfn, hashes))
 
     def may_contain(self, fieldname: str, terms: list[str]) -> np.ndarray:
@@ -76,6 +75,18 @@ class Vocabulary:
             where = np.minimum(np.searchsorted(hashes, wanted), len(hashes) - 1)
             found |= hashes[where] == wanted
         return found
+
+
+def _hashes(terms) -> np.ndarray:
+    """The sorted distinct key hashes of one segment's term file."""
+    table = terms._tindex
+    parts = [np.frombuffer(table.dbfile.get(pos, n * _SLOT.itemsize), _SLOT)
+             for pos, n in table.tables if n]
+    slots = np.concatenate(parts) if parts else np.zeros(0, _SLOT)
+    hashes = np.sort(slots["hash"][slots["pos"] != 0].astype(np.uint32))
+    # sorted, so duplicates are neighbours (np.unique would hash them: 50x slower)
+    return hashes[np.concatenate(([True], hashes[1:] != hashes[:-1]))] if len(hashes) \
+        else hashes
 
 
 def _term(word: str) -> str:
