@@ -35,6 +35,8 @@ BATCH = 200
 #: of their own in the postings file (a block costs ~40 bytes; most words of an
 #: archive occur in one or two documents).
 INLINE_LIMIT = 4
+#: Allocations between two young-generation garbage collections while indexing.
+GC_THRESHOLD = 100_000
 
 
 class GroupedPool:
@@ -241,7 +243,7 @@ class FastSegmentWriter(SegmentWriter):
 
 
 @contextmanager
-def rare_gc(threshold: int = 100_000) -> Iterator[None]:
+def rare_gc(threshold: int = GC_THRESHOLD) -> Iterator[None]:
     """Run the cyclic garbage collector rarely while indexing (restored afterwards).
 
     Indexing allocates millions of small objects that live until the segment is written
@@ -258,7 +260,7 @@ def rare_gc(threshold: int = 100_000) -> Iterator[None]:
 
 def _worker(folder: str, indexname: str, jobs, results) -> None:
     """Index batches from ``jobs`` into a private segment; send the segment back."""
-    gc.set_threshold(100_000)  # this process only indexes: see rare_gc
+    gc.set_threshold(GC_THRESHOLD)  # this process only indexes: see rare_gc
     try:
         ix = whoosh_index.open_dir(folder, indexname=indexname)
         writer = FastSegmentWriter(ix, _lk=False)

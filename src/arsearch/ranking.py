@@ -47,12 +47,12 @@ class Weights:
     #: Queries of at most this many word groups list documents holding all of them
     #: first; longer ones (pasted titles, questions) are ranked by score alone.
     all_words_first: int = 4
-    #: Pseudo-relevance feedback for queries of at most ``prf_max_words`` words: the
-    #: top ``prf_docs`` results lend ``prf_terms`` words, weighted ``prf_weight``.
     #: Optional recency boost for news: a document ``recency_half_life`` days older
     #: than the newest one gets half of the extra ``recency`` x its score (0: off).
     recency: float = 0.0
     recency_half_life: float = 30.0
+    #: Pseudo-relevance feedback for queries of at most ``prf_max_words`` words: the
+    #: top ``prf_docs`` results lend ``prf_terms`` words, weighted ``prf_weight``.
     prf_max_words: int = 0
     prf_docs: int = 10
     prf_terms: int = 10

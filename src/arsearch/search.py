@@ -139,21 +139,20 @@ class _Generation:
 
     def _load(self, weights: Weights) -> None:
         reader = self.searcher.reader()
-        leaves = [leaf for leaf, _ in reader.leaf_readers()] if reader.doc_count_all() else []
+        n = reader.doc_count_all()
+        leaves = [leaf for leaf, _ in reader.leaf_readers()] if n else []
         self.segments.keep(leaves)
         self.ranker = Ranker(reader, weights, segments=self.segments)
         self.ranker._lock = self.lock
-        n = reader.doc_count_all()
 
-        def column(name, translate=True):
+        def column(name):
             # per segment: Whoosh's MultiReader.column_reader skips segments that have
             # no column file for the field (no document there had a value), which
             # shifts every later value onto the wrong document
             values: list = []
             for leaf in leaves:
                 values.extend(self.segments.get(
-                    leaf, f"column:{name}:{translate}",
-                    lambda leaf=leaf: list(leaf.column_reader(name, translate=translate))))
+                    leaf, f"column:{name}", lambda leaf=leaf: list(leaf.column_reader(name))))
             return values
 
         self.ids = column("id")

@@ -45,25 +45,26 @@ class Vocabulary:
     def __init__(self, reader, segments: SegmentCache | None = None):
         """``segments``: per-segment hash arrays kept from an earlier generation."""
         cache = segments if segments is not None else SegmentCache()
-        self.segments: list | None = []
+        # (key coder, hash function, sorted hashes) per segment; None: test nothing
+        self._tables: list | None = []
         for leaf, _ in reader.leaf_readers():
             try:
                 terms = leaf._terms
                 keycoder, hashfn = terms._keycoder, terms._tindex.hashfn
                 hashes = cache.get(leaf, "term-hashes", lambda terms=terms: _hashes(terms))
             except (AttributeError, TypeError, ValueError):
-                self.segments = None  # not a Whoosh 3 segment: test nothing
+                self._tables = None  # not a Whoosh 3 segment
                 return
-            self.segments.append((keycoder, hashfn, hashes))
+            self._tables.append((keycoder, hashfn, hashes))
 
     def may_contain(self, fieldname: str, terms: list[str]) -> np.ndarray:
         """A boolean per term: False means no segment holds it in ``fieldname``."""
-        if self.segments is None:
+        if self._tables is None:
             return np.ones(len(terms), dtype=bool)
         found = np.zeros(len(terms), dtype=bool)
         encoded = [t.encode("utf-8") for t in terms]
         known: dict[bytes, np.ndarray] = {}  # segments usually share the field numbers
-        for keycoder, hashfn, hashes in self.segments:
+        for keycoder, hashfn, hashes in self._tables:
             if not len(hashes):
                 continue
             prefix = keycoder(fieldname, b"")
@@ -78,15 +79,13 @@ class Vocabulary:
 
 
 def _hashes(terms) -> np.ndarray:
-    """The sorted distinct key hashes of one segment's term file."""
+    """The sorted key hashes of one segment's term file."""
     table = terms._tindex
     parts = [np.frombuffer(table.dbfile.get(pos, n * _SLOT.itemsize), _SLOT)
              for pos, n in table.tables if n]
     slots = np.concatenate(parts) if parts else np.zeros(0, _SLOT)
-    hashes = np.sort(slots["hash"][slots["pos"] != 0].astype(np.uint32))
-    # sorted, so duplicates are neighbours (np.unique would hash them: 50x slower)
-    return hashes[np.concatenate(([True], hashes[1:] != hashes[:-1]))] if len(hashes) \
-        else hashes
+    # sorted for the binary search; colliding hashes may repeat, which it does not mind
+    return np.sort(slots["hash"][slots["pos"] != 0].astype(np.uint32))
 
 
 def _term(word: str) -> str:
