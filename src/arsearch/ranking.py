@@ -142,9 +142,11 @@ class Ranker:
                         arr[offset:offset + n] = self.segments.get(
                             leaf, f"length:{field}",
                             lambda leaf=leaf: segment_lengths(leaf, field))
-                self._lengths[field] = arr
                 live = arr[self.live]
                 self._avg[field] = float(live.mean()) if live.size and live.mean() > 0 else 1.0
+                # published last: other threads read _lengths without the lock and then
+                # expect the average to be there
+                self._lengths[field] = arr
         return arr
 
     def avg_length(self, field: str) -> float:
