@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+#: ``$ARSEARCH_SHARED`` or the ``shared`` folder beside the project root.
+SHARED = Path(os.environ.get("ARSEARCH_SHARED")
+              or Path(__file__).resolve().parents[1].parent / "shared")
 ANT = SHARED / "corpora/ant-news/ant_all.jsonl.gz"
 TOPICS = SHARED / "bench/ant-known-item/topics_dev.tsv"
 QRELS = SHARED / "bench/ant-known-item/qrels_dev.txt"

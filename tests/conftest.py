@@ -8,6 +8,7 @@ bodies, a ``javascript:`` URL) so that escaping is tested on real pages.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from arsearch.webapp import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "src" / "arsearch" / "data" / "sample"
-SHARED = ROOT.parent / "shared"
+#: The large corpora and benchmarks: ``$ARSEARCH_SHARED`` or ``../shared``.
+SHARED = Path(os.environ.get("ARSEARCH_SHARED") or ROOT.parent / "shared")
 
 HOSTILE = [
     Document(

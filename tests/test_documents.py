@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from arsearch.documents import Document, Problem, read_documents, read_file
+from tests.conftest import SHARED
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "src" / "arsearch" / "data" / "sample"
 SEED = SAMPLE / "seed" / "000_f4303bb32ac63e1e.txt"
-SHARED = ROOT.parent / "shared"
 RAW_SAMPLE = SHARED / "corpora" / "ant-news" / "raw-sample"
 
 
