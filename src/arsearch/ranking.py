@@ -21,14 +21,11 @@ from whoosh.util.numeric import byte_to_length
 from .analysis import EXACT
 from .segcache import SegmentCache
 
-#: BM25 saturation and length normalisation. k1 is Lucene's default; b = 0.6 instead
-#: of 0.75 measured better on question-style queries over short passages at no cost on
-#: news (README, "Ranking").
+#: BM25 saturation and length normalisation: Lucene's defaults, re-measured on every
+#: visible set (README, "Ranking"): b = 0.6 suited the Qur'an passages alone, but where
+#: short answers compete with long news articles 0.75 is clearly better.
 K1 = 1.2
-B = 0.6
-#: A document counts as a story with a lead when it has this many times
-#: ``lead_words`` tokens (stems and exact forms both count in field lengths).
-LEAD_STORY = 2
+B = 0.75
 
 
 @dataclass(frozen=True)
@@ -41,19 +38,23 @@ class Weights:
     #: ``title`` times its frequency in the body, each normalised by its own field's
     #: length (``title_b``, ``b``), before ONE saturation. So a title adds evidence to the
     #: body's without a one-word title match outranking a document about the query.
-    #: ``fields="sum"`` is the old model (each field saturated alone, then added).
+    #: ``fields="combined"`` normalises by the weighted total length instead (Lucene's
+    #: CombinedFieldQuery); ``fields="sum"`` is the old model (each field saturated
+    #: alone, then added).
     title: float = 2.0
     title_b: float = B
     fields: str = "bm25f"
     exact: float = 0.3  # extra weight of the exact (unstemmed) form over the stem
+    synonyms: float = 0.5  # an expansion (ترمب for ترامب) counts this much of a typed word
     #: Quoted phrases: "filter" (only documents with the phrase), "tier" (documents
     #: with the phrase rank first) or "bonus" (a phrase match adds ``phrase_bonus``
     #: times the phrase words' own score).
     phrases: str = "tier"
     phrase_bonus: float = 0.5
     #: Queries of at most this many word groups list documents holding all of them
-    #: first; longer ones (pasted titles, questions) are ranked by score alone.
-    all_words_first: int = 4
+    #: first (0: off). Off by default: this hard tier overrode better evidence on every
+    #: set, news keyword queries included (README, "Ranking").
+    all_words_first: int = 0
     #: Optional recency boost for news: a document ``recency_half_life`` days older
     #: than the newest one gets half of the extra ``recency`` x its score (0: off).
     recency: float = 0.0
@@ -70,9 +71,11 @@ class Weights:
     proximity: float = 0.0
     proximity_docs: int = 100
     proximity_window: int = 5
-    #: News leads: among the same best results, each query word that occurs in the
-    #: first ``lead_words`` words of the body adds ``lead`` x its idf. The lead of a
-    #: news story says what the story is about.
+    #: Leads: among the same best results, each query word that occurs in the first
+    #: ``lead_words`` words of the body adds ``lead`` x its idf. The lead of a news story
+    #: says what the story is about; a short document is all lead, and counts as such
+    #: (excluding short documents cost untitled Wikipedia paragraphs their place among
+    #: news articles).
     lead: float = 0.5
     lead_words: int = 30
 
@@ -138,6 +141,7 @@ class Ranker:
         self.doc_count = int(live.sum())
         self._lengths: dict[str, np.ndarray] = {}
         self._avg: dict[str, float] = {}
+        self._norms: dict[tuple[str, str], np.ndarray] = {}
         self._cache = _LRU(cache_postings)
         self._lock = threading.RLock()
 
@@ -281,9 +285,6 @@ class Ranker:
             for i, plist in enumerate(self.positions(field, s, docnums)):
                 if plist and plist[0] < limit:
                     out[i] += idf
-        # a lead is only a summary when there is a story after it: short documents
-        # (a verse, a brief) are all lead, and boosting them all says nothing
-        out[self.lengths(field)[docnums] < LEAD_STORY * limit] = 0.0
         return out
 
     def idf(self, df: int) -> float:
@@ -302,9 +303,30 @@ class Ranker:
         ids, tf = self.postings(field, text)
         if not len(ids):
             return ids, tf
-        b = self.weights.field_b(field)
-        norm = 1.0 - b + b * self.lengths(field)[ids] / self.avg_length(field)
-        return ids, (weight * tf) / norm
+        return ids, (weight * tf) / self.norms(field)[ids]
+
+    def norms(self, field: str) -> np.ndarray:
+        """BM25's length normalisation of ``field`` for every document (cached).
+
+        ``Weights.fields``: "bm25f" normalises each field by its own length and b;
+        "combined" normalises every field by the document's weighted total length
+        (title x ``title`` + body) with ``b``, as Lucene's CombinedFieldQuery does.
+        """
+        key = (field, self.weights.fields)
+        arr = self._norms.get(key)
+        if arr is None:
+            w = self.weights
+            if w.fields == "combined":
+                total = w.title * self.lengths("title") + self.lengths("body")
+                live = total[self.live]
+                avg = float(live.mean()) if live.size and live.mean() > 0 else 1.0
+                arr = (1.0 - w.b + w.b * total / avg).astype(np.float32)
+            else:
+                b = w.field_b(field)
+                arr = (1.0 - b + b * self.lengths(field) / self.avg_length(field)
+                       ).astype(np.float32)
+            self._norms[key] = arr
+        return arr
 
     def saturate(self, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
         """BM25's idf x saturated frequency of a (pseudo-)frequency per document."""

@@ -250,7 +250,8 @@ class Engine:
         _check_request(query, page, per_page, sort)
         gen = self._current()
         parsed = parse_query(query)
-        expansions = self.synonyms.expand(parsed) if self.synonyms else []
+        expansions = self.synonyms.expand(parsed, self.weights.synonyms) \
+            if self.synonyms else []
         for name, value in (("source", source), ("category", category), ("author", author)):
             if value:
                 parsed.filters.setdefault(name, []).extend(
@@ -281,7 +282,7 @@ class Engine:
         gen = self._current()
         parsed = parse_query(query)
         if self.synonyms:
-            self.synonyms.expand(parsed)
+            self.synonyms.expand(parsed, self.weights.synonyms)
         scored = self._score(gen, parsed)
         return [(gen.ids[d], float(scored.scores[d]))
                 for d in top(scored.scores, scored.mask, limit)]
@@ -300,7 +301,7 @@ class Engine:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
         parsed = parse_query(query)
         if self.synonyms:
-            self.synonyms.expand(parsed)
+            self.synonyms.expand(parsed, self.weights.synonyms)
         scored = self._score(gen, parsed, explain=docnum)
         scores, mask = scored.scores, scored.mask
         score = float(scores[docnum])

@@ -46,8 +46,9 @@ class Synonyms:
     def __len__(self) -> int:
         return len(self.groups)
 
-    def expand(self, q: ParsedQuery) -> list[str]:
-        """Add the synonyms of the query's words and names to ``q``; return what was added."""
+    def expand(self, q: ParsedQuery, weight: float = SYNONYM_WEIGHT) -> list[str]:
+        """Add the synonyms of the query's words and names to ``q``, each counting ``weight``
+        of a typed word; return what was added."""
         added: list[str] = []
         groups = q.groups
         i = 0
@@ -63,8 +64,8 @@ class Synonyms:
                     if entry_stems == stems:
                         continue
                     words = tuple(replace(w, field=original.field) for w in words)
-                    extra.append(replace(words[0], weight=SYNONYM_WEIGHT) if len(words) == 1
-                                 else Phrase(words, original.field, weight=SYNONYM_WEIGHT))
+                    extra.append(replace(words[0], weight=weight) if len(words) == 1
+                                 else Phrase(words, original.field, weight=weight))
                     added.append(text)
                 groups[i:i + size] = [[original, *extra]]
                 break
