@@ -22,7 +22,8 @@ def built(tmp_path_factory, sample_dir) -> Path:
     from click.testing import CliRunner
 
     folder = tmp_path_factory.mktemp("cli") / "index"
-    result = CliRunner().invoke(main, ["index", str(sample_dir), "--index", str(folder)])
+    result = CliRunner().invoke(main, ["index", str(sample_dir), "--index", str(folder),
+                                       "--id-root", str(sample_dir)])
     assert result.exit_code == 0, result.output
     return folder
 

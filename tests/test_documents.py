@@ -20,9 +20,12 @@ SEED = SAMPLE / "seed" / "000_f4303bb32ac63e1e.txt"
 RAW_SAMPLE = SHARED / "corpora" / "ant-news" / "raw-sample"
 
 
-def read(*paths: Path) -> tuple[list[Document], list[Problem]]:
+def read(*paths: Path, id_root: Path | None = None) -> tuple[list[Document], list[Problem]]:
+    """Documents and problems of ``paths``; ids relative to the first path's folder."""
     problems: list[Problem] = []
-    docs = list(read_documents(paths, on_problem=problems.append))
+    if id_root is None:
+        id_root = paths[0] if paths[0].is_dir() else paths[0].parent
+    docs = list(read_documents(paths, on_problem=problems.append, id_root=id_root))
     return docs, problems
 
 
@@ -298,20 +301,37 @@ def test_recursive_walk_sorted_skips_hidden_and_ids_are_relative(tmp_path: Path)
     assert docs[0].path == str(tmp_path / "a" / "w.txt")
 
 
-def test_ids_are_stable_wherever_the_folder_lives(tmp_path: Path) -> None:
+def test_ids_are_paths_from_the_id_root_whatever_the_argument(tmp_path: Path) -> None:
     first = tmp_path / "one" / "corpus"
     shutil.copytree(SAMPLE, first)
     second = tmp_path / "elsewhere" / "moved"
     shutil.copytree(SAMPLE, second)
+    # an archive moved with its id root keeps its ids
     assert [d.id for d in read(first)[0]] == [d.id for d in read(second)[0]]
-    assert [d.id for d in read(first / "txt")[0]][0] == "01_idlib_politics.txt"
+    # the same file has the same id whether its folder or a subfolder is given
+    via_sub = read(first / "txt", id_root=first)[0]
+    assert via_sub[0].id == "txt/01_idlib_politics.txt"
+    assert via_sub[0].id in {d.id for d in read(first)[0]}
+    (tmp_path / "link").symlink_to(first)  # ... or a symbolic link to it
+    assert [d.id for d in read(tmp_path / "link" / "txt", id_root=first)[0]][0] == \
+        "txt/01_idlib_politics.txt"
 
 
-def test_read_file_uses_root_for_ids() -> None:
-    [doc] = list(read_file(SEED, root=SAMPLE))
+def test_files_outside_the_id_root_get_their_absolute_path(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    article = write(tmp_path / "elsewhere" / "a.txt", "عنوان\nنص.\n")
+    [doc] = read(article, id_root=root)[0]
+    assert doc.id == str(article.resolve()) == doc.path
+
+
+def test_read_file_uses_id_root_for_ids(tmp_path: Path) -> None:
+    [doc] = list(read_file(SEED, id_root=SAMPLE))
     assert doc.id == "seed/000_f4303bb32ac63e1e.txt"
-    [doc] = list(read_file(SEED))
+    [doc] = list(read_file(SEED, SEED.parent))
     assert doc.id == "000_f4303bb32ac63e1e.txt"
+    [doc] = list(read_file(SEED, tmp_path))
+    assert doc.id == str(SEED)
 
 
 # --------------------------------------------------------------------------- bundled sample
@@ -345,8 +365,9 @@ def test_ant_raw_sample_parses_completely() -> None:
 
 
 def test_single_path_string_and_default_problem_logging(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # the default id root is the current folder
     write(tmp_path / "a.txt", "عنوان\nنص.\n")
     write(tmp_path / "b.txt", "")
     docs = list(read_documents(str(tmp_path)))  # a bare string is one path, not characters

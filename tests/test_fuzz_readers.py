@@ -45,7 +45,7 @@ def good_batch(folder: Path) -> set[str]:
     (folder / "good" / "c.xml").write_text(trec, encoding="utf-8")
     (folder / "good" / "good000039.txt").write_text(
         f"{docs[39]['title']}\n\n{docs[39]['body']}\n", encoding="utf-8")
-    return {d["id"] for d in docs[:39]} | {"good000039.txt"}
+    return {d["id"] for d in docs[:39]} | {"good/good000039.txt"}  # id root: folder/
 
 
 def run_batch(root: Path, bad: Path, expect_reported: set[Path]) -> arsearch.IndexReport:
@@ -88,10 +88,13 @@ def test_random_bytes(tmp_path):
 
 
 def _paths_in_index(folder: Path) -> list[str]:
+    """The files the index's documents came from (stored relative to its id root, by
+    default the folder holding the index)."""
     ix = whoosh_index.open_dir(str(folder), indexname=storage.require_meta(folder)["indexname"])
     try:
         with ix.reader() as reader:
-            return [reader.stored_fields(n)["path"] for n in reader.all_doc_ids()]
+            return [str(folder.parent / reader.stored_fields(n)["path"])
+                    for n in reader.all_doc_ids()]
     finally:
         ix.close()
 

@@ -56,7 +56,7 @@ def sample_copy(tmp_path, sample_dir) -> Path:
 
 
 def test_index_sample_counts_every_document(tmp_path, sample_dir, sample_docs):
-    report = index_paths(tmp_path / "ix", [sample_dir])
+    report = index_paths(tmp_path / "ix", [sample_dir], id_root=sample_dir)
     assert report.added == len(sample_docs) == report.documents
     assert (report.updated, report.unchanged, report.deleted, report.skipped) == (0, 0, 0, 0)
     assert all_ids(tmp_path / "ix") == {d.id for d in sample_docs}
@@ -80,7 +80,9 @@ def test_modified_file_is_updated(tmp_path, sample_copy, sample_docs):
     assert report.unchanged == len(sample_docs) - 1
     assert report.added == 0 and report.documents == len(sample_docs)
     with arsearch.open_index(ix) as engine:
-        assert [h.id for h in engine.search("البطريق").hits] == ["txt/05_hospital_health.txt"]
+        # the id root is the folder holding the index folder: tmp_path
+        assert [h.id for h in engine.search("البطريق").hits] == \
+            ["sample/txt/05_hospital_health.txt"]
 
 
 def test_deleted_file_pruned(tmp_path, sample_copy, sample_docs):
@@ -92,7 +94,8 @@ def test_deleted_file_pruned(tmp_path, sample_copy, sample_docs):
     report = index_paths(ix, [sample_copy], prune=True)
     assert report.deleted == 1
     assert report.documents == len(sample_docs) - 1
-    assert "txt/05_hospital_health.txt" not in all_ids(ix)
+    assert "sample/txt/05_hospital_health.txt" not in all_ids(ix)
+    assert "sample/txt/01_idlib_politics.txt" in all_ids(ix)
 
 
 def test_prune_only_touches_given_roots(tmp_path, sample_copy):
@@ -107,7 +110,7 @@ def test_prune_only_touches_given_roots(tmp_path, sample_copy):
 
 def test_rebuild_switches_generation_and_removes_old(tmp_path, sample_dir, sample_docs):
     ix = tmp_path / "ix"
-    index_paths(ix, [sample_dir])
+    index_paths(ix, [sample_dir], id_root=sample_dir)
     old = storage.read_meta(ix)["indexname"]
     seen_mid_way = []
 
@@ -129,7 +132,7 @@ def test_rebuild_switches_generation_and_removes_old(tmp_path, sample_dir, sampl
 
 def test_failed_rebuild_keeps_old_generation(tmp_path, sample_dir, sample_docs):
     ix = tmp_path / "ix"
-    index_paths(ix, [sample_dir])
+    index_paths(ix, [sample_dir], id_root=sample_dir)
     before = sorted(p.name for p in ix.iterdir())
     meta = storage.read_meta(ix)
     engine = arsearch.open_index(ix)

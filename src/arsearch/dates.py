@@ -231,10 +231,10 @@ def parse_date(text: str) -> datetime | None:
     for parser in (_parse_iso, _parse_rfc2822, _parse_numeric, _parse_written):
         try:
             value = parser(folded)
+            if value is not None:  # converting year 1 or 9999 to UTC may overflow
+                return _to_naive_utc(value)
         except (ValueError, OverflowError):  # 31 February, hour 25...
             return None
-        if value is not None:
-            return _to_naive_utc(value)
     return None
 
 

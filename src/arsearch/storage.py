@@ -68,11 +68,17 @@ def require_meta(folder: Path) -> dict:
     return meta
 
 
-def write_meta(folder: Path, indexname: str, created: str | None = None) -> None:
-    """Point the folder at ``indexname``, atomically (write, fsync, rename)."""
+def write_meta(folder: Path, indexname: str, created: str | None = None,
+               id_root: str | None = None) -> None:
+    """Point the folder at ``indexname``, atomically (write, fsync, rename).
+
+    ``id_root``: what plain-text articles' ids are relative to (see ``indexer``).
+    """
     now = datetime.now(UTC).isoformat(timespec="seconds")
     meta = {"format": FORMAT_VERSION, "indexname": indexname, "created": created or now,
             "updated": now}
+    if id_root is not None:
+        meta["id_root"] = id_root
     tmp = folder / (META + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(meta, f)
