@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import arsearch
 from arsearch.documents import Document, Problem, read_documents, read_file
 from tests.conftest import SHARED
 
@@ -260,6 +261,182 @@ def test_jsonl_streams_lazily(tmp_path: Path) -> None:
     assert next(stream).id == "j0"
     path.unlink()  # the rest is read from the already open file
     assert [d.id for d in stream] == [f"j{i}" for i in range(1, 10)]
+
+
+# --------------------------------------------------------------------------- encodings
+
+ARABIC = "افتتاح مستشفى جديد في إدلب"
+ARABIC_BODY = "أعلنت وزارة الصحة افتتاح مستشفى لعلاج الأطفال في مدينة إدلب."
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le-bom", "utf-16-be-bom",
+                                      "utf-16-le", "utf-16-be", "utf-8-sig", "utf-32"])
+def test_utf16_and_bom_text_articles_are_decoded(tmp_path: Path, encoding: str) -> None:
+    text = f"{ARABIC}\r\n١٥ فبراير ٢٠١٨\r\nرؤية - كاتب\r\n{ARABIC_BODY}\r\n"
+    codec, _, bom = encoding.partition("-bom")
+    data = text.encode(codec)
+    if encoding == "utf-16-le-bom":
+        data = b"\xff\xfe" + text.encode("utf-16-le")
+    elif encoding == "utf-16-be-bom":
+        data = b"\xfe\xff" + text.encode("utf-16-be")
+    [doc], problems = read(write(tmp_path / "a.txt", data))
+    assert problems == []
+    assert (doc.title, doc.body) == (ARABIC, ARABIC_BODY)
+    assert (doc.date, doc.source) == (datetime(2018, 2, 15), "رؤية")
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le"])
+def test_utf16_trec_and_jsonl_files_are_decoded(tmp_path: Path, codec: str) -> None:
+    trec_text = trec("U-1", ARABIC_BODY, TITLE=ARABIC) + trec("U-2", "نص ثان")
+    jsonl = jsonl_record(1, title=ARABIC, body=ARABIC_BODY) + "\n" + jsonl_record(2) + "\n"
+    write(tmp_path / "a.trec", trec_text.encode(codec))
+    write(tmp_path / "b.jsonl", jsonl.encode(codec))
+    docs, problems = read(tmp_path)
+    assert problems == []
+    assert [(d.id, d.title) for d in docs] == [("U-1", ARABIC), ("U-2", ""), ("j1", ARABIC),
+                                               ("j2", "عنوان 2")]
+    assert docs[0].body == docs[2].body == ARABIC_BODY
+
+
+def test_binary_data_with_nul_bytes_is_not_taken_for_utf16(tmp_path: Path) -> None:
+    rng = __import__("random").Random(5)
+    write(tmp_path / "a.txt", bytes(rng.randrange(256) for _ in range(4000)) + b"\x00\x00")
+    write(tmp_path / "b.txt", b"\x00" * 5000)
+    docs, problems = read(tmp_path)
+    assert docs == [] and [p.message for p in problems] == ["binary file (NUL bytes), skipped"] * 2
+
+
+def test_jsonl_with_bom_crlf_and_unicode_line_separators(tmp_path: Path) -> None:
+    lines = [jsonl_record(1, title="سطر\u2028فاصل"), jsonl_record(2, body="نص\u2029فقرة\u0085")]
+    path = write(tmp_path / "a.jsonl", b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    docs, problems = read(path)
+    assert problems == []
+    assert [d.id for d in docs] == ["j1", "j2"]
+    assert "\u2028" not in docs[0].title  # a title is one line
+    assert docs[1].body.startswith("نص")
+
+
+# --------------------------------------------------------------------------- hostile values
+
+
+def test_bad_ids_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    lines = [jsonl_record(1, id="a/../b c"), jsonl_record(2, id="nul\u0000x"),
+             jsonl_record(3, id="x" * 1001), jsonl_record(4, id="new\nline"),
+             json.dumps({"id": "\ud800", "title": "t", "body": "نص"}), jsonl_record(6, id="ok")]
+    docs, problems = read(write(tmp_path / "a.jsonl", "\n".join(lines) + "\n"))
+    assert [d.id for d in docs] == ["a/../b c", "ok"]  # ids are opaque strings
+    assert [p.line for p in problems] == [2, 3, 4, 5]
+    assert "longer than 1000" in problems[1].message
+    assert all("skipped" in p.message for p in problems)
+
+
+def test_lone_surrogates_in_text_are_replaced_not_fatal(tmp_path: Path) -> None:
+    record = '{"id": "s1", "title": "عنوان \\ud800", "body": "نص \\udfff و\\ud83d\\ude00", ' \
+             '"source": "مصدر\\udc00"}'
+    [doc], problems = read(write(tmp_path / "a.jsonl", record + "\n"))
+    assert problems == []
+    assert (doc.title, doc.body, doc.source) == ("عنوان \ufffd", "نص \ufffd و😀", "مصدر\ufffd")
+    ix = arsearch.index_documents(tmp_path / "ix", [doc])  # encodable: the run completes
+    assert ix.documents == 1
+
+
+@pytest.mark.parametrize("date", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00",
+                                  "1e309", "+275760-09-13", "99999-01-01"])
+def test_dates_out_of_range_are_dropped_not_fatal(tmp_path: Path, date: str) -> None:
+    [doc], problems = read(write(tmp_path / "a.jsonl", jsonl_record(1, date=date) + "\n"))
+    assert doc.date is None
+    assert [(p.line, p.skipped) for p in problems] == [(1, False)]
+
+
+def test_extreme_but_valid_dates_are_kept(tmp_path: Path) -> None:
+    lines = [jsonl_record(1, date="0001-01-01"), jsonl_record(2, date="9999-12-31T23:59:59")]
+    docs, problems = read(write(tmp_path / "a.jsonl", "\n".join(lines) + "\n"))
+    assert problems == []
+    assert [d.date for d in docs] == [datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59)]
+
+
+# --------------------------------------------------------------------------- size cap
+
+CAP = 64 * 1024
+
+
+def read_capped(*paths: Path) -> tuple[list[Document], list[Problem]]:
+    problems: list[Problem] = []
+    docs = list(read_documents(paths, problems.append, id_root=paths[0].parent,
+                               max_doc_bytes=CAP))
+    return docs, problems
+
+
+@pytest.mark.parametrize("ensure_ascii", [False, True])
+def test_oversized_jsonl_record_is_cut_to_the_cap_with_a_warning(
+    tmp_path: Path, ensure_ascii: bool
+) -> None:
+    body = "كلمة عربية وأخرى \"مقتبسة\" \\ مائلة\n" * 50_000  # 2 MB, escapes everywhere
+    record = {"id": "big", "title": "عنوان", "body": body, "date": "2018-02-15",
+              "source": "رؤية"}  # fields after the body survive the cut
+    path = write(tmp_path / "a.jsonl", json.dumps(record, ensure_ascii=ensure_ascii) + "\n"
+                 + jsonl_record(2) + "\n")
+    docs, problems = read_capped(path)
+    assert [d.id for d in docs] == ["big", "j2"]
+    big = docs[0]
+    assert len(big.title.encode()) + len(big.body.encode()) <= CAP
+    assert len(big.body.encode()) > CAP * 0.9
+    assert body.startswith(big.body)  # a prefix of the article, cut on a word boundary
+    assert (big.date, big.source) == (datetime(2018, 2, 15), "رؤية")
+    [problem] = problems
+    assert (problem.line, problem.skipped) == (1, False) and "first 65,536 bytes" in problem.message
+
+
+def test_oversized_jsonl_line_without_text_is_skipped_and_the_next_read(tmp_path: Path) -> None:
+    huge = '{"id": "arr", "title": "t", "body": "نص", "x": [' + "1," * 200_000 + "1]}"
+    path = write(tmp_path / "a.jsonl", huge + "\n" + jsonl_record(2) + "\n")
+    docs, problems = read_capped(path)
+    assert [d.id for d in docs] == ["j2"]
+    assert [(p.line, p.skipped) for p in problems] == [(1, True)]
+
+
+@pytest.mark.parametrize("cut", [1, 2, 3, 5, 6, 7])
+def test_cutting_a_json_string_never_splits_an_escape(cut: int) -> None:
+    from arsearch.documents import _shrink_json_line
+
+    content = "ab" + "\\u0627\\\\\\\"" * 3
+    line = '{"id": "e", "body": "' + content + '", "title": "t"}'
+    shrunk = _shrink_json_line(line, iter(()), keep=5 + cut, budget=1000)  # keys stay whole
+    record = json.loads(shrunk)
+    assert json.loads(line)["body"].startswith(record["body"])
+    assert record["title"] == "t"
+
+
+def test_json_line_fed_in_pieces_is_rebuilt_exactly() -> None:
+    from arsearch.documents import _shrink_json_line
+
+    line = json.dumps({"id": "p", "title": 'a"b\\', "body": "ج" * 50 + '\\"' * 20})
+    for size in (1, 2, 3, 7):
+        pieces = [line[i:i + size] for i in range(0, len(line), size)]
+        rest = iter((1, p, i < len(pieces) - 2) for i, p in enumerate(pieces[1:]))
+        assert _shrink_json_line(pieces[0], rest, keep=10_000, budget=10_000) == line
+
+
+def test_oversized_trec_record_is_cut_and_later_records_kept(tmp_path: Path) -> None:
+    long_text = "نص طويل جدا " * 20_000  # 240 KB, one line
+    content = (trec("T-1", long_text, TITLE="الأول", TIME="2018-02-15")
+               + "".join(trec(f"T-{i}", "نص قصير") for i in range(2, 5)).replace("\n", ""))
+    docs, problems = read_capped(write(tmp_path / "a.trec", content))
+    assert [d.id for d in docs] == ["T-1", "T-2", "T-3", "T-4"]
+    assert len(docs[0].body.encode()) <= CAP and docs[0].title == "الأول"
+    assert [(p.line, p.skipped) for p in problems] == [(1, False)]
+
+
+def test_gzip_bomb_article_is_read_only_up_to_the_cap(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.txt.gz"
+    with gzip.open(path, "wb") as f:
+        f.write("عنوان\n".encode())
+        chunk = ("نص " * 100_000).encode()
+        for _ in range(300):  # 180 MB inflated, 180 KB on disk
+            f.write(chunk)
+    [doc], problems = read_capped(path)
+    assert len(doc.body.encode()) <= CAP and doc.title == "عنوان"
+    assert [p.skipped for p in problems] == [False] and "larger than" in problems[0].message
 
 
 # --------------------------------------------------------------------------- bad files

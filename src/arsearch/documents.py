@@ -403,9 +403,11 @@ def _cut_utf8(data: bytes, limit: int) -> str:
     return text.rstrip()
 
 
-def _cut_problem(src: SourceFile, line: int | None, doc_id: str, cap: int) -> Problem:
-    return Problem(src.shown, line, f"{doc_id}: larger than {cap:,} bytes: only its first "
-                   f"{cap:,} bytes are indexed (see --max-doc-bytes)", skipped=False)
+def _cut_problem(src: SourceFile, line: int | None, doc_id: str | None, cap: int) -> Problem:
+    """The warning for a document cut to the cap (``doc_id`` None: the whole file)."""
+    what = f"{doc_id}: larger" if doc_id else "article larger"
+    return Problem(src.shown, line, f"{what} than {cap:,} bytes: only its first {cap:,} "
+                   "bytes are indexed (see --max-doc-bytes)", skipped=False)
 
 
 def _id_problem(doc_id: str) -> str | None:
@@ -441,7 +443,7 @@ def _read_text_article(src: SourceFile, doc_id: str, encoding: str, report: OnPr
         return
     title, body, was_cut = _fit(_one_line(title), body, cap)
     if cut or was_cut:
-        report(_cut_problem(src, None, doc_id, cap))
+        report(_cut_problem(src, None, None, cap))
     yield Document(id=doc_id, title=title, body=body, path=src.real, **fields)
 
 
@@ -716,9 +718,8 @@ def _shrink_json_line(first: str, rest: Iterator[tuple[int, str, bool]], *, keep
     piece, more = first, True
     while True:
         if not cutter.feed(piece):
-            for _, _, more in rest:  # drain the line
-                if not more:
-                    break
+            while more:  # skip the rest of the line
+                _, _, more = next(rest, (0, "", False))
             return None
         if not more:
             return cutter.result()

@@ -33,7 +33,7 @@ from .errors import ArsearchError, IndexLockedError, IndexVersionError
 from .fastwriter import FastSegmentWriter, ParallelWriter, rare_gc
 from .progress import Progress
 from .schema import content_hash, make_schema, to_fields
-from .sources import find_files, is_inside, relative_or_absolute
+from .sources import find_files, foreign_files, is_inside, relative_or_absolute
 
 #: Documents between intermediate commits of a large run: an interrupted build keeps
 #: what was committed and the next run resumes from there (unchanged documents skip).
@@ -164,6 +164,8 @@ def _index(folder, make_documents: Callable[[str], Iterable[Document]], *, rebui
         raise ArsearchError(f"cannot create the index folder {folder}: {exc.strerror}") from exc
     if not os.access(folder, os.W_OK):
         raise ArsearchError(f"the index folder {folder} is not writable")
+    if not (folder / storage.META).exists():
+        _check_new_index_folder(folder)
     progress = progress or Progress()
     report = IndexReport()
     with storage.write_lock(folder, wait=wait):
@@ -220,6 +222,17 @@ def _index(folder, make_documents: Callable[[str], Iterable[Document]], *, rebui
     progress.finish()
     report.seconds = progress.elapsed
     return report
+
+
+def _check_new_index_folder(folder: Path) -> None:
+    """Refuse to create an index among other files (an archive given as ``--index``):
+    walks never read index folders, so those files would silently drop out of later
+    runs over the archive."""
+    others = foreign_files(os.listdir(folder))
+    if others:
+        shown = ", ".join(sorted(others)[:3]) + (", ..." if len(others) > 3 else "")
+        raise ArsearchError(f"the index folder {folder} already holds other files ({shown}): "
+                            "give --index a new or empty folder")
 
 
 @dataclass

@@ -28,8 +28,8 @@ import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-__all__ = ["SourceFile", "bad_name", "find_files", "is_index_listing", "path_id",
-           "relative_or_absolute"]
+__all__ = ["SourceFile", "bad_name", "find_files", "foreign_files", "is_index_listing",
+           "is_inside", "path_id", "relative_or_absolute"]
 
 #: The file naming the current generation of an arsearch index (see ``storage.META``).
 INDEX_MARKER = "arsearch.json"
@@ -153,9 +153,15 @@ def _expand(given: str, excluded: list[str], report: Report) -> list[SourceFile]
         return []
     if stat.S_ISDIR(st.st_mode):
         if _index_folder(real):
-            report(shown, "is an arsearch index folder, not articles: skipped", True)
+            others = foreign_files(os.listdir(real))
+            report(shown, "is an arsearch index folder, not articles: skipped" + (
+                f" (with {len(others)} other file(s): keep articles out of index folders)"
+                if others else ""), True)
             return []
-        return _walk(real, given, excluded, report)
+        found = _walk(real, given, excluded, report)
+        if not found:
+            report(shown, "no files in this folder", False)
+        return found
     if not stat.S_ISREG(st.st_mode):
         report(shown, f"{_kind(st.st_mode)}, not a regular file: skipped", True)
         return []
@@ -242,10 +248,14 @@ def _symlink(real: str, shown: str, top: str, shown_top: str, report: Report) ->
     # else: the target lies in the walked tree and is read there, under its own path
 
 
+def foreign_files(names: Iterable[str]) -> list[str]:
+    """The names in an index folder that the index does not own (hidden ones aside)."""
+    return [n for n in names if not n.startswith(".") and not _INDEX_OWNED.match(n)]
+
+
 def _skip_index_folder(shown_dir: str, entries: list[os.DirEntry], report: Report) -> None:
     """An index folder met while walking is never read; files of the user's are reported."""
-    foreign = [e.name for e in entries
-               if not e.name.startswith(".") and not _INDEX_OWNED.match(e.name)]
+    foreign = foreign_files(e.name for e in entries)
     if foreign:
         report(printable(shown_dir), f"holds an arsearch index, so its {len(foreign)} other "
                "file(s) are not read: keep articles out of index folders", True)
