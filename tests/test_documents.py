@@ -341,18 +341,23 @@ def test_lone_surrogates_in_text_are_replaced_not_fatal(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("date", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00",
-                                  "1e309", "+275760-09-13", "99999-01-01"])
+                                  "1e309", "+275760-09-13", "99999-01-01", "0001-01-01",
+                                  "9999-12-31", "1000-01-01T00:00:00"])
 def test_dates_out_of_range_are_dropped_not_fatal(tmp_path: Path, date: str) -> None:
     [doc], problems = read(write(tmp_path / "a.jsonl", jsonl_record(1, date=date) + "\n"))
     assert doc.date is None
     assert [(p.line, p.skipped) for p in problems] == [(1, False)]
 
 
-def test_extreme_but_valid_dates_are_kept(tmp_path: Path) -> None:
-    lines = [jsonl_record(1, date="0001-01-01"), jsonl_record(2, date="9999-12-31T23:59:59")]
+def test_dates_at_the_ends_of_the_indexed_span_are_kept(tmp_path: Path) -> None:
+    lines = [jsonl_record(1, date="1000-01-02"), jsonl_record(2, date="9998-12-31T23:59:59")]
     docs, problems = read(write(tmp_path / "a.jsonl", "\n".join(lines) + "\n"))
     assert problems == []
-    assert [d.date for d in docs] == [datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59)]
+    assert [d.date for d in docs] == [datetime(1000, 1, 2), datetime(9998, 12, 31, 23, 59, 59)]
+    arsearch.index_documents(tmp_path / "ix", docs)
+    with arsearch.open_index(tmp_path / "ix") as engine:  # seen by date filters and sorting
+        assert engine.stats()["date_from"] == "1000-01-02"
+        assert engine.stats()["date_to"] == "9998-12-31"
 
 
 # --------------------------------------------------------------------------- size cap

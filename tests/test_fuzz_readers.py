@@ -271,7 +271,7 @@ def test_a_200_megabyte_json_line_is_cut_in_bounded_memory(tmp_path):
         chunk = ("نص المقال الطويل عن مدينة إدلب " * 10_000).encode()
         for _ in range(200 * 1024 * 1024 // len(chunk)):
             f.write(chunk)
-        f.write('", "date": "2018-02-15"}\n'.encode())
+        f.write(b'", "date": "2018-02-15"}\n')
         f.write((json.dumps(synthetic_docs(1, seed=12, prefix="after")[0]) + "\n").encode())
     case("200 MB line")
     run = subprocess.run([sys.executable, "-c", MEASURED, str(tmp_path / "ix"), str(big)],

@@ -13,7 +13,13 @@ import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-__all__ = ["MONTHS", "looks_like_date", "parse_date"]
+__all__ = ["INDEXED_DATES", "MONTHS", "looks_like_date", "parse_date"]
+
+#: The dates an index can filter and sort by, strictly between these two: Whoosh stores
+#: a missing date as an out-of-range value, so the search reads others as missing. Readers
+#: drop such dates with a warning (0001-01-01 is also .NET's "no date") rather than
+#: store a date that filters and sorting would ignore.
+INDEXED_DATES = (datetime(1000, 1, 1), datetime(9999, 1, 1))
 
 # Arabic-Indic (U+0660..) and Persian/Urdu (U+06F0..) digits -> ASCII.
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")

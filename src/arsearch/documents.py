@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from arsearch.dates import looks_like_date, parse_date
+from arsearch.dates import INDEXED_DATES, looks_like_date, parse_date
 from arsearch.sources import SourceFile, bad_name, find_files, path_id
 
 __all__ = ["DEFAULT_MAX_DOC_BYTES", "MAX_ID_CHARS", "Document", "Problem", "read_documents",
@@ -481,11 +481,7 @@ def _article_header(
     for lineno, raw in candidates:
         line = raw.strip()
         if "date" not in fields and looks_like_date(line):
-            fields["date"] = parse_date(line)
-            if fields["date"] is None:
-                report(
-                    Problem(shown, lineno, f"unparseable date {line!r} dropped", skipped=False)
-                )
+            fields["date"] = _checked_date(line, shown, lineno, report)
         elif "source" not in fields and (match := _BYLINE.match(line)):
             fields["source"] = match["source"].strip()
             fields["author"] = match["author"].strip()
@@ -613,6 +609,11 @@ def _checked_date(value: Any, shown: str, line: int | None,
     if parsed is None:
         report(Problem(shown, line, f"unparseable date {value!r:.100} dropped",
                        skipped=False))
+    elif not INDEXED_DATES[0] < parsed < INDEXED_DATES[1]:
+        report(Problem(shown, line, f"date {value!r:.100} out of range (after "
+                       f"{INDEXED_DATES[0].year}, before {INDEXED_DATES[1].year}) dropped",
+                       skipped=False))
+        return None
     return parsed
 
 
