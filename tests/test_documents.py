@@ -316,6 +316,29 @@ def test_jsonl_with_bom_crlf_and_unicode_line_separators(tmp_path: Path) -> None
     assert docs[1].body.startswith("نص")
 
 
+def test_old_mac_line_ends_in_text_and_jsonl(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "عنوان قديم\r١٥ فبراير ٢٠١٨\rنص المقال.\r\rفقرة ثانية.\r")
+    write(tmp_path / "b.jsonl", jsonl_record(1) + "\r" + jsonl_record(2) + "\r")
+    docs, problems = read(tmp_path)
+    assert problems == []
+    assert [(d.id, d.title) for d in docs] == [("a.txt", "عنوان قديم"), ("j1", "عنوان 1"),
+                                               ("j2", "عنوان 2")]
+    assert docs[0].date == datetime(2018, 2, 15)
+    assert docs[0].body == "نص المقال.\n\nفقرة ثانية."
+
+
+def test_a_json_array_file_is_skipped_with_a_hint(tmp_path: Path) -> None:
+    _, [problem] = read(write(tmp_path / "export.json", "[" + jsonl_record(1) + "]\n"))
+    assert "JSON Lines" in problem.message and problem.skipped
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+def test_files_of_size_zero_are_not_read(tmp_path: Path) -> None:
+    """/proc's files say size 0 (and some block when read): an empty file is not read."""
+    docs, problems = read(Path("/proc/self/status"), id_root=tmp_path)
+    assert docs == [] and [p.message for p in problems] == ["empty file, skipped"]
+
+
 # --------------------------------------------------------------------------- hostile values
 
 

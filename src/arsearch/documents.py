@@ -108,6 +108,8 @@ _TREC_FIELD = re.compile(
 _DOC_OPEN = re.compile(r"^\s*<DOC>", re.IGNORECASE)
 _DOC_MARKERS = re.compile(r"(?i)(<DOC>|</DOC>)")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
+_LINE_END = re.compile(r"\r\n?|\n")
+_LONE_CR = re.compile(r"\r(?!\n)")
 #: What UTF-16 text without a byte order mark decodes to: Arabic, Latin, punctuation.
 _NOT_TEXT = re.compile(r"[^\t\n\r\x20-\x7e\xa0-\xff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff"
                        r"\u200b-\u206f\ufb50-\ufdff\ufe70-\ufeff]")
@@ -214,7 +216,9 @@ def _dispatch(src: SourceFile, id_root: str, report: OnProblem,
         return _read_trec(src, encoding, report, cap)
     if _plain_suffix(name) in TEXT_SUFFIXES:
         return _read_text_article(src, path_id(src.real, id_root), encoding, report, cap)
-    raise _SkipFile(f"unsupported file type {_plain_suffix(name)!r}, skipped")
+    hint = " (JSON Lines are read: one object a line, named .jsonl)" \
+        if _plain_suffix(name) == ".json" else ""
+    raise _SkipFile(f"unsupported file type {_plain_suffix(name)!r}{hint}, skipped")
 
 
 def _plain_suffix(name: str) -> str:
@@ -233,8 +237,11 @@ def _open_regular(real: str) -> IO[bytes]:
     """
     fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise _SkipFile("not a regular file (a pipe, socket or device), skipped")
+        if info.st_size == 0:  # nothing to read; /proc's files (size 0) may even block
+            raise _SkipFile("empty file, skipped")
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -460,8 +467,18 @@ def _article_lines(src: SourceFile, encoding: str, report: OnProblem,
             lines.append((lineno, piece))
         size += len(piece)
         if size > cap:
-            return [(n, text.rstrip("\r\n").rstrip()) for n, text in lines], True
-    return [(n, text.rstrip("\r\n").rstrip()) for n, text in lines], False
+            return _split_old_mac(lines), True
+    return _split_old_mac(lines), False
+
+
+def _split_old_mac(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Lines without their ends; a file ending its lines with a lone CR (old Mac and
+    some Windows exports) is split on it too, and its lines numbered anew."""
+    stripped = [(n, text.rstrip("\r\n")) for n, text in lines]
+    if any("\r" in text for _, text in stripped):
+        texts = _LINE_END.split("\n".join(text for _, text in stripped))
+        stripped = list(enumerate(texts, start=1))
+    return [(n, text.rstrip()) for n, text in stripped]
 
 
 def _is_boilerplate(line: str) -> bool:
@@ -637,17 +654,20 @@ def _read_jsonl(src: SourceFile, encoding: str, report: OnProblem,
                                "no long text to cut, skipped"))
                 continue
             cut = True
-        if not line.strip():
-            continue
-        empty = False
-        try:
-            doc, was_cut = _json_document(src, lineno, line, report, cap)
-        except ValueError as exc:
-            report(Problem(src.shown, lineno, str(exc)))
-            continue
-        if cut or was_cut:
-            report(_cut_problem(src, lineno, doc.id, cap))
-        yield doc
+        # a raw CR cannot be inside a JSON string: a lone one ends a record (old Mac)
+        for record in _LONE_CR.split(line) if "\r" in line else (line,):
+            if not record.strip():
+                continue
+            empty = False
+            try:
+                doc, was_cut = _json_document(src, lineno, record.lstrip("\ufeff"),
+                                              report, cap)
+            except ValueError as exc:
+                report(Problem(src.shown, lineno, str(exc)))
+                continue
+            if cut or was_cut:
+                report(_cut_problem(src, lineno, doc.id, cap))
+            yield doc
     if empty:
         report(Problem(src.shown, None, "empty file, skipped"))
 
