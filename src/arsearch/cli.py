@@ -88,7 +88,7 @@ class ByteSize(click.ParamType):
 @click.option("--id-root", type=click.Path(exists=True, file_okay=False), default=None,
               help="Plain-text articles' ids are their paths relative to this folder "
                    "(default: the folder holding the index folder); recorded in the index.")
-@click.option("--max-doc-bytes", type=ByteSize(), default="4M", show_default=True,
+@click.option("--max-doc-bytes", type=ByteSize(), default=None, show_default="4M",
               help="Cut documents larger than this (reported), e.g. 500K, 16M.")
 @click.option("--procs", type=click.IntRange(1, 64), default=None,
               help="Writer processes (default: 2 for large runs, else 1).")

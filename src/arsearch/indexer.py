@@ -249,6 +249,7 @@ class _Run:
     seen: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (path, hash)
     #: (old path, new path) -> [count, first id]: records that replaced another file's
     replaced: dict[tuple[str, str], list] = field(default_factory=dict)
+    _last: tuple[str, str] = ("", "")  # the last document's path and its stored form
 
     def problem(self, path: str | None, message: str, skipped: bool = True) -> None:
         problem = Problem(path or "?", None, message, skipped)
@@ -260,7 +261,10 @@ class _Run:
         """The path kept in the index: relative to the id root, so it moves with it."""
         if not doc.path:
             return ""
-        return relative_or_absolute(os.path.abspath(doc.path), self.root)
+        if doc.path != self._last[0]:  # the records of a file share its path
+            self._last = (doc.path,
+                          relative_or_absolute(os.path.abspath(doc.path), self.root))
+        return self._last[1]
 
     def real(self, stored: str) -> str:
         return os.path.join(self.root, stored)
@@ -379,7 +383,7 @@ def index_paths(
     prune: bool = False,
     on_problem: Callable[[Problem], None] | None = None,
     id_root: str | os.PathLike | None = None,
-    max_doc_bytes: int = DEFAULT_MAX_DOC_BYTES,
+    max_doc_bytes: int | None = None,
     procs: int | None = None,
     rebuild: bool = False,
     progress: Progress | None = None,
@@ -394,8 +398,8 @@ def index_paths(
     explicit one is an error unless ``rebuild``. ``prune``: delete the documents whose
     file lies under ``paths`` and was not found again, never others, and never those of
     files or folders that could not be read in this run. ``max_doc_bytes``: documents
-    are cut to this size. ``procs=None`` chooses 2 writer processes for inputs over
-    20 MB, else 1.
+    are cut to this size (default ``documents.DEFAULT_MAX_DOC_BYTES``). ``procs=None``
+    chooses 2 writer processes for inputs over 20 MB, else 1.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -403,7 +407,9 @@ def index_paths(
     for p in paths:
         if not os.path.lexists(p):
             raise ArsearchError(f"no such file or folder: {os.fspath(p)!r}")
-    if max_doc_bytes < 1:
+    if max_doc_bytes is None:
+        max_doc_bytes = DEFAULT_MAX_DOC_BYTES
+    elif max_doc_bytes < 1:
         raise ArsearchError(f"max_doc_bytes must be positive, not {max_doc_bytes}")
     problems: list[Problem] = []
     keep: set[str] = set()
