@@ -339,7 +339,29 @@ def test_ids_survive_moving_the_archive_with_its_index(archive):
     shutil.move(archive / "index", archive / "proj" / "index")
     report = index_paths(archive / "proj" / "index", [archive / "proj" / "arch"], prune=True)
     assert (report.unchanged, report.added, report.deleted) == (2, 0, 0)
-    assert storage.read_meta(archive / "proj" / "index")["id_root"] == ".."
+    meta = storage.read_meta(archive / "proj" / "index")
+    assert (meta["id_root"], meta["id_root_abs"]) == ("..", str((archive / "proj").resolve()))
+
+
+def test_ids_survive_moving_the_index_alone(archive, tmp_path_factory):
+    index_paths("index", ["arch"])
+    moved = tmp_path_factory.mktemp("fast-disk") / "index"
+    shutil.move(archive / "index", moved)
+    report = index_paths(moved, ["arch"], prune=True)
+    assert (report.unchanged, report.added, report.deleted) == (2, 0, 0)
+    assert all_ids(moved) == {"arch/2018/01.txt", "arch/2019/01.txt"}
+
+
+def test_a_copy_of_archive_and_index_keeps_ids_relative_to_the_copy(archive):
+    index_paths("index", ["arch"])
+    (archive / "copy").mkdir()
+    shutil.copytree(archive / "arch", archive / "copy" / "arch")
+    shutil.copytree(archive / "index", archive / "copy" / "index")
+    write(archive / "copy" / "arch" / "2020" / "01.txt", ARTICLE.format(n=2020))
+    report = index_paths(archive / "copy" / "index", [archive / "copy" / "arch"])
+    assert (report.unchanged, report.added) == (2, 1)
+    assert all_ids(archive / "copy" / "index") == {
+        "arch/2018/01.txt", "arch/2019/01.txt", "arch/2020/01.txt"}
 
 
 def test_id_root_is_recorded_and_another_one_is_refused_unless_rebuilding(archive):
@@ -348,6 +370,8 @@ def test_id_root_is_recorded_and_another_one_is_refused_unless_rebuilding(archiv
     assert index_paths("index", ["arch"]).unchanged == 2  # the recorded root is used
     with pytest.raises(arsearch.ArsearchError, match="--rebuild --id-root"):
         index_paths("index", ["arch"], id_root=".")
+    with pytest.raises(arsearch.ArsearchError, match="not a folder"):
+        index_paths("index", ["arch"], id_root="arch/nowhere")
     assert all_ids(archive / "index") == {"2018/01.txt", "2019/01.txt"}
     index_paths("index", ["arch"], id_root=".", rebuild=True)
     assert all_ids(archive / "index") == {"arch/2018/01.txt", "arch/2019/01.txt"}

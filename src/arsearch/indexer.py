@@ -93,17 +93,53 @@ def default_id_root(folder: str | os.PathLike) -> str:
 
 
 def _recorded_id_root(folder: Path, meta: dict | None) -> str | None:
-    value = (meta or {}).get("id_root")
+    """The id root the index recorded, found again after the index moved.
+
+    It is recorded relative to the index folder (so an archive moved or copied with its
+    index keeps its ids) and as an absolute path (so an index moved alone does too).
+    When the two no longer agree, the one under which the indexed files are is kept.
+    """
+    meta = meta or {}
+    value, absolute = meta.get("id_root"), meta.get("id_root_abs")
     if not isinstance(value, str) or not value:
         return None
-    return os.path.realpath(os.path.join(os.path.realpath(folder), value))
+    moved_with = os.path.realpath(os.path.join(os.path.realpath(folder), value))
+    if (not isinstance(absolute, str) or absolute == moved_with
+            or not os.path.isdir(absolute)):
+        return moved_with
+    sample = _stored_paths(folder, meta["indexname"])
+
+    def found(root: str) -> int:
+        return sum(os.path.exists(os.path.join(root, p)) for p in sample)
+
+    return absolute if found(absolute) > found(moved_with) else moved_with
 
 
-def _id_root_to_record(folder: Path, root: str) -> str:
-    """Relative to the index folder when the index lies inside the root (they move
-    together), else absolute."""
+def _stored_paths(folder: Path, indexname: str, limit: int = 200) -> list[str]:
+    """Up to ``limit`` relative source paths of the index's documents."""
+    paths: set[str] = set()
+    with contextlib.suppress(Exception):  # unreadable: the caller falls back on its own
+        ix = whoosh_index.open_dir(str(folder), indexname=indexname)
+        try:
+            with ix.reader() as reader:
+                for leaf, _ in reader.leaf_readers():
+                    column = leaf.column_reader("path")
+                    for n in leaf.all_doc_ids():
+                        if column[n] and not column[n].startswith("/"):
+                            paths.add(column[n])
+                        if len(paths) >= limit:
+                            return sorted(paths)
+        finally:
+            ix.close()
+    return sorted(paths)
+
+
+def _id_root_to_record(folder: Path, root: str) -> dict[str, str]:
+    """The id root as recorded in the index's metadata (see :func:`_recorded_id_root`):
+    relative to the index folder when the index lies inside it, and absolute."""
     real = os.path.realpath(folder)
-    return os.path.relpath(root, real) if is_inside(real, [root]) else root
+    relative = os.path.relpath(root, real) if is_inside(real, [root]) else root
+    return {"id_root": relative, "id_root_abs": root}
 
 
 def _choose_id_root(folder: Path, meta: dict | None, explicit: str | os.PathLike | None,
@@ -117,6 +153,8 @@ def _choose_id_root(folder: Path, meta: dict | None, explicit: str | os.PathLike
     if explicit is None:
         return recorded or default_id_root(folder)
     root = os.path.realpath(explicit)
+    if not os.path.isdir(root):
+        raise ArsearchError(f"the id root {explicit} is not a folder")
     if recorded is not None and root != recorded and not rebuild:
         raise ArsearchError(
             f"the index in {folder} has its ids relative to {recorded}, not {root}: leave "
@@ -191,7 +229,7 @@ def _index(folder, make_documents: Callable[[str], Iterable[Document]], *, rebui
             ix = whoosh_index.create_in(str(folder), make_schema(), indexname=indexname)
             existing: dict[str, tuple[str, str]] = {}
             if meta is None:
-                storage.write_meta(folder, indexname, id_root=recorded_root)
+                storage.write_meta(folder, indexname, extra=recorded_root)
         else:
             indexname = meta["indexname"]
             try:
@@ -213,7 +251,7 @@ def _index(folder, make_documents: Callable[[str], Iterable[Document]], *, rebui
                 storage.remove_generation(folder, indexname)
             raise
         created = None if switch else (meta or {}).get("created")
-        storage.write_meta(folder, indexname, created=created, id_root=recorded_root)
+        storage.write_meta(folder, indexname, created=created, extra=recorded_root)
         if switch or damaged:
             storage.remove_stale_generations(folder, indexname)  # the old one included
         with ix.reader() as reader:

@@ -69,16 +69,14 @@ def require_meta(folder: Path) -> dict:
 
 
 def write_meta(folder: Path, indexname: str, created: str | None = None,
-               id_root: str | None = None) -> None:
+               extra: dict | None = None) -> None:
     """Point the folder at ``indexname``, atomically (write, fsync, rename).
 
-    ``id_root``: what plain-text articles' ids are relative to (see ``indexer``).
+    ``extra``: more fields to record (the indexer's id root).
     """
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    meta = {"format": FORMAT_VERSION, "indexname": indexname, "created": created or now,
-            "updated": now}
-    if id_root is not None:
-        meta["id_root"] = id_root
+    meta = {**(extra or {}), "format": FORMAT_VERSION, "indexname": indexname,
+            "created": created or now, "updated": now}
     tmp = folder / (META + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(meta, f)
