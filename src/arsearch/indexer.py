@@ -195,15 +195,7 @@ def _index(folder, make_documents: Callable[[str], Iterable[Document]], *, rebui
            id_root, run_files: Collection[str] = ()) -> IndexReport:
     """:func:`index_documents` for documents that can only be read once the index's id
     root is known (under the lock: it is recorded in the index)."""
-    folder = Path(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ArsearchError(f"cannot create the index folder {folder}: {exc.strerror}") from exc
-    if not os.access(folder, os.W_OK):
-        raise ArsearchError(f"the index folder {folder} is not writable")
-    if not (folder / storage.META).exists():
-        _check_new_index_folder(folder)
+    folder = _prepare_folder(folder)
     progress = progress or Progress()
     report = IndexReport()
     with storage.write_lock(folder, wait=wait):
@@ -260,6 +252,20 @@ def _index(folder, make_documents: Callable[[str], Iterable[Document]], *, rebui
     progress.finish()
     report.seconds = progress.elapsed
     return report
+
+
+def _prepare_folder(folder: str | os.PathLike) -> Path:
+    """The index folder, created if needed; an error if it cannot hold the index."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArsearchError(f"cannot create the index folder {folder}: {exc.strerror}") from exc
+    if not os.access(folder, os.W_OK):
+        raise ArsearchError(f"the index folder {folder} is not writable")
+    if not (folder / storage.META).exists():
+        _check_new_index_folder(folder)
+    return folder
 
 
 def _check_new_index_folder(folder: Path) -> None:
@@ -449,6 +455,7 @@ def index_paths(
         max_doc_bytes = DEFAULT_MAX_DOC_BYTES
     elif max_doc_bytes < 1:
         raise ArsearchError(f"max_doc_bytes must be positive, not {max_doc_bytes}")
+    _prepare_folder(folder)  # its errors come before the walk's problems
     problems: list[Problem] = []
     keep: set[str] = set()
 
