@@ -154,6 +154,16 @@ def test_index_folders_are_never_walked_into(tmp_path: Path) -> None:
     assert path.endswith("old/ix") and "1 other file" in message and skipped
 
 
+def test_a_link_to_the_index_being_written_is_passed_over_quietly(tmp_path: Path) -> None:
+    write(tmp_path / "news" / "a.txt")
+    (tmp_path / "fast-disk" / "index").mkdir(parents=True)
+    (tmp_path / "news" / "index").symlink_to(tmp_path / "fast-disk" / "index")
+    report = arsearch.index_paths(tmp_path / "news" / "index", [tmp_path / "news"])
+    assert report.problems == [] and report.documents == 1
+    files, problems = found(tmp_path / "news")  # any other link out is reported
+    assert len(files) == 1 and "not followed" in problems[0][1]
+
+
 def test_an_index_folder_or_its_files_given_as_input_are_reported(tmp_path: Path) -> None:
     write(tmp_path / "a.txt")
     arsearch.index_paths(tmp_path / "ix", [tmp_path / "a.txt"])

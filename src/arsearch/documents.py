@@ -233,9 +233,11 @@ def _open_regular(real: str) -> IO[bytes]:
 
     ``O_NONBLOCK`` makes opening a named pipe return at once (a blocking open waits for
     a writer forever), and the check is made on the opened descriptor, so a file
-    swapped for a pipe after the walk cannot hang the run either.
+    swapped for a pipe after the walk cannot hang the run either. ``real`` is canonical,
+    so ``O_NOFOLLOW`` only refuses a link swapped in after the walk.
     """
-    fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+                 | os.O_NOFOLLOW)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

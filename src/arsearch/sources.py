@@ -218,7 +218,7 @@ def _visit(entry: os.DirEntry, real: str, shown: str, rel: str, top: str, shown_
            excluded: list[str], stack: list, found: list, report: Report) -> None:
     """Sort one folder entry: a file to read, a folder to walk, or something reported."""
     if entry.is_symlink():
-        _symlink(real, shown, top, shown_top, report)
+        _symlink(real, shown, top, shown_top, excluded, report)
     elif entry.is_dir(follow_symlinks=False):
         if bad_name(entry.name):
             report(printable(shown), "folder name holds control characters or is not valid "
@@ -237,9 +237,12 @@ def _visit(entry: os.DirEntry, real: str, shown: str, rel: str, top: str, shown_
         report(printable(shown), f"{_kind(mode)}, not a regular file: ignored", False)
 
 
-def _symlink(real: str, shown: str, top: str, shown_top: str, report: Report) -> None:
+def _symlink(real: str, shown: str, top: str, shown_top: str, excluded: list[str],
+             report: Report) -> None:
     """A link found while walking: its target is read under its own path, or not at all."""
     target = os.path.realpath(real)
+    if is_inside(target, excluded):
+        return  # a link to the index being written (./index -> /fast/disk/index)
     if not os.path.exists(target):
         report(printable(shown), "broken symbolic link (or a loop): ignored", False)
     elif not is_inside(target, [top]):
