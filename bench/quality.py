@@ -1,22 +1,358 @@
-"""Retrieval quality of every system's run, scored by the shared ``score.py``.
+"""Retrieval quality on every visible set, arsearch beside Lucene, tantivy and plain Whoosh.
 
-Speed without quality is meaningless (an engine returning nothing is fast), so each
-system's top-100 run on the known-item topics is scored beside its timings.
+One command, one table (README "Ranking")::
+
+    python bench/quality.py                      # every set, every system, all computed now
+    python bench/quality.py --sets arcd,qqa23 --systems arsearch --reuse
+    python bench/quality.py --weights title=1.5,lead=0 --half test
+
+The sets (``../shared/bench`` and ``bench/adhoc``):
+
+=============  ==========================================================================
+qqa23          Qur'an QA 2023 train: 148 questions over 1,266 untitled passages
+ant-ki         ANT known-item dev: 500 article titles over the 41,661 articles, titles
+               removed (the article must be found from its headline)
+arcd           ARCD train: 693 questions over 231 Wikipedia paragraphs (with their
+               article titles) among the 41,661 ANT articles with titles
+arcd-notitle   the same with the paragraphs' titles removed: untitled documents compete
+               with titled ones
+adhoc          our ad-hoc news set: archive queries with graded judgements over the
+               41,661 ANT articles with titles (``bench/adhoc``)
+=============  ==========================================================================
+
+Every system indexes the same JSON Lines file (the references index title + body as one
+field) and answers the same topics with its top 100. Each set's topics are split into two
+halves by position (1st, 3rd, 5th... = ``tune``; 2nd, 4th... = ``test``): ranking knobs
+are chosen on ``tune`` and reported on ``test`` (README, "Ranking").
+
+Reference runs and built indexes go to ``--work`` (default ``bench/results/quality``);
+``--reuse`` keeps those that exist (for development; the README's table is a fresh run).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import re
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
 from pathlib import Path
 
-from bench.corpus import QRELS, SCORE
-from bench.measure import ROOT, python_env
+if __package__ in (None, ""):  # `python bench/quality.py`: make `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from bench.corpus import ANT, QRELS, SCORE, SHARED, iter_records  # noqa: E402
+from bench.measure import ROOT, python_env, run_step  # noqa: E402
+
+MEASURES = ("nDCG@10", "MRR@10", "R@100")
+SYSTEMS = ("arsearch", "lucene", "tantivy", "whoosh")
+ADHOC = ROOT / "bench" / "adhoc"
+
+
+@dataclass(frozen=True)
+class QualitySet:
+    """A benchmark: the corpus it searches (built on demand), its topics and judgements."""
+
+    name: str
+    corpus: str  # key of CORPORA
+    topics: Path
+    qrels: Path
+
+
+def _qqa(out: Path) -> Iterable[dict]:
+    return iter_records(SHARED / "bench/qqa23/corpus.jsonl")
+
+
+def _ant(titles: bool) -> Callable[[Path], Iterable[dict]]:
+    def records(out: Path) -> Iterable[dict]:
+        for r in iter_records(ANT):
+            yield r if titles else {**r, "title": ""}
+    return records
+
+
+def _arcd(titles: bool) -> Callable[[Path], Iterable[dict]]:
+    def records(out: Path) -> Iterable[dict]:
+        for r in iter_records(SHARED / "bench/arcd-train/paragraphs.jsonl"):
+            yield r if titles else {**r, "title": ""}
+        yield from iter_records(ANT)
+    return records
+
+
+#: corpus name -> the records to write (once) into ``<work>/corpora/<name>.jsonl``
+CORPORA: dict[str, Callable[[Path], Iterable[dict]]] = {
+    "qqa23": _qqa,
+    "ant-notitle": _ant(False),
+    "ant": _ant(True),
+    "arcd+ant": _arcd(True),
+    "arcd-notitle+ant": _arcd(False),
+}
+
+SETS = {s.name: s for s in (
+    QualitySet("qqa23", "qqa23", SHARED / "bench/qqa23/topics_train.tsv",
+               SHARED / "bench/qqa23/qrels_train.txt"),
+    QualitySet("ant-ki", "ant-notitle", SHARED / "bench/ant-known-item/topics_dev.tsv",
+               QRELS),
+    QualitySet("arcd", "arcd+ant", SHARED / "bench/arcd-train/topics.tsv",
+               SHARED / "bench/arcd-train/qrels.txt"),
+    QualitySet("arcd-notitle", "arcd-notitle+ant", SHARED / "bench/arcd-train/topics.tsv",
+               SHARED / "bench/arcd-train/qrels.txt"),
+    QualitySet("adhoc", "ant", ADHOC / "topics.tsv", ADHOC / "qrels.txt"),
+)}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# -- topics and halves -------------------------------------------------------------------
+
+
+def read_topics(path: Path) -> list[tuple[str, str]]:
+    """(qid, query) in file order; lines without a tab are skipped."""
+    with open(path, encoding="utf-8") as f:
+        return [tuple(line.rstrip("\n").split("\t", 1)) for line in f  # type: ignore[misc]
+                if "\t" in line]
+
+
+def halves(topics: list[tuple[str, str]]) -> dict[str, set[str]]:
+    """``tune``: the 1st, 3rd, 5th... topic of the file; ``test``: the others."""
+    qids = [q for q, _ in topics]
+    return {"all": set(qids), "tune": set(qids[0::2]), "test": set(qids[1::2])}
+
+
+# -- corpora -----------------------------------------------------------------------------
+
+
+def corpus_file(name: str, work: Path) -> Path:
+    """The corpus as one uncompressed JSON Lines file (id, title, body, ...), written once."""
+    path = work / "corpora" / f"{name}.jsonl"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as out:
+            for r in CORPORA[name](path):
+                out.write(json.dumps(r, ensure_ascii=False) + "\n")
+        tmp.replace(path)
+    return path
+
+
+# -- runs --------------------------------------------------------------------------------
+
+
+def build_arsearch(corpus: Path, index: Path, reuse: bool, **options) -> Path:
+    """An arsearch index of ``corpus`` (rebuilt unless ``reuse`` and it exists)."""
+    import arsearch
+
+    if reuse and (index / "arsearch.json").exists():
+        return index
+    log(f"arsearch: indexing {corpus.name}")
+    arsearch.index_paths(index, [corpus], rebuild=True, procs=2, **options)
+    return index
+
+
+def arsearch_run(engine, topics: list[tuple[str, str]], run: Path) -> dict:
+    """Write the top-100 TREC run of ``engine``; count queries that raised."""
+    errors: list[str] = []
+    started = time.perf_counter()
+    with open(run, "w", encoding="utf-8") as out:
+        for qid, text in topics:
+            try:
+                ranked = engine.ranked_ids(text, 100)
+            except Exception as exc:  # counted and shown: batch search must never fail
+                errors.append(f"{qid}: {type(exc).__name__}: {exc}")
+                continue
+            out.writelines(f"{qid} Q0 {d} {r} {s:.6f} arsearch\n"
+                           for r, (d, s) in enumerate(ranked, 1))
+    return {"errors": errors, "ms_per_query": (time.perf_counter() - started) * 1000
+            / max(len(topics), 1)}
+
+
+def reference_run(system: str, corpus: Path, topics: Path, run: Path, work: Path,
+                  tantivy_python: str, reuse: bool = False) -> None:
+    """Lucene, tantivy or plain Whoosh on ``corpus``: their run files, as they write them."""
+    from bench import anchors
+
+    log(f"{system}: {corpus.name} x {topics.parent.name}")
+    if system == "lucene":
+        anchors.lucene(corpus, topics, run)
+    elif system == "tantivy":
+        anchors.tantivy(tantivy_python, corpus, topics, run)
+    elif system == "whoosh":
+        index = work / "indexes" / f"whoosh-{corpus.stem}"
+        if not (reuse and list(index.glob("*.toc"))):
+            run_step(["bench.plain_whoosh", "build", str(corpus), str(index)])
+        run_step(["bench.plain_whoosh", "search", str(index), str(topics), str(run),
+                  "--passes", "1"])
+    else:
+        raise ValueError(system)
+
+
+# -- scoring -----------------------------------------------------------------------------
+
+
+def per_query(qrels: Path, run: Path) -> dict[str, dict[str, float]]:
+    """{qid: {measure: value}} with ir-measures (queries without results score 0)."""
+    import ir_measures
+    from ir_measures import RR, R, nDCG
+
+    names = {str(nDCG @ 10): "nDCG@10", str(RR @ 10): "MRR@10", str(R @ 100): "R@100"}
+    judged = list(ir_measures.read_trec_qrels(str(qrels)))
+    out: dict[str, dict[str, float]] = {
+        q.query_id: dict.fromkeys(MEASURES, 0.0) for q in judged if q.relevance > 0}
+    for m in ir_measures.iter_calc([nDCG @ 10, RR @ 10, R @ 100], judged,
+                                   ir_measures.read_trec_run(str(run))):
+        if m.query_id in out:
+            out[m.query_id][names[str(m.measure)]] = m.value
+    return out
+
+
+def summarize(scores: dict[str, dict[str, float]], qids: set[str]) -> dict[str, float]:
+    """Mean of each measure over the judged queries among ``qids``."""
+    chosen = [v for q, v in scores.items() if q in qids]
+    if not chosen:
+        return {}
+    return {m: sum(v[m] for v in chosen) / len(chosen) for m in MEASURES} | {
+        "queries": len(chosen)}
+
+
+def judged_at_10(qrels: Path, run: Path) -> float:
+    """Share of the run's top-10 documents that have a judgement (pooled sets)."""
+    judged: set[tuple[str, str]] = set()
+    with open(qrels, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 4:
+                judged.add((parts[0], parts[2]))
+    top: list[tuple[str, str]] = []
+    with open(run, encoding="utf-8") as f:
+        for line in f:
+            qid, _, doc, rank, *_ = line.split()
+            if int(rank) <= 10:
+                top.append((qid, doc))
+    return sum(t in judged for t in top) / len(top) if top else 0.0
+
+
+# -- the command -------------------------------------------------------------------------
+
+
+def weight_changes(text: str) -> dict[str, object]:
+    """``title=1.5,lead=0`` -> {"title": 1.5, "lead": 0.0}, typed as Weights declares."""
+    from arsearch.ranking import Weights
+
+    types = {f.name: str(f.type) for f in fields(Weights)}
+    changes: dict[str, object] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, _, value = part.partition("=")
+        if key not in types:
+            sys.exit(f"quality: unknown weight {key!r} (one of {', '.join(types)})")
+        kind = types[key]
+        changes[key] = value if "str" in kind else int(value) if "int" in kind \
+            else float(value)
+    return changes
+
+
+def parse_weights(text: str):
+    """``title=1.5,lead=0`` -> a Weights with those fields changed."""
+    from arsearch.ranking import Weights
+
+    return Weights(**weight_changes(text))  # type: ignore[arg-type]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sets", default=None,
+                    help="comma-separated (default: every set whose data is present)")
+    ap.add_argument("--systems", default=",".join(SYSTEMS))
+    ap.add_argument("--work", type=Path, default=ROOT / "bench" / "results" / "quality")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep indexes and reference runs that exist (development)")
+    ap.add_argument("--weights", default="", help="arsearch Weights changes: k=v,...")
+    ap.add_argument("--half", choices=("all", "tune", "test"), default=None,
+                    help="print only this half (default: all three)")
+    ap.add_argument("--tantivy-python", default=sys.executable)
+    ap.add_argument("--json", type=Path, help="write every figure here")
+    a = ap.parse_args(argv)
+    if a.sets is None:
+        sets = [s for s in SETS.values() if s.topics.exists() and s.qrels.exists()]
+    else:
+        unknown = [s for s in a.sets.split(",") if s and s not in SETS]
+        if unknown:
+            sys.exit(f"quality: unknown set(s) {', '.join(unknown)} (one of {', '.join(SETS)})")
+        sets = [SETS[s] for s in a.sets.split(",") if s]
+    systems = [s for s in a.systems.split(",") if s]
+    missing = [str(p) for s in sets for p in (s.topics, s.qrels) if not p.exists()]
+    if missing or not SCORE.exists():
+        sys.exit("quality: missing data (../shared or bench/adhoc):\n  " + "\n  ".join(missing))
+    a.work.mkdir(parents=True, exist_ok=True)
+    weights = parse_weights(a.weights) if a.weights else None
+    results: dict[str, dict] = {}
+    for qs in sets:
+        corpus = corpus_file(qs.corpus, a.work)
+        topics = read_topics(qs.topics)
+        split = halves(topics)
+        results[qs.name] = {}
+        for system in systems:
+            run = a.work / "runs" / f"{qs.name}.{system}.run"
+            run.parent.mkdir(parents=True, exist_ok=True)
+            extra: dict = {}
+            if system == "arsearch":
+                import arsearch
+
+                index = build_arsearch(corpus, a.work / "indexes" / f"arsearch-{qs.corpus}",
+                                       a.reuse)
+                with arsearch.open_index(index, weights=weights) as engine:
+                    extra = arsearch_run(engine, topics, run)
+                for e in extra["errors"][:5]:
+                    log(f"arsearch error: {e}")
+            elif not (a.reuse and run.exists() and run.stat().st_size):
+                try:
+                    reference_run(system, corpus, qs.topics, run, a.work, a.tantivy_python,
+                                  a.reuse)
+                except (RuntimeError, OSError) as exc:
+                    log(f"{system} failed: {exc}")
+                    continue
+            scores = per_query(qs.qrels, run)
+            results[qs.name][system] = {h: summarize(scores, q) for h, q in split.items()}
+            if qs.name == "adhoc":
+                extra["judged@10"] = judged_at_10(qs.qrels, run)
+            results[qs.name][system].update(extra)
+    print(markdown(results, systems, [a.half] if a.half else ["all", "tune", "test"]))
+    if a.json:
+        a.json.write_text(json.dumps(results, indent=2))
+    return results
+
+
+def markdown(results: dict, systems: list[str], parts: list[str]) -> str:
+    """One row per set and half, one column per system: nDCG@10 / MRR@10 / R@100."""
+    lines = ["| set | half | " + " | ".join(systems) + " |",
+             "| --- | --- |" + " ---: |" * len(systems)]
+    for name, by_system in results.items():
+        for part in parts:
+            cells = []
+            for system in systems:
+                s = by_system.get(system, {}).get(part)
+                cells.append(" / ".join(f"{s[m]:.3f}" for m in MEASURES) if s else "–")
+            n = next((by_system[s][part]["queries"] for s in systems
+                      if by_system.get(s, {}).get(part)), 0)
+            lines.append(f"| {name} | {part} ({n}) | " + " | ".join(cells) + " |")
+    errors = {n: len(r.get("arsearch", {}).get("errors", [])) for n, r in results.items()}
+    judged = {n: r[s]["judged@10"] for n, r in results.items() for s in r
+              if "judged@10" in r[s]}
+    lines.append("")
+    lines.append("cells: nDCG@10 / MRR@10 / R@100; arsearch errors: "
+                 + ", ".join(f"{n} {e}" for n, e in errors.items()))
+    if judged:
+        lines.append("judged@10 (adhoc): " + ", ".join(f"{k} {v:.2f}" for k, v in
+                                                      judged.items()))
+    return "\n".join(lines)
 
 
 def score_runs(runs: dict[str, Path], python: str = sys.executable) -> dict[str, dict]:
-    """{system: {"RR@10": .., "R@100": .., ...}} for the runs that exist."""
+    """{system: {"RR@10": .., "R@100": .., ...}} of known-item runs, by the shared score.py."""
     present = {name: p for name, p in runs.items() if p.exists() and p.stat().st_size}
     if not present:
         return {}
@@ -29,3 +365,7 @@ def score_runs(runs: dict[str, Path], python: str = sys.executable) -> dict[str,
         path, _, rest = line.partition(" ")
         by_path[path] = {k: float(v) for k, v in re.findall(r"(\S+)=([\d.]+)", rest)}
     return {name: by_path.get(str(p), {}) for name, p in present.items()}
+
+
+if __name__ == "__main__":
+    main()

@@ -258,6 +258,35 @@ def eval_cmd(qrels, topics, index_dir, as_json) -> None:
                         for k, v in scores.items()))
 
 
+@main.command("explain")
+@click.argument("query")
+@click.argument("doc_id")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@handle_errors
+def explain_cmd(query, doc_id, index_dir, as_json) -> None:
+    """Why DOC_ID scores what it does for QUERY: the score, part by part."""
+    from .search import open_index
+
+    with open_index(index_dir) as engine:
+        explanation = engine.explain(query, doc_id)
+    if as_json:
+        click.echo(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(format_explanation(explanation))
+
+
+def format_explanation(x) -> str:
+    """The explanation as aligned lines: one per part, the total first."""
+    where = f"rank {x.rank} of {x.total}" if x.matches else "not a result of this query"
+    lines = [f"{x.score:.4f}  {x.id}  ({where})"]
+    for p in x.parts:
+        fields = ", ".join(f"{f} {share:.0%}" for f, share in p.fields.items())
+        detail = "  ".join(filter(None, (p.term if p.term != p.text else "", fields, p.note)))
+        lines.append(f"  {p.score:+10.4f}  {p.kind:<13} {p.text}  {detail}".rstrip())
+    return "\n".join(lines)
+
+
 @main.command("serve")
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True,

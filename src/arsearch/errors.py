@@ -28,5 +28,9 @@ class QueryError(ArsearchError):
     """A search request is invalid (bad page, bad date, too long...)."""
 
 
+class DocumentNotFoundError(ArsearchError):
+    """No document in the index has the id asked for."""
+
+
 class DocumentError(ArsearchError):
     """A document could not be read or is invalid."""

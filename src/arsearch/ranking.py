@@ -36,8 +36,15 @@ class Weights:
     """How much each kind of match counts (measured on the benchmarks, see README)."""
 
     k1: float = K1
-    b: float = B
-    title: float = 2.0  # a title match is worth this many body matches
+    b: float = B  # length normalisation of the body
+    #: BM25F (Robertson, Zaragoza & Taylor 2004): a word's frequency in the title counts
+    #: ``title`` times its frequency in the body, each normalised by its own field's
+    #: length (``title_b``, ``b``), before ONE saturation. So a title adds evidence to the
+    #: body's without a one-word title match outranking a document about the query.
+    #: ``fields="sum"`` is the old model (each field saturated alone, then added).
+    title: float = 2.0
+    title_b: float = B
+    fields: str = "bm25f"
     exact: float = 0.3  # extra weight of the exact (unstemmed) form over the stem
     #: Quoted phrases: "filter" (only documents with the phrase), "tier" (documents
     #: with the phrase rank first) or "bonus" (a phrase match adds ``phrase_bonus``
@@ -68,6 +75,12 @@ class Weights:
     #: news story says what the story is about.
     lead: float = 0.5
     lead_words: int = 30
+
+    def field_weight(self, field: str) -> float:
+        return self.title if field == "title" else 1.0
+
+    def field_b(self, field: str) -> float:
+        return self.title_b if field == "title" else self.b
 
 
 class _Values:
@@ -282,17 +295,69 @@ class Ranker:
         """The idf of ``text`` in ``field``, from its (cached) posting list."""
         return self.idf(max(len(self.postings(field, text)[0]), 1))
 
+    def field_tf(self, field: str, text: str, weight: float = 1.0
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums, ``weight`` x tf / length norm) of ``text`` in ``field``: BM25F's
+        per-field pseudo-frequency, before saturation."""
+        ids, tf = self.postings(field, text)
+        if not len(ids):
+            return ids, tf
+        b = self.weights.field_b(field)
+        norm = 1.0 - b + b * self.lengths(field)[ids] / self.avg_length(field)
+        return ids, (weight * tf) / norm
+
+    def saturate(self, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """BM25's idf x saturated frequency of a (pseudo-)frequency per document."""
+        k1 = self.weights.k1
+        return (self.idf(len(ids)) * (k1 + 1.0)) * tf / (tf + k1)
+
+    def bm25f(self, text: str, fields: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums, BM25F score) of ``text`` over ``fields``; docnums sorted.
+
+        The document frequency is that of the union of the fields (a document is one
+        document whichever field holds the word), so the idf is a document's, as in
+        Lucene's CombinedFieldQuery.
+        """
+        ids, tf = self.pseudo_tf(text, fields)
+        return ids, self.saturate(ids, tf) if len(ids) else tf
+
+    def pseudo_tf(self, text: str, fields: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums, BM25F's weighted, length-normalised frequency summed over ``fields``)."""
+        ids, tf = _EMPTY_IDS, _EMPTY_TF
+        for field in fields:
+            f_ids, f_tf = self.field_tf(field, text, self.weights.field_weight(field))
+            if len(f_ids):
+                ids, tf = (f_ids, f_tf) if not len(ids) else _merge_add(ids, tf, f_ids, f_tf)
+        return ids, tf
+
     def add_scores(self, scores: np.ndarray, field: str, text: str,
                    weight: float) -> np.ndarray:
         """Add ``weight`` x BM25(text in field) into ``scores``; return the docnums hit."""
-        ids, tf = self.postings(field, text)
-        if not len(ids):
-            return ids
-        w = self.weights
-        df = len(ids)
-        norm = w.k1 * (1.0 - w.b + w.b * self.lengths(field)[ids] / self.avg_length(field))
-        scores[ids] += (weight * self.idf(df)) * (tf * (w.k1 + 1.0)) / (tf + norm)
+        ids, tf = self.field_tf(field, text)
+        if len(ids):
+            scores[ids] += weight * self.saturate(ids, tf)
         return ids
+
+
+_EMPTY_IDS = np.zeros(0, np.int64)
+_EMPTY_TF = np.zeros(0, np.float32)
+
+
+def _merge_add(ids: np.ndarray, values: np.ndarray, more_ids: np.ndarray,
+               more: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum two sparse vectors given as sorted docnums and values; docnums stay sorted."""
+    where = np.searchsorted(ids, more_ids)
+    inside = where < len(ids)
+    found = np.zeros(len(more_ids), dtype=bool)
+    found[inside] = ids[where[inside]] == more_ids[inside]
+    values = values.astype(np.float32, copy=True)
+    values[where[found]] += more[found]
+    if found.all():
+        return ids, values
+    ids = np.concatenate([ids, more_ids[~found]])
+    values = np.concatenate([values, more[~found]])
+    order = np.argsort(ids, kind="stable")
+    return ids[order], values[order]
 
 
 #: Whoosh's one-byte field-length code -> the length it stands for (0 -> 0).

@@ -22,18 +22,15 @@ from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from . import storage
 from .analysis import EXACT
-from .errors import ArsearchError, QueryError
-from .query import ParsedQuery, Phrase, Word, parse_query
+from .errors import ArsearchError, DocumentNotFoundError, QueryError
+from .query import ParsedQuery, parse_query
 from .ranking import Ranker, Weights
+from .scoring import Explanation, Scored, Scorer, top
 from .segcache import SegmentCache
 from .snippets import highlight_all, snippet
 
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 500
-#: Phrases that rank (rather than filter) are checked in at most this many of the best
-#: documents: checking positions is Python work per document, and on a large archive a
-#: phrase of two common words occurs in tens of thousands.
-PHRASE_CHECK = 2000
 
 
 @dataclass
@@ -264,13 +261,14 @@ class Engine:
             end = date_to if (date_to.hour, date_to.minute, date_to.second) != (0, 0, 0) \
                 else date_to.replace(hour=23, minute=59, second=59, microsecond=999999)
             parsed.date_to = min(filter(None, (parsed.date_to, end)))
-        scores, mask = self._score(gen, parsed)
+        scored = self._score(gen, parsed)
+        scores, mask = scored.scores, scored.mask
         total = int(mask.sum())
         matching = np.flatnonzero(mask)  # index once, count three columns
         facets = {name: gen.columns[name].counts(matching) for name in ("source", "category")}
         facets["year"] = dict(sorted(gen.years.counts(matching).items(), reverse=True))
         start = (page - 1) * per_page
-        order = _top(scores, mask, start + per_page, by_date=sort == "date", dates=gen.dates)
+        order = top(scores, mask, start + per_page, by_date=sort == "date", dates=gen.dates)
         docnums = order[start:start + per_page]
         terms = parsed.highlight_terms() if snippets else None
         hits = [self._hit(gen, int(d), float(scores[d]), terms) for d in docnums]
@@ -284,146 +282,59 @@ class Engine:
         parsed = parse_query(query)
         if self.synonyms:
             self.synonyms.expand(parsed)
-        scores, mask = self._score(gen, parsed)
-        return [(gen.ids[d], float(scores[d])) for d in _top(scores, mask, limit)]
+        scored = self._score(gen, parsed)
+        return [(gen.ids[d], float(scored.scores[d]))
+                for d in top(scored.scores, scored.mask, limit)]
 
-    def _score(self, gen: _Generation, q: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
-        ranker, w = gen.ranker, self.weights
-        size = ranker.size
-        scores = np.zeros(size, dtype=np.float32)
-        matched = np.zeros(size, dtype=np.int16)
-        mask = ranker.live.copy()
-        phrase_hits = np.zeros(size, dtype=np.int16)
-        tiered: list[Phrase] = []
-        for group in q.groups:
-            hit_ids = []
-            before = scores.copy() if w.phrases == "bonus" else None
-            for item in group:
-                if isinstance(item, Phrase) and len(group) > 1:
-                    # an alternative phrase ("a OR "b c"", a synonym) counts only where
-                    # the phrase itself occurs, not wherever one of its words does
-                    part = np.zeros(size, dtype=np.float32)
-                    for word in item.words:
-                        self._add_word(ranker, part, word, w, item.weight)
-                    part *= self._phrase_mask(gen, item, within=_top(part, part > 0,
-                                                                     PHRASE_CHECK))
-                    scores += part
-                    hit_ids.append(np.flatnonzero(part))
-                    continue
-                for word in (item.words if isinstance(item, Phrase) else (item,)):
-                    hit_ids.extend(self._add_word(ranker, scores, word, w))
-            if hit_ids:
-                # a boolean scatter, not np.unique: a common word hits most of a large
-                # archive, and sorting or hashing those ids cost more than the scoring
-                seen = np.zeros(size, dtype=bool)
-                for ids in hit_ids:
-                    seen[ids] = True
-                matched += seen
-            if len(group) == 1 and isinstance(group[0], Phrase):
-                if w.phrases == "filter":
-                    mask &= self._phrase_mask(gen, group[0])
-                elif w.phrases == "tier":
-                    tiered.append(group[0])
-                else:
-                    found = self._phrase_mask(gen, group[0])
-                    scores += found * (scores - before) * w.phrase_bonus
-        if tiered:
-            # phrase matches rank first: only the best documents need checking, since
-            # a document holding the phrase holds all its words and scores high
-            within = _top(scores, mask & (scores > 0), PHRASE_CHECK)
-            for phrase in tiered:
-                phrase_hits += self._phrase_mask(gen, phrase, within)
-        for item in q.excluded:
-            mask &= ~self._item_mask(gen, item)
+    def explain(self, query: str, doc_id: str) -> Explanation:
+        """Why ``doc_id`` scores what it scores for ``query``, part by part.
+
+        The parts are the very additions search makes (:class:`scoring.Sheet`), so they
+        add up to the score ``search`` gives the same document. Raises QueryError for a
+        bad query and DocumentNotFoundError for an unknown id.
+        """
+        _check_request(query, 1, 1, "relevance")
+        gen = self._current()
+        docnum = gen.docnum_of.get(doc_id)
+        if docnum is None:
+            raise DocumentNotFoundError(f"no document with id {doc_id!r}")
+        parsed = parse_query(query)
+        if self.synonyms:
+            self.synonyms.expand(parsed)
+        scored = self._score(gen, parsed, explain=docnum)
+        scores, mask = scored.scores, scored.mask
+        score = float(scores[docnum])
+        matches = bool(mask[docnum])
+        rank = None
+        if matches:
+            ahead = mask & ((scores > scores[docnum])
+                            | ((scores == scores[docnum]) & (np.arange(len(scores)) < docnum)))
+            rank = int(ahead.sum()) + 1
+        return Explanation(doc_id, query, score, matches, rank, int(mask.sum()), scored.parts)
+
+    def _scorer(self, gen: _Generation) -> Scorer:
+        def texts(docnums: np.ndarray) -> list[str]:
+            with gen.lock:
+                stored = [gen.searcher.stored_fields(int(d)) for d in docnums]
+            return [f"{s.get('title') or ''}\n{s.get('body') or ''}" for s in stored]
+
+        return Scorer(gen.ranker, self.weights, texts,
+                      lambda: _freshness(gen.dates, self.weights.recency_half_life))
+
+    def _allowed(self, gen: _Generation, q: ParsedQuery) -> np.ndarray:
+        """Live documents within the query's filters (sources, categories, dates)."""
+        mask = gen.ranker.live.copy()
         for name, values in q.filters.items():
             mask &= gen.columns[name].mask(values)
         if q.date_from is not None:
             mask &= gen.dates >= datetime_to_long(q.date_from)
         if q.date_to is not None:
             mask &= (gen.dates >= 0) & (gen.dates < datetime_to_long(q.date_to))
-        if q.groups and len(q.words) <= w.prf_max_words:
-            self._expand(gen, q, scores, mask & (scores > 0))
-        if q.groups and w.recency > 0:
-            scores *= 1.0 + w.recency * _freshness(gen.dates, w.recency_half_life)
-        if q.groups and (w.proximity > 0 or w.lead > 0):
-            self._add_proximity(gen, q, scores, mask & (scores > 0))
-        if q.groups:
-            mask &= scores > 0
-            n = len(q.groups)
-            # tiers, each ranked by score: phrase matches (when phrases do not filter),
-            # then, for short queries, documents holding every word group
-            tier = phrase_hits * 2 + ((matched == n) if 1 < n <= w.all_words_first else 0)
-            if tier.any():
-                scores = scores + tier * (float(scores.max()) + 1.0)
-        return scores, mask
-
-    def _expand(self, gen: _Generation, q: ParsedQuery, scores: np.ndarray,
-                mask: np.ndarray) -> None:
-        """Add pseudo-relevance-feedback words (see :mod:`arsearch.feedback`) to ``scores``."""
-        from .feedback import expansion_terms
-
-        w = self.weights
-        top = _top(scores, mask, w.prf_docs)
-        if not len(top):
-            return
-        with gen.lock:
-            stored = [gen.searcher.stored_fields(int(d)) for d in top]
-        texts = [f"{s.get('title') or ''}\n{s.get('body') or ''}" for s in stored]
-        ranker = gen.ranker
-        terms = expansion_terms(
-            texts, [float(scores[d]) for d in top],
-            lambda t: ranker.doc_frequency("body", t), ranker.doc_count,
-            {word.stem for word in q.words}, w.prf_terms)
-        scale = w.prf_weight * len(q.words)
-        for stem, weight in terms:
-            for fname in ("title", "body"):
-                ranker.add_scores(scores, fname, stem,
-                                  scale * weight * (w.title if fname == "title" else 1.0))
-
-    def _add_proximity(self, gen: _Generation, q: ParsedQuery, scores: np.ndarray,
-                       mask: np.ndarray) -> None:
-        """Raise the best results whose query words stand close together."""
-        w = self.weights
-        stems = list(dict.fromkeys(word.stem for word in q.words if not word.field))
-        top = _top(scores, mask, w.proximity_docs)
-        if len(top) < 2:
-            return
-        bonus = np.zeros(len(top), dtype=np.float32)
-        if w.lead > 0:
-            bonus += w.lead * gen.ranker.lead_scores("body", stems, top)
-        if w.proximity > 0 and len(stems) > 1:
-            for fname, weight in (("body", 1.0), ("title", w.title)):
-                bonus += (w.proximity * weight) * gen.ranker.proximity_scores(fname, stems, top)
-        scores[top] += bonus
-
-    @staticmethod
-    def _add_word(ranker: Ranker, scores: np.ndarray, word: Word, w: Weights,
-                  boost: float = 1.0) -> list:
-        ids = []
-        for fname in (word.field,) if word.field else ("title", "body"):
-            weight = (w.title if fname == "title" else 1.0) * word.weight * boost
-            ids.append(ranker.add_scores(scores, fname, word.stem, weight))
-            if word.norm != word.stem:  # a word that is its own stem has no exact twin
-                ids.append(ranker.add_scores(scores, fname, EXACT + word.norm,
-                                             weight * w.exact))
-        return ids
-
-    def _phrase_mask(self, gen: _Generation, phrase: Phrase,
-                     within: np.ndarray | None = None) -> np.ndarray:
-        """Documents holding ``phrase`` (only among ``within`` when given)."""
-        mask = np.zeros(gen.ranker.size, dtype=bool)
-        stems = [wd.stem for wd in phrase.words]
-        for fname in (phrase.field,) if phrase.field else ("title", "body"):
-            mask[gen.ranker.phrase_docs(fname, stems, within)] = True
         return mask
 
-    def _item_mask(self, gen: _Generation, item) -> np.ndarray:
-        if isinstance(item, Phrase):
-            return self._phrase_mask(gen, item)
-        mask = np.zeros(gen.ranker.size, dtype=bool)
-        for fname in (item.field,) if item.field else ("title", "body"):
-            mask[gen.ranker.postings(fname, item.stem)[0]] = True
-        return mask
+    def _score(self, gen: _Generation, q: ParsedQuery,
+               explain: int | None = None) -> Scored:
+        return self._scorer(gen).score(q, self._allowed(gen, q), explain)
 
     def _hit(self, gen: _Generation, docnum: int, score: float,
              terms: tuple[set[str], set[str]] | None) -> Hit:
@@ -479,7 +390,7 @@ class Engine:
         mask = gen.ranker.live & (scores > 0)
         mask[docnum] = False
         return [self._hit(gen, int(d), float(scores[d]), None)
-                for d in _top(scores, mask, limit)]
+                for d in top(scores, mask, limit)]
 
     # -- suggestions ----------------------------------------------------------------------
 
@@ -548,19 +459,6 @@ def _freshness(dates: np.ndarray, half_life_days: float) -> np.ndarray:
         return np.zeros(len(dates), dtype=np.float32)
     age_days = (dates.max() - dates) / 86_400_000_000  # Whoosh stores microseconds
     return np.where(dated, 0.5 ** (age_days / half_life_days), 0.0).astype(np.float32)
-
-
-def _top(scores: np.ndarray, mask: np.ndarray, k: int, by_date: bool = False,
-         dates: np.ndarray | None = None) -> np.ndarray:
-    """Docnums of the ``k`` best documents within ``mask``, best first."""
-    candidates = np.flatnonzero(mask)
-    if not len(candidates) or k <= 0:
-        return candidates[:0]
-    key = dates[candidates].astype(np.float64) if by_date else scores[candidates]
-    if len(candidates) > k:
-        part = np.argpartition(-key, k - 1)[:k]
-        candidates, key = candidates[part], key[part]
-    return candidates[np.lexsort((candidates, -key))]
 
 
 def _check_request(query: str, page: int, per_page: int, sort: str) -> None:

@@ -73,16 +73,19 @@ class Synonyms:
 
 
 def _single_stems(run: list[list[Item]]) -> Entry | None:
-    """The stems of a run of plain one-word groups (None if any group is not one)."""
+    """The stems of ``run`` if it can be one synonym entry, else None.
+
+    A run of several groups must be plain words (تنظيم الدولة): a phrase the user
+    quoted is a unit of its own, matched as an entry only alone ("الدولة الإسلامية"),
+    never merged with its neighbours into a longer phrase.
+    """
+    if len(run) == 1 and len(run[0]) == 1 and isinstance(run[0][0], Phrase):
+        return tuple(w.stem for w in run[0][0].words)
     stems = []
     for group in run:
-        if len(group) != 1:
+        if len(group) != 1 or not isinstance(group[0], Word):
             return None
-        item = group[0]
-        if isinstance(item, Phrase):
-            stems.extend(w.stem for w in item.words)
-        else:
-            stems.append(item.stem)
+        stems.append(group[0].stem)
     return tuple(stems)
 
 

@@ -36,6 +36,14 @@ def document(doc_id: str) -> Response:
     return jsonify({k: v.isoformat() if isinstance(v, datetime) else v for k, v in doc.items()})
 
 
+@api.get("/explain")
+def explain() -> Response:
+    """Why the document ``id`` scores what it does for ``q`` (the article page's block)."""
+    query, doc_id = request.args.get("q", ""), request.args.get("id", "")
+    lookup_document(doc_id, query)  # 404 for an unknown id, 400 for a long query
+    return jsonify(get_engine().explain(query, doc_id).to_dict())
+
+
 def lookup_document(doc_id: str, query: str = "") -> dict:
     """The document from the engine (ids are never paths), or WebError(404)."""
     if len(query) > MAX_QUERY_CHARS:

@@ -17,6 +17,15 @@ from .webutil import SearchParams, check_page, parse_search_args
 
 pages = Blueprint("pages", __name__)
 
+#: Arabic names of the parts of a score (``Engine.explain``) and of the fields.
+PART_LABELS = {
+    "stem": "الكلمة بجذعها", "exact": "الكلمة كما كُتبت", "synonym": "مرادف أضافه البحث",
+    "expansion": "كلمة من النتائج الأولى", "phrase bonus": "العبارة مجتمعة",
+    "lead": "في مقدمة الخبر", "proximity": "تقارب الكلمات", "recency": "حداثة الخبر",
+    "phrase tier": "العبارة المقتبسة موجودة", "all-words tier": "كل كلمات البحث موجودة",
+}
+FIELD_LABELS = {"title": "العنوان", "body": "النص"}
+
 #: How many recent titles and sources the front page offers as example searches.
 EXAMPLES = 4
 RELATED = 5
@@ -48,8 +57,12 @@ def document(doc_id: str) -> str:
     """The full article, with ``?q=``'s words highlighted and related articles."""
     query = request.args.get("q", "")
     doc = lookup_document(doc_id, query)
-    related = get_engine().more_like_this(doc["id"], RELATED)
-    return render_template("doc.html", doc=doc, related=related,
+    engine = get_engine()
+    related = engine.more_like_this(doc["id"], RELATED)
+    # "why this result": the score of this article for the query, part by part
+    explanation = engine.explain(query, doc["id"]) if query.strip() else None
+    return render_template("doc.html", doc=doc, related=related, explanation=explanation,
+                           part_labels=PART_LABELS, field_labels=FIELD_LABELS,
                            params=SearchParams(q=query))
 
 

@@ -1,0 +1,338 @@
+"""The scoring policy: what each part of a parsed query adds to a document's score.
+
+:class:`~arsearch.ranking.Ranker` knows BM25F over posting lists; this module decides
+which terms are scored with which weights, and how the parts combine:
+
+1. every query word scores its stem over title and body with BM25F, plus its exact
+   (normalised, unstemmed) form at ``Weights.exact``; a synonym the engine added counts
+   ``SYNONYM_WEIGHT`` of a typed word, an alternative phrase only where it occurs;
+2. among the best results, query words in the lead of a story add ``lead`` x idf, and
+   (optional) words standing close together add a proximity score;
+3. tiers: documents with a quoted phrase, then (short queries) documents holding every
+   word group, are lifted above all others, each tier still ranked by score.
+
+Every addition goes through :class:`Sheet`, which can also write down the parts of one
+document's score: that is ``Engine.explain``, and its parts add up to the score that
+search gives, because they are the same additions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .analysis import EXACT
+from .query import Item, ParsedQuery, Phrase, Word
+from .ranking import Ranker, Weights
+
+#: Phrases that rank (rather than filter) are checked in at most this many of the best
+#: documents: checking positions is Python work per document, and on a large archive a
+#: phrase of two common words occurs in tens of thousands.
+PHRASE_CHECK = 2000
+TEXT_FIELDS = ("title", "body")
+
+
+@dataclass
+class Part:
+    """One addend of a document's score (``Engine.explain``)."""
+
+    #: stem, exact, synonym, expansion, phrase bonus, lead, proximity, recency,
+    #: phrase tier, all-words tier
+    kind: str
+    text: str  # the query word, or what the part is about
+    score: float
+    term: str = ""  # the indexed term scored
+    fields: dict[str, float] = field(default_factory=dict)  # each field's share of score
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        out: dict = {"kind": self.kind, "text": self.text, "score": round(self.score, 6)}
+        if self.term:
+            out["term"] = self.term
+        if self.fields:
+            out["fields"] = {k: round(v, 6) for k, v in self.fields.items()}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass
+class Explanation:
+    """Why a document has its score for a query: the parts, which add up to ``score``."""
+
+    id: str
+    query: str
+    score: float  # as search gives it (same float32 arithmetic)
+    matches: bool  # a result of the query (within filters, not excluded, some word found)
+    rank: int | None  # 1-based position among the results, None when not a result
+    total: int  # number of results
+    parts: list[Part]
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "query": self.query, "score": round(self.score, 6),
+                "matches": self.matches, "rank": self.rank, "total": self.total,
+                "parts": [p.to_dict() for p in self.parts]}
+
+
+class Sheet:
+    """The dense score vector being built, and the parts of one document's score."""
+
+    def __init__(self, size: int, doc: int | None = None):
+        self.scores = np.zeros(size, dtype=np.float32)
+        self.doc = doc
+        self.parts: list[Part] = []
+
+    def add(self, ids: np.ndarray, values: np.ndarray, part: Part | None = None) -> None:
+        """Add ``values`` at ``ids``; when explaining, note the document's share."""
+        self.scores[ids] += values
+        if self.doc is not None and part is not None:
+            where = np.flatnonzero(ids == self.doc)
+            if len(where) and values[where[0]]:
+                part.score = float(values[where[0]])
+                self.parts.append(part)
+
+    def value(self) -> float:
+        return float(self.scores[self.doc]) if self.doc is not None else 0.0
+
+
+@dataclass
+class Scored:
+    """Scores and the documents that match, plus the explained document's parts."""
+
+    scores: np.ndarray
+    mask: np.ndarray
+    parts: list[Part]
+
+
+class Scorer:
+    """Scores parsed queries against one generation's :class:`Ranker`."""
+
+    def __init__(self, ranker: Ranker, weights: Weights,
+                 texts: Callable[[np.ndarray], list[str]] | None = None,
+                 freshness: Callable[[], np.ndarray] | None = None):
+        """``texts(docnums)``: the documents' text, for pseudo-relevance feedback;
+        ``freshness()``: 1 for the newest document down to 0, for ``Weights.recency``."""
+        self.ranker = ranker
+        self.w = weights
+        self.texts = texts
+        self.freshness = freshness
+
+    # -- the whole query ----------------------------------------------------------------
+
+    def score(self, q: ParsedQuery, allowed: np.ndarray, explain: int | None = None
+              ) -> Scored:
+        """Score ``q`` among the ``allowed`` documents (live, within the filters)."""
+        ranker, w = self.ranker, self.w
+        size = ranker.size
+        sheet = Sheet(size, explain)
+        matched = np.zeros(size, dtype=np.int16)
+        mask = allowed.copy()
+        tiered: list[Phrase] = []
+        for group in q.groups:
+            hit_ids: list[np.ndarray] = []
+            before = sheet.scores.copy() if w.phrases == "bonus" else None
+            for item in group:
+                if isinstance(item, Phrase) and len(group) > 1:
+                    hit_ids.append(self._alternative_phrase(sheet, item))
+                    continue
+                for word in (item.words if isinstance(item, Phrase) else (item,)):
+                    hit_ids.extend(self.add_word(sheet, word))
+            if hit_ids:
+                # a boolean scatter, not np.unique: a common word hits most of a large
+                # archive, and sorting or hashing those ids cost more than the scoring
+                seen = np.zeros(size, dtype=bool)
+                for ids in hit_ids:
+                    seen[ids] = True
+                matched += seen
+            if len(group) == 1 and isinstance(group[0], Phrase):
+                phrase = group[0]
+                if w.phrases == "filter":
+                    mask &= self.phrase_mask(phrase)
+                elif w.phrases == "tier":
+                    tiered.append(phrase)
+                else:
+                    found = self.phrase_mask(phrase)
+                    delta = (sheet.scores - before) * w.phrase_bonus
+                    ids = np.flatnonzero(found)
+                    sheet.add(ids, delta[ids], Part("phrase bonus", _surface(phrase), 0.0))
+        for item in q.excluded:
+            mask &= ~self.item_mask(item)
+        if q.groups and len(q.words) <= w.prf_max_words:
+            self._expand(sheet, q, mask & (sheet.scores > 0))
+        if q.groups and w.recency > 0 and self.freshness is not None:
+            # a multiplier written as an addend: score x recency x freshness
+            extra = sheet.scores * (w.recency * self.freshness())
+            ids = np.flatnonzero(extra)
+            sheet.add(ids, extra[ids], Part("recency", "", 0.0,
+                                            note=f"half-life {w.recency_half_life:g} days"))
+        if q.groups and (w.proximity > 0 or w.lead > 0):
+            self._add_proximity(sheet, q, mask & (sheet.scores > 0))
+        if q.groups:
+            mask &= sheet.scores > 0
+            self._tiers(sheet, q, mask, matched, tiered)
+        return Scored(sheet.scores, mask, sheet.parts)
+
+    def _tiers(self, sheet: Sheet, q: ParsedQuery, mask: np.ndarray, matched: np.ndarray,
+               tiered: list[Phrase]) -> None:
+        """Lift phrase matches, then (short queries) documents holding every group."""
+        w = self.w
+        size = self.ranker.size
+        phrase_hits = np.zeros(size, dtype=np.int16)
+        if tiered:
+            # only the best documents need checking: a document holding the phrase
+            # holds all its words and scores high
+            within = top(sheet.scores, mask, PHRASE_CHECK)
+            for phrase in tiered:
+                phrase_hits += self.phrase_mask(phrase, within)
+        n = len(q.groups)
+        every = (matched == n) if 1 < n <= w.all_words_first else None
+        if not phrase_hits.any() and (every is None or not every.any()):
+            return
+        step = float(sheet.scores.max()) + 1.0  # above every score without the tier
+        ids = np.flatnonzero(phrase_hits)
+        sheet.add(ids, (2.0 * step) * phrase_hits[ids],
+                  Part("phrase tier", " / ".join(_surface(p) for p in tiered), 0.0))
+        if every is not None:
+            ids = np.flatnonzero(every)
+            sheet.add(ids, np.full(len(ids), step, np.float32), Part("all-words tier", "", 0.0))
+
+    # -- words ----------------------------------------------------------------------------
+
+    def add_word(self, sheet: Sheet, word: Word, boost: float = 1.0) -> list[np.ndarray]:
+        """Score one word (stem, and exact form at ``exact``); return the docnums hit."""
+        w = self.w
+        fields = (word.field,) if word.field else TEXT_FIELDS
+        weight = word.weight * boost
+        kind = "synonym" if word.weight < 1.0 else "stem"
+        hits = [self._term(sheet, word.stem, fields, weight, Part(kind, word.surface, 0.0,
+                                                                  term=word.stem))]
+        if word.norm != word.stem and w.exact > 0:  # its own stem has no exact twin
+            term = EXACT + word.norm
+            hits.append(self._term(sheet, term, fields, weight * w.exact,
+                                   Part("exact" if kind == "stem" else kind, word.surface,
+                                        0.0, term=term)))
+        return hits
+
+    def _term(self, sheet: Sheet, term: str, fields: tuple[str, ...], weight: float,
+              part: Part | None) -> np.ndarray:
+        ranker = self.ranker
+        if self.w.fields == "sum":
+            hit = []
+            for f in fields:
+                ids, tf = ranker.field_tf(f, term)
+                if len(ids):
+                    sheet.add(ids, (weight * self.w.field_weight(f)) * ranker.saturate(ids, tf),
+                              _field_part(part, f))
+                    hit.append(ids)
+            return np.concatenate(hit) if hit else np.zeros(0, np.int64)
+        ids, values = ranker.bm25f(term, fields)
+        if len(ids):
+            if part is not None and sheet.doc is not None:
+                part.fields = self._field_shares(term, fields, sheet.doc)
+            sheet.add(ids, weight * values, part)
+        return ids
+
+    def _field_shares(self, term: str, fields: tuple[str, ...], doc: int) -> dict[str, float]:
+        """Each field's share of document ``doc``'s pseudo-frequency (they sum to 1)."""
+        shares = {}
+        for f in fields:
+            ids, tf = self.ranker.field_tf(f, term, self.w.field_weight(f))
+            where = np.flatnonzero(ids == doc)
+            shares[f] = float(tf[where[0]]) if len(where) else 0.0
+        total = sum(shares.values()) or 1.0
+        return {f: v / total for f, v in shares.items() if v}
+
+    def _alternative_phrase(self, sheet: Sheet, phrase: Phrase) -> np.ndarray:
+        """An alternative phrase ("a OR "b c"", a synonym) counts only where it occurs."""
+        part = Sheet(self.ranker.size, sheet.doc)
+        for word in phrase.words:
+            self.add_word(part, word, phrase.weight)
+        within = top(part.scores, part.scores > 0, PHRASE_CHECK)
+        found = self.phrase_mask(phrase, within)
+        ids = np.flatnonzero(found & (part.scores > 0))
+        if sheet.doc is not None and found[sheet.doc]:
+            sheet.parts.extend(part.parts)
+        sheet.scores[ids] += part.scores[ids]
+        return ids
+
+    # -- phrases and exclusions -------------------------------------------------------------
+
+    def phrase_mask(self, phrase: Phrase, within: np.ndarray | None = None) -> np.ndarray:
+        """Documents holding ``phrase`` (only among ``within`` when given)."""
+        mask = np.zeros(self.ranker.size, dtype=bool)
+        stems = [wd.stem for wd in phrase.words]
+        for f in (phrase.field,) if phrase.field else TEXT_FIELDS:
+            mask[self.ranker.phrase_docs(f, stems, within)] = True
+        return mask
+
+    def item_mask(self, item: Item) -> np.ndarray:
+        """Documents holding a word or phrase (for exclusions)."""
+        if isinstance(item, Phrase):
+            return self.phrase_mask(item)
+        mask = np.zeros(self.ranker.size, dtype=bool)
+        for f in (item.field,) if item.field else TEXT_FIELDS:
+            mask[self.ranker.postings(f, item.stem)[0]] = True
+        return mask
+
+    # -- re-ranking the best results --------------------------------------------------------
+
+    def _add_proximity(self, sheet: Sheet, q: ParsedQuery, mask: np.ndarray) -> None:
+        """Raise the best results whose query words open the story or stand close."""
+        w, ranker = self.w, self.ranker
+        surfaces = {word.stem: word.surface for word in reversed(q.words) if not word.field}
+        stems = list(dict.fromkeys(word.stem for word in q.words if not word.field))
+        best = top(sheet.scores, mask, w.proximity_docs)
+        if len(best) < 2:
+            return
+        if w.lead > 0:
+            sheet.add(best, w.lead * ranker.lead_scores("body", stems, best),
+                      Part("lead", " ".join(surfaces[s] for s in stems), 0.0,
+                           note=f"query words in the first {w.lead_words} words"))
+        if w.proximity > 0 and len(stems) > 1:
+            for f in TEXT_FIELDS:
+                sheet.add(best, (w.proximity * w.field_weight(f))
+                          * ranker.proximity_scores(f, stems, best),
+                          Part("proximity", f, 0.0, note="query words close together"))
+
+    def _expand(self, sheet: Sheet, q: ParsedQuery, mask: np.ndarray) -> None:
+        """Add pseudo-relevance-feedback words (see :mod:`arsearch.feedback`)."""
+        from .feedback import expansion_terms
+
+        w, ranker = self.w, self.ranker
+        best = top(sheet.scores, mask, w.prf_docs)
+        if not len(best) or self.texts is None:
+            return
+        terms = expansion_terms(
+            self.texts(best), [float(sheet.scores[d]) for d in best],
+            lambda t: ranker.doc_frequency("body", t), ranker.doc_count,
+            {word.stem for word in q.words}, w.prf_terms)
+        scale = w.prf_weight * len(q.words)
+        for stem, weight in terms:
+            self._term(sheet, stem, TEXT_FIELDS, scale * weight,
+                       Part("expansion", stem, 0.0, term=stem))
+
+
+def _surface(phrase: Phrase) -> str:
+    return " ".join(wd.surface for wd in phrase.words)
+
+
+def _field_part(part: Part | None, field: str) -> Part | None:
+    if part is None:
+        return None
+    return Part(part.kind, part.text, 0.0, term=part.term, fields={field: 1.0})
+
+
+def top(scores: np.ndarray, mask: np.ndarray, k: int, by_date: bool = False,
+        dates: np.ndarray | None = None) -> np.ndarray:
+    """Docnums of the ``k`` best documents within ``mask``, best first."""
+    candidates = np.flatnonzero(mask)
+    if not len(candidates) or k <= 0:
+        return candidates[:0]
+    key = dates[candidates].astype(np.float64) if by_date and dates is not None \
+        else scores[candidates]
+    if len(candidates) > k:
+        part = np.argpartition(-key, k - 1)[:k]
+        candidates, key = candidates[part], key[part]
+    return candidates[np.lexsort((candidates, -key))]

@@ -1,0 +1,180 @@
+"""The scoring policy: BM25F by hand, explain adds up, queries never break ranking."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import arsearch
+from arsearch.errors import DocumentNotFoundError, QueryError
+from arsearch.ranking import Weights
+from arsearch.synonyms import _bundled
+
+# -- BM25F, computed by hand -------------------------------------------------------------
+
+# Words chosen to be their own stems and not stop words, so that every token is one term
+# with no exact twin: the field lengths below are then plain token counts.
+DOCS = [
+    arsearch.Document(id="t", title="ثلج", body="جبل نهر سهل"),
+    arsearch.Document(id="b", title="", body="ثلج ثلج جبل"),
+    arsearch.Document(id="n", title="سهل", body="نهر سهل"),
+]
+
+
+@pytest.fixture(scope="module")
+def hand(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bm25f")
+    arsearch.index_documents(folder, DOCS)
+    return folder
+
+
+def test_words_of_the_hand_index_are_their_own_stems():
+    for word in ("ثلج", "جبل", "نهر", "سهل"):
+        [token] = arsearch.analyze(word)
+        assert token.stem == word and not token.stopword
+
+
+def hand_bm25f(k1, b, title, title_b, docs, word):
+    """BM25F of ``word`` for each document, from the formula (no index involved)."""
+    n = len(docs)
+    lengths = {f: [len(getattr(d, f).split()) for d in docs] for f in ("title", "body")}
+    avg = {f: sum(v) / n for f, v in lengths.items()}
+    df = sum(1 for d in docs if word in d.title.split() or word in d.body.split())
+    idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    out = {}
+    for i, d in enumerate(docs):
+        tf = 0.0
+        for f, weight, fb in (("title", title, title_b), ("body", 1.0, b)):
+            norm = 1 - fb + fb * lengths[f][i] / avg[f]
+            tf += weight * getattr(d, f).split().count(word) / norm
+        if tf:
+            out[d.id] = idf * tf * (k1 + 1) / (tf + k1)
+    return out
+
+
+@pytest.mark.parametrize("weights", [
+    Weights(lead=0, all_words_first=0),
+    Weights(lead=0, all_words_first=0, title=3.0, title_b=0.3, b=0.9, k1=2.0),
+])
+@pytest.mark.parametrize("word", ["ثلج", "سهل", "جبل"])
+def test_bm25f_score_equals_the_hand_computation(hand, weights, word):
+    expected = hand_bm25f(weights.k1, weights.b, weights.title, weights.title_b, DOCS, word)
+    with arsearch.open_index(hand, weights=weights) as engine:
+        got = dict(engine.ranked_ids(word, 10))
+    assert got.keys() == expected.keys()
+    for doc_id, score in expected.items():
+        assert got[doc_id] == pytest.approx(score, rel=1e-5)
+
+
+def test_bm25f_saturates_title_and_body_together(hand):
+    """A one-word title is evidence, not a trump: two body occurrences can beat it."""
+    weights = Weights(lead=0, all_words_first=0, title=2.0)
+    with arsearch.open_index(hand, weights=weights) as engine:
+        ranked = [d for d, _ in engine.ranked_ids("ثلج", 10)]
+    # the hand computation says which wins; the engine must agree with it
+    expected = hand_bm25f(1.2, weights.b, 2.0, weights.title_b, DOCS, "ثلج")
+    assert ranked == sorted(expected, key=expected.get, reverse=True)
+
+
+def test_sum_of_fields_model_is_still_available(hand):
+    with arsearch.open_index(hand, weights=Weights(fields="sum", lead=0)) as engine:
+        assert {d for d, _ in engine.ranked_ids("ثلج", 10)} == {"t", "b"}
+
+
+# -- explain -------------------------------------------------------------------------------
+
+QUERIES = ["داعش إدلب", "نهاية داعش في ريف إدلب", '"الجيش الحر"', "مستشفى الأطفال",
+           "ترامب OR ترمب", "تونس -كرة", "title:إدلب", "البرلمان العراقي قانون الموازنة",
+           'تنظيم "الدولة الإسلامية" في سوريا']
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_explain_parts_add_up_to_the_search_score(engine, query):
+    results = engine.search(query, per_page=10)
+    assert results.hits or query.startswith("title:")
+    for rank, hit in enumerate(results.hits, 1):
+        x = engine.explain(query, hit.id)
+        assert x.matches and x.rank == rank and x.total == results.total
+        assert x.score == pytest.approx(hit.score, rel=1e-6)
+        assert round(x.score, 4) == hit.to_dict()["score"]  # what search --json prints
+        assert sum(p.score for p in x.parts) == pytest.approx(x.score, rel=1e-4, abs=1e-4)
+        assert all(p.score > 0 for p in x.parts)
+
+
+def test_explain_names_the_fields_of_each_word(engine):
+    results = engine.search("إدلب", per_page=3)
+    x = engine.explain("إدلب", results.hits[0].id)
+    words = [p for p in x.parts if p.kind in ("stem", "exact")]
+    assert words and all(p.fields and sum(p.fields.values()) == pytest.approx(1.0)
+                         for p in words)
+
+
+def test_explain_of_a_document_that_does_not_match(engine):
+    x = engine.explain("داعش", "txt/03_tunis_football.txt")
+    assert not x.matches and x.rank is None and x.score == 0 and x.parts == []
+
+
+def test_explain_unknown_id_and_bad_query_raise_library_errors(engine):
+    with pytest.raises(DocumentNotFoundError):
+        engine.explain("داعش", "no-such-id")
+    with pytest.raises(QueryError):
+        engine.explain("x" * 10_000, "txt/03_tunis_football.txt")
+
+
+def test_explain_shows_synonyms_and_tiers(engine):
+    query = "داعش إدلب"
+    top = engine.search(query).hits[0]
+    kinds = {p.kind for p in engine.explain(query, top.id).parts}
+    assert "all-words tier" in kinds and "stem" in kinds
+
+
+# -- queries never break ranking -------------------------------------------------------------
+
+ENTRIES = sorted({e for group in _bundled() for e in group})
+QUOTES = [('"', '"'), ("«", "»"), ("“", "”"), ("„", "“")]
+
+
+@st.composite
+def queries(draw) -> str:
+    parts = []
+    for _ in range(draw(st.integers(1, 5))):
+        kind = draw(st.sampled_from(["entry", "quoted", "word", "op", "field", "date"]))
+        entry = draw(st.sampled_from(ENTRIES))
+        if kind == "entry":
+            parts.append(entry)
+        elif kind == "quoted":
+            left, right = draw(st.sampled_from(QUOTES))
+            parts.append(f"{left}{entry}{right}")
+        elif kind == "word":
+            parts.append(draw(st.sampled_from(["في", "سوريا", "-إدلب", "NOT", "ليس", "x"])))
+        elif kind == "op":
+            parts.append(draw(st.sampled_from(["OR", "أو", "AND", "|", "-", '"'])))
+        elif kind == "field":
+            field = draw(st.sampled_from(["title", "body", "source", "category", "foo"]))
+            parts.append(f"{field}:{entry.split()[0]}")
+        else:
+            parts.append(draw(st.sampled_from(["date:2018", "date:2018..2019",
+                                               "date:>2020-01-01", "date:<2019"])))
+    return " ".join(parts)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(queries())
+def test_synonym_phrases_operators_and_fields_never_raise(engine, query):
+    results = engine.search(query, per_page=5)
+    assert results.total >= len(results.hits)
+    for hit in results.hits[:2]:
+        x = engine.explain(query, hit.id)
+        assert sum(p.score for p in x.parts) == pytest.approx(x.score, rel=1e-4, abs=1e-4)
+    assert isinstance(engine.ranked_ids(query, 10), list)
+
+
+def test_quoted_synonym_entry_next_to_words_is_searched(engine):
+    """AFP's spelling: a quoted phrase that is also a synonym entry, beside other words."""
+    results = engine.search('تنظيم "الدولة الإسلامية" في سوريا')
+    assert results.total >= 0
+    assert "داعش" in results.expansions or "تنظيم الدولة" in results.expansions
