@@ -45,7 +45,10 @@ HOSTILE = [
 
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
-    """The bundled sample articles (plain text, TREC and JSON Lines)."""
+    """The bundled sample articles (plain text, TREC and JSON Lines).
+
+    Indexes of it take it as their id root, so its articles' ids are ``txt/...``.
+    """
     assert SAMPLE.is_dir(), f"bundled sample missing: {SAMPLE}"
     return SAMPLE
 
@@ -54,7 +57,7 @@ def sample_dir() -> Path:
 def sample_index(tmp_path_factory, sample_dir) -> Path:
     """A folder holding an index of the sample, built once per session. Do not modify."""
     folder = tmp_path_factory.mktemp("sample-index") / "index"
-    report = arsearch.index_paths(folder, [sample_dir])
+    report = arsearch.index_paths(folder, [sample_dir], id_root=sample_dir)
     assert report.documents > 0 and not report.problems
     return folder
 
@@ -63,7 +66,8 @@ def sample_index(tmp_path_factory, sample_dir) -> Path:
 def sample_docs(sample_dir) -> list[arsearch.Document]:
     """The documents of the sample, as the readers produce them."""
     problems: list = []
-    docs = list(arsearch.read_documents([sample_dir], on_problem=problems.append))
+    docs = list(arsearch.read_documents([sample_dir], on_problem=problems.append,
+                                        id_root=sample_dir))
     assert not problems
     return docs
 
@@ -97,7 +101,7 @@ def runner() -> CliRunner:
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The web tests' index: the sample plus hostile documents."""
     folder = tmp_path_factory.mktemp("web-index")
-    arsearch.index_paths(folder, [SAMPLE])
+    arsearch.index_paths(folder, [SAMPLE], id_root=SAMPLE)
     arsearch.index_documents(folder, HOSTILE)
     return folder
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import arsearch
 from arsearch.documents import Document, Problem, read_documents, read_file
 from tests.conftest import SHARED
 
@@ -20,9 +21,12 @@ SEED = SAMPLE / "seed" / "000_f4303bb32ac63e1e.txt"
 RAW_SAMPLE = SHARED / "corpora" / "ant-news" / "raw-sample"
 
 
-def read(*paths: Path) -> tuple[list[Document], list[Problem]]:
+def read(*paths: Path, id_root: Path | None = None) -> tuple[list[Document], list[Problem]]:
+    """Documents and problems of ``paths``; ids relative to the first path's folder."""
     problems: list[Problem] = []
-    docs = list(read_documents(paths, on_problem=problems.append))
+    if id_root is None:
+        id_root = paths[0] if paths[0].is_dir() else paths[0].parent
+    docs = list(read_documents(paths, on_problem=problems.append, id_root=id_root))
     return docs, problems
 
 
@@ -259,6 +263,210 @@ def test_jsonl_streams_lazily(tmp_path: Path) -> None:
     assert [d.id for d in stream] == [f"j{i}" for i in range(1, 10)]
 
 
+# --------------------------------------------------------------------------- encodings
+
+ARABIC = "افتتاح مستشفى جديد في إدلب"
+ARABIC_BODY = "أعلنت وزارة الصحة افتتاح مستشفى لعلاج الأطفال في مدينة إدلب."
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le-bom", "utf-16-be-bom",
+                                      "utf-16-le", "utf-16-be", "utf-8-sig", "utf-32"])
+def test_utf16_and_bom_text_articles_are_decoded(tmp_path: Path, encoding: str) -> None:
+    text = f"{ARABIC}\r\n١٥ فبراير ٢٠١٨\r\nرؤية - كاتب\r\n{ARABIC_BODY}\r\n"
+    codec, _, bom = encoding.partition("-bom")
+    data = text.encode(codec)
+    if encoding == "utf-16-le-bom":
+        data = b"\xff\xfe" + text.encode("utf-16-le")
+    elif encoding == "utf-16-be-bom":
+        data = b"\xfe\xff" + text.encode("utf-16-be")
+    [doc], problems = read(write(tmp_path / "a.txt", data))
+    assert problems == []
+    assert (doc.title, doc.body) == (ARABIC, ARABIC_BODY)
+    assert (doc.date, doc.source) == (datetime(2018, 2, 15), "رؤية")
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le"])
+def test_utf16_trec_and_jsonl_files_are_decoded(tmp_path: Path, codec: str) -> None:
+    trec_text = trec("U-1", ARABIC_BODY, TITLE=ARABIC) + trec("U-2", "نص ثان")
+    jsonl = jsonl_record(1, title=ARABIC, body=ARABIC_BODY) + "\n" + jsonl_record(2) + "\n"
+    write(tmp_path / "a.trec", trec_text.encode(codec))
+    write(tmp_path / "b.jsonl", jsonl.encode(codec))
+    docs, problems = read(tmp_path)
+    assert problems == []
+    assert [(d.id, d.title) for d in docs] == [("U-1", ARABIC), ("U-2", ""), ("j1", ARABIC),
+                                               ("j2", "عنوان 2")]
+    assert docs[0].body == docs[2].body == ARABIC_BODY
+
+
+def test_binary_data_with_nul_bytes_is_not_taken_for_utf16(tmp_path: Path) -> None:
+    rng = __import__("random").Random(5)
+    write(tmp_path / "a.txt", bytes(rng.randrange(256) for _ in range(4000)) + b"\x00\x00")
+    write(tmp_path / "b.txt", b"\x00" * 5000)
+    docs, problems = read(tmp_path)
+    assert docs == [] and [p.message for p in problems] == ["binary file (NUL bytes), skipped"] * 2
+
+
+def test_jsonl_with_bom_crlf_and_unicode_line_separators(tmp_path: Path) -> None:
+    lines = [jsonl_record(1, title="سطر\u2028فاصل"), jsonl_record(2, body="نص\u2029فقرة\u0085")]
+    path = write(tmp_path / "a.jsonl", b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    docs, problems = read(path)
+    assert problems == []
+    assert [d.id for d in docs] == ["j1", "j2"]
+    assert "\u2028" not in docs[0].title  # a title is one line
+    assert docs[1].body.startswith("نص")
+
+
+def test_old_mac_line_ends_in_text_and_jsonl(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "عنوان قديم\r١٥ فبراير ٢٠١٨\rنص المقال.\r\rفقرة ثانية.\r")
+    write(tmp_path / "b.jsonl", jsonl_record(1) + "\r" + jsonl_record(2) + "\r")
+    docs, problems = read(tmp_path)
+    assert problems == []
+    assert [(d.id, d.title) for d in docs] == [("a.txt", "عنوان قديم"), ("j1", "عنوان 1"),
+                                               ("j2", "عنوان 2")]
+    assert docs[0].date == datetime(2018, 2, 15)
+    assert docs[0].body == "نص المقال.\n\nفقرة ثانية."
+
+
+def test_a_json_array_file_is_skipped_with_a_hint(tmp_path: Path) -> None:
+    _, [problem] = read(write(tmp_path / "export.json", "[" + jsonl_record(1) + "]\n"))
+    assert "JSON Lines" in problem.message and problem.skipped
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+def test_files_of_size_zero_are_not_read(tmp_path: Path) -> None:
+    """/proc's files say size 0 (and some block when read): an empty file is not read."""
+    docs, problems = read(Path("/proc/self/status"), id_root=tmp_path)
+    assert docs == [] and [p.message for p in problems] == ["empty file, skipped"]
+
+
+# --------------------------------------------------------------------------- hostile values
+
+
+def test_bad_ids_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    lines = [jsonl_record(1, id="a/../b c"), jsonl_record(2, id="nul\u0000x"),
+             jsonl_record(3, id="x" * 1001), jsonl_record(4, id="new\nline"),
+             json.dumps({"id": "\ud800", "title": "t", "body": "نص"}), jsonl_record(6, id="ok")]
+    docs, problems = read(write(tmp_path / "a.jsonl", "\n".join(lines) + "\n"))
+    assert [d.id for d in docs] == ["a/../b c", "ok"]  # ids are opaque strings
+    assert [p.line for p in problems] == [2, 3, 4, 5]
+    assert "longer than 1000" in problems[1].message
+    assert all("skipped" in p.message for p in problems)
+
+
+def test_lone_surrogates_in_text_are_replaced_not_fatal(tmp_path: Path) -> None:
+    record = '{"id": "s1", "title": "عنوان \\ud800", "body": "نص \\udfff و\\ud83d\\ude00", ' \
+             '"source": "مصدر\\udc00"}'
+    [doc], problems = read(write(tmp_path / "a.jsonl", record + "\n"))
+    assert problems == []
+    assert (doc.title, doc.body, doc.source) == ("عنوان \ufffd", "نص \ufffd و😀", "مصدر\ufffd")
+    ix = arsearch.index_documents(tmp_path / "ix", [doc])  # encodable: the run completes
+    assert ix.documents == 1
+
+
+@pytest.mark.parametrize("date", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00",
+                                  "1e309", "+275760-09-13", "99999-01-01", "0001-01-01",
+                                  "9999-12-31", "1000-01-01T00:00:00"])
+def test_dates_out_of_range_are_dropped_not_fatal(tmp_path: Path, date: str) -> None:
+    [doc], problems = read(write(tmp_path / "a.jsonl", jsonl_record(1, date=date) + "\n"))
+    assert doc.date is None
+    assert [(p.line, p.skipped) for p in problems] == [(1, False)]
+
+
+def test_dates_at_the_ends_of_the_indexed_span_are_kept(tmp_path: Path) -> None:
+    lines = [jsonl_record(1, date="1000-01-02"), jsonl_record(2, date="9998-12-31T23:59:59")]
+    docs, problems = read(write(tmp_path / "a.jsonl", "\n".join(lines) + "\n"))
+    assert problems == []
+    assert [d.date for d in docs] == [datetime(1000, 1, 2), datetime(9998, 12, 31, 23, 59, 59)]
+    arsearch.index_documents(tmp_path / "ix", docs)
+    with arsearch.open_index(tmp_path / "ix") as engine:  # seen by date filters and sorting
+        assert engine.stats()["date_from"] == "1000-01-02"
+        assert engine.stats()["date_to"] == "9998-12-31"
+
+
+# --------------------------------------------------------------------------- size cap
+
+CAP = 64 * 1024
+
+
+def read_capped(*paths: Path) -> tuple[list[Document], list[Problem]]:
+    problems: list[Problem] = []
+    docs = list(read_documents(paths, problems.append, id_root=paths[0].parent,
+                               max_doc_bytes=CAP))
+    return docs, problems
+
+
+@pytest.mark.parametrize("ensure_ascii", [False, True])
+def test_oversized_jsonl_record_is_cut_to_the_cap_with_a_warning(
+    tmp_path: Path, ensure_ascii: bool
+) -> None:
+    body = "كلمة عربية وأخرى \"مقتبسة\" \\ مائلة\n" * 50_000  # 2 MB, escapes everywhere
+    record = {"id": "big", "title": "عنوان", "body": body, "date": "2018-02-15",
+              "source": "رؤية"}  # fields after the body survive the cut
+    path = write(tmp_path / "a.jsonl", json.dumps(record, ensure_ascii=ensure_ascii) + "\n"
+                 + jsonl_record(2) + "\n")
+    docs, problems = read_capped(path)
+    assert [d.id for d in docs] == ["big", "j2"]
+    big = docs[0]
+    assert len(big.title.encode()) + len(big.body.encode()) <= CAP
+    assert len(big.body.encode()) > CAP * 0.9
+    assert body.startswith(big.body)  # a prefix of the article, cut on a word boundary
+    assert (big.date, big.source) == (datetime(2018, 2, 15), "رؤية")
+    [problem] = problems
+    assert (problem.line, problem.skipped) == (1, False) and "first 65,536 bytes" in problem.message
+
+
+def test_oversized_jsonl_line_without_text_is_skipped_and_the_next_read(tmp_path: Path) -> None:
+    huge = '{"id": "arr", "title": "t", "body": "نص", "x": [' + "1," * 200_000 + "1]}"
+    path = write(tmp_path / "a.jsonl", huge + "\n" + jsonl_record(2) + "\n")
+    docs, problems = read_capped(path)
+    assert [d.id for d in docs] == ["j2"]
+    assert [(p.line, p.skipped) for p in problems] == [(1, True)]
+
+
+@pytest.mark.parametrize("cut", [1, 2, 3, 5, 6, 7])
+def test_cutting_a_json_string_never_splits_an_escape(cut: int) -> None:
+    from arsearch.documents import _shrink_json_line
+
+    content = "ab" + "\\u0627\\\\\\\"" * 3
+    line = '{"id": "e", "body": "' + content + '", "title": "t"}'
+    shrunk = _shrink_json_line(line, iter(()), keep=5 + cut, budget=1000)  # keys stay whole
+    record = json.loads(shrunk)
+    assert json.loads(line)["body"].startswith(record["body"])
+    assert record["title"] == "t"
+
+
+def test_json_line_fed_in_pieces_is_rebuilt_exactly() -> None:
+    from arsearch.documents import _shrink_json_line
+
+    line = json.dumps({"id": "p", "title": 'a"b\\', "body": "ج" * 50 + '\\"' * 20})
+    for size in (1, 2, 3, 7):
+        pieces = [line[i:i + size] for i in range(0, len(line), size)]
+        rest = iter((1, p, i < len(pieces) - 2) for i, p in enumerate(pieces[1:]))
+        assert _shrink_json_line(pieces[0], rest, keep=10_000, budget=10_000) == line
+
+
+def test_oversized_trec_record_is_cut_and_later_records_kept(tmp_path: Path) -> None:
+    long_text = "نص طويل جدا " * 20_000  # 240 KB, one line
+    content = (trec("T-1", long_text, TITLE="الأول", TIME="2018-02-15")
+               + "".join(trec(f"T-{i}", "نص قصير") for i in range(2, 5)).replace("\n", ""))
+    docs, problems = read_capped(write(tmp_path / "a.trec", content))
+    assert [d.id for d in docs] == ["T-1", "T-2", "T-3", "T-4"]
+    assert len(docs[0].body.encode()) <= CAP and docs[0].title == "الأول"
+    assert [(p.line, p.skipped) for p in problems] == [(1, False)]
+
+
+def test_gzip_bomb_article_is_read_only_up_to_the_cap(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.txt.gz"
+    with gzip.open(path, "wb") as f:
+        f.write("عنوان\n".encode())
+        chunk = ("نص " * 100_000).encode()
+        for _ in range(300):  # 180 MB inflated, 180 KB on disk
+            f.write(chunk)
+    [doc], problems = read_capped(path)
+    assert len(doc.body.encode()) <= CAP and doc.title == "عنوان"
+    assert [p.skipped for p in problems] == [False] and "larger than" in problems[0].message
+
+
 # --------------------------------------------------------------------------- bad files
 
 
@@ -298,20 +506,37 @@ def test_recursive_walk_sorted_skips_hidden_and_ids_are_relative(tmp_path: Path)
     assert docs[0].path == str(tmp_path / "a" / "w.txt")
 
 
-def test_ids_are_stable_wherever_the_folder_lives(tmp_path: Path) -> None:
+def test_ids_are_paths_from_the_id_root_whatever_the_argument(tmp_path: Path) -> None:
     first = tmp_path / "one" / "corpus"
     shutil.copytree(SAMPLE, first)
     second = tmp_path / "elsewhere" / "moved"
     shutil.copytree(SAMPLE, second)
+    # an archive moved with its id root keeps its ids
     assert [d.id for d in read(first)[0]] == [d.id for d in read(second)[0]]
-    assert [d.id for d in read(first / "txt")[0]][0] == "01_idlib_politics.txt"
+    # the same file has the same id whether its folder or a subfolder is given
+    via_sub = read(first / "txt", id_root=first)[0]
+    assert via_sub[0].id == "txt/01_idlib_politics.txt"
+    assert via_sub[0].id in {d.id for d in read(first)[0]}
+    (tmp_path / "link").symlink_to(first)  # ... or a symbolic link to it
+    assert [d.id for d in read(tmp_path / "link" / "txt", id_root=first)[0]][0] == \
+        "txt/01_idlib_politics.txt"
 
 
-def test_read_file_uses_root_for_ids() -> None:
-    [doc] = list(read_file(SEED, root=SAMPLE))
+def test_files_outside_the_id_root_get_their_absolute_path(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    article = write(tmp_path / "elsewhere" / "a.txt", "عنوان\nنص.\n")
+    [doc] = read(article, id_root=root)[0]
+    assert doc.id == str(article.resolve()) == doc.path
+
+
+def test_read_file_uses_id_root_for_ids(tmp_path: Path) -> None:
+    [doc] = list(read_file(SEED, id_root=SAMPLE))
     assert doc.id == "seed/000_f4303bb32ac63e1e.txt"
-    [doc] = list(read_file(SEED))
+    [doc] = list(read_file(SEED, SEED.parent))
     assert doc.id == "000_f4303bb32ac63e1e.txt"
+    [doc] = list(read_file(SEED, tmp_path))
+    assert doc.id == str(SEED)
 
 
 # --------------------------------------------------------------------------- bundled sample
@@ -345,8 +570,9 @@ def test_ant_raw_sample_parses_completely() -> None:
 
 
 def test_single_path_string_and_default_problem_logging(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # the default id root is the current folder
     write(tmp_path / "a.txt", "عنوان\nنص.\n")
     write(tmp_path / "b.txt", "")
     docs = list(read_documents(str(tmp_path)))  # a bare string is one path, not characters

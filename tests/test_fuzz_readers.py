@@ -45,7 +45,7 @@ def good_batch(folder: Path) -> set[str]:
     (folder / "good" / "c.xml").write_text(trec, encoding="utf-8")
     (folder / "good" / "good000039.txt").write_text(
         f"{docs[39]['title']}\n\n{docs[39]['body']}\n", encoding="utf-8")
-    return {d["id"] for d in docs[:39]} | {"good000039.txt"}
+    return {d["id"] for d in docs[:39]} | {"good/good000039.txt"}  # id root: folder/
 
 
 def run_batch(root: Path, bad: Path, expect_reported: set[Path]) -> arsearch.IndexReport:
@@ -88,10 +88,13 @@ def test_random_bytes(tmp_path):
 
 
 def _paths_in_index(folder: Path) -> list[str]:
+    """The files the index's documents came from (stored relative to its id root, by
+    default the folder holding the index)."""
     ix = whoosh_index.open_dir(str(folder), indexname=storage.require_meta(folder)["indexname"])
     try:
         with ix.reader() as reader:
-            return [reader.stored_fields(n)["path"] for n in reader.all_doc_ids()]
+            return [str(folder.parent / reader.stored_fields(n)["path"])
+                    for n in reader.all_doc_ids()]
     finally:
         ix.close()
 
@@ -255,6 +258,33 @@ def test_100_megabyte_files(tmp_path):
     assert expected <= reported, reported
     assert maxrss_kb / 1024 < MAX_RSS_MB, f"peak memory {maxrss_kb / 1024:.0f} MB"
     print(f"100 MB files: peak memory {maxrss_kb / 1024:.0f} MB")
+
+
+def test_a_200_megabyte_json_line_is_cut_in_bounded_memory(tmp_path):
+    """One 200 MB article (a JSON line) is cut to the cap: it used to take 2.9 GB."""
+    if shutil.disk_usage(tmp_path).free < 1_000_000_000:
+        pytest.skip("less than 1 GB free for the 200 MB file")
+    big = tmp_path / "big"
+    big.mkdir()
+    with open(big / "huge.jsonl", "wb") as f:
+        f.write('{"id": "huge", "title": "مقال ضخم", "body": "'.encode())
+        chunk = ("نص المقال الطويل عن مدينة إدلب " * 10_000).encode()
+        for _ in range(200 * 1024 * 1024 // len(chunk)):
+            f.write(chunk)
+        f.write(b'", "date": "2018-02-15"}\n')
+        f.write((json.dumps(synthetic_docs(1, seed=12, prefix="after")[0]) + "\n").encode())
+    case("200 MB line")
+    run = subprocess.run([sys.executable, "-c", MEASURED, str(tmp_path / "ix"), str(big)],
+                         capture_output=True, text=True, env=child_env(), timeout=600)
+    assert run.returncode == 0, run.stderr
+    documents, problems, maxrss_kb = map(int, run.stdout.split())
+    assert (documents, problems) == (2, 1)  # the warning that it was cut
+    assert maxrss_kb / 1024 < MAX_RSS_MB, f"peak memory {maxrss_kb / 1024:.0f} MB"
+    with arsearch.open_index(tmp_path / "ix") as engine:
+        doc = engine.document("huge")
+        assert len(doc["body"].encode()) <= arsearch.documents.DEFAULT_MAX_DOC_BYTES
+        assert doc["date"].year == 2018
+    print(f"200 MB JSON line: peak memory {maxrss_kb / 1024:.0f} MB")
 
 
 def test_cli_exit_status_on_a_bad_batch(tmp_path):

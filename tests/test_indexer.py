@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import shutil
 import subprocess
 import sys
@@ -56,7 +58,7 @@ def sample_copy(tmp_path, sample_dir) -> Path:
 
 
 def test_index_sample_counts_every_document(tmp_path, sample_dir, sample_docs):
-    report = index_paths(tmp_path / "ix", [sample_dir])
+    report = index_paths(tmp_path / "ix", [sample_dir], id_root=sample_dir)
     assert report.added == len(sample_docs) == report.documents
     assert (report.updated, report.unchanged, report.deleted, report.skipped) == (0, 0, 0, 0)
     assert all_ids(tmp_path / "ix") == {d.id for d in sample_docs}
@@ -80,7 +82,9 @@ def test_modified_file_is_updated(tmp_path, sample_copy, sample_docs):
     assert report.unchanged == len(sample_docs) - 1
     assert report.added == 0 and report.documents == len(sample_docs)
     with arsearch.open_index(ix) as engine:
-        assert [h.id for h in engine.search("البطريق").hits] == ["txt/05_hospital_health.txt"]
+        # the id root is the folder holding the index folder: tmp_path
+        assert [h.id for h in engine.search("البطريق").hits] == \
+            ["sample/txt/05_hospital_health.txt"]
 
 
 def test_deleted_file_pruned(tmp_path, sample_copy, sample_docs):
@@ -92,7 +96,8 @@ def test_deleted_file_pruned(tmp_path, sample_copy, sample_docs):
     report = index_paths(ix, [sample_copy], prune=True)
     assert report.deleted == 1
     assert report.documents == len(sample_docs) - 1
-    assert "txt/05_hospital_health.txt" not in all_ids(ix)
+    assert "sample/txt/05_hospital_health.txt" not in all_ids(ix)
+    assert "sample/txt/01_idlib_politics.txt" in all_ids(ix)
 
 
 def test_prune_only_touches_given_roots(tmp_path, sample_copy):
@@ -107,7 +112,7 @@ def test_prune_only_touches_given_roots(tmp_path, sample_copy):
 
 def test_rebuild_switches_generation_and_removes_old(tmp_path, sample_dir, sample_docs):
     ix = tmp_path / "ix"
-    index_paths(ix, [sample_dir])
+    index_paths(ix, [sample_dir], id_root=sample_dir)
     old = storage.read_meta(ix)["indexname"]
     seen_mid_way = []
 
@@ -129,7 +134,7 @@ def test_rebuild_switches_generation_and_removes_old(tmp_path, sample_dir, sampl
 
 def test_failed_rebuild_keeps_old_generation(tmp_path, sample_dir, sample_docs):
     ix = tmp_path / "ix"
-    index_paths(ix, [sample_dir])
+    index_paths(ix, [sample_dir], id_root=sample_dir)
     before = sorted(p.name for p in ix.iterdir())
     meta = storage.read_meta(ix)
     engine = arsearch.open_index(ix)
@@ -284,3 +289,208 @@ def test_merged_segments_keep_twins_inlined_lists_and_columns(tmp_path):
         june = engine.search("المستشفى", date_from=datetime(2018, 6, 1),
                              date_to=datetime(2018, 6, 30))
         assert [h.id for h in june.hits] == ["m5"]
+
+
+# --------------------------------------------------------------------------- ids of files
+
+ARTICLE = "عنوان {n}\n١٥ فبراير ٢٠١٨\nرؤية - كاتب\nنص المقال رقم {n} عن مدينة إدلب.\n"
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def jsonl(path: Path, *records: dict) -> Path:
+    return write(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+
+
+@pytest.fixture
+def archive(tmp_path, monkeypatch) -> Path:
+    """``arch/2018/01.txt`` and ``arch/2019/01.txt``; the current folder holds ``arch``."""
+    write(tmp_path / "arch" / "2018" / "01.txt", ARTICLE.format(n=2018))
+    write(tmp_path / "arch" / "2019" / "01.txt", ARTICLE.format(n=2019))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_same_file_name_in_two_folders_indexed_in_two_runs_keeps_both(archive):
+    assert index_paths("index", ["arch/2018"]).added == 1
+    report = index_paths("index", ["arch/2019"])
+    assert (report.added, report.updated, report.documents) == (1, 0, 2)
+    assert all_ids(archive / "index") == {"arch/2018/01.txt", "arch/2019/01.txt"}
+
+
+def test_sibling_folders_in_one_run_keep_both(archive):
+    report = index_paths("index", sorted(str(p) for p in Path("arch").glob("*")))  # arch/*
+    assert (report.added, report.documents, report.problems) == (2, 2, [])
+
+
+def test_a_subfolder_of_an_indexed_folder_adds_no_duplicates(archive):
+    index_paths("index", ["arch"])
+    report = index_paths("index", ["arch/2019", str(archive / "arch" / "2018" / "01.txt")])
+    assert (report.unchanged, report.added, report.documents) == (2, 0, 2)
+
+
+def test_ids_survive_moving_the_archive_with_its_index(archive):
+    index_paths("index", ["arch"])
+    shutil.move(archive / "arch", archive / "proj" / "arch")
+    shutil.move(archive / "index", archive / "proj" / "index")
+    report = index_paths(archive / "proj" / "index", [archive / "proj" / "arch"], prune=True)
+    assert (report.unchanged, report.added, report.deleted) == (2, 0, 0)
+    meta = storage.read_meta(archive / "proj" / "index")
+    assert (meta["id_root"], meta["id_root_abs"]) == ("..", str((archive / "proj").resolve()))
+
+
+def test_ids_survive_moving_the_index_alone(archive, tmp_path_factory):
+    index_paths("index", ["arch"])
+    moved = tmp_path_factory.mktemp("fast-disk") / "index"
+    shutil.move(archive / "index", moved)
+    report = index_paths(moved, ["arch"], prune=True)
+    assert (report.unchanged, report.added, report.deleted) == (2, 0, 0)
+    assert all_ids(moved) == {"arch/2018/01.txt", "arch/2019/01.txt"}
+
+
+def test_a_copy_of_archive_and_index_keeps_ids_relative_to_the_copy(archive):
+    index_paths("index", ["arch"])
+    (archive / "copy").mkdir()
+    shutil.copytree(archive / "arch", archive / "copy" / "arch")
+    shutil.copytree(archive / "index", archive / "copy" / "index")
+    write(archive / "copy" / "arch" / "2020" / "01.txt", ARTICLE.format(n=2020))
+    report = index_paths(archive / "copy" / "index", [archive / "copy" / "arch"])
+    assert (report.unchanged, report.added) == (2, 1)
+    assert all_ids(archive / "copy" / "index") == {
+        "arch/2018/01.txt", "arch/2019/01.txt", "arch/2020/01.txt"}
+
+
+def test_id_root_is_recorded_and_another_one_is_refused_unless_rebuilding(archive):
+    index_paths("index", ["arch"], id_root="arch")
+    assert all_ids(archive / "index") == {"2018/01.txt", "2019/01.txt"}
+    assert index_paths("index", ["arch"]).unchanged == 2  # the recorded root is used
+    with pytest.raises(arsearch.ArsearchError, match="--rebuild --id-root"):
+        index_paths("index", ["arch"], id_root=".")
+    with pytest.raises(arsearch.ArsearchError, match="not a folder"):
+        index_paths("index", ["arch"], id_root="arch/nowhere")
+    assert all_ids(archive / "index") == {"2018/01.txt", "2019/01.txt"}
+    index_paths("index", ["arch"], id_root=".", rebuild=True)
+    assert all_ids(archive / "index") == {"arch/2018/01.txt", "arch/2019/01.txt"}
+
+
+def test_files_outside_the_id_root_have_absolute_ids(archive, tmp_path_factory):
+    elsewhere = write(tmp_path_factory.mktemp("elsewhere") / "x.txt", ARTICLE.format(n=1))
+    index_paths("index", [elsewhere])
+    assert all_ids(archive / "index") == {str(elsewhere.resolve())}
+
+
+def test_a_record_with_a_text_articles_id_is_reported_not_overwriting_it(archive):
+    index_paths("index", ["arch"])
+    jsonl(archive / "feed.jsonl", {"id": "arch/2018/01.txt", "title": "آخر", "body": "نص آخر"})
+    report = index_paths("index", ["feed.jsonl"])
+    assert (report.added, report.updated, report.skipped) == (0, 0, 1)
+    assert "already the id of the article from arch/2018/01.txt" in report.problems[0].message
+    with arsearch.open_index("index") as engine:
+        assert engine.document("arch/2018/01.txt")["title"] == "عنوان 2018"
+
+
+def test_a_record_reexported_in_another_file_replaces_it_with_a_warning(archive):
+    jsonl(archive / "a.jsonl", {"id": "x", "title": "أ", "body": "النص الأول"},
+          {"id": "y", "title": "ب", "body": "نص ثابت"})
+    index_paths("index", ["a.jsonl"])
+    jsonl(archive / "b.jsonl", {"id": "x", "title": "أ", "body": "النص المصحح"},
+          {"id": "y", "title": "ب", "body": "نص ثابت"})
+    report = index_paths("index", ["b.jsonl"])
+    assert (report.updated, report.unchanged, report.skipped) == (1, 1, 0)
+    [warning] = report.problems
+    assert not warning.skipped and "1 article(s) indexed from a.jsonl replaced" in str(warning)
+    with arsearch.open_index("index") as engine:
+        assert engine.document("x")["body"] == "النص المصحح"
+
+
+def test_two_files_with_one_id_in_a_run_keep_the_first_and_report_the_second(archive):
+    jsonl(archive / "in" / "a.jsonl", {"id": "x", "title": "أ", "body": "النص الأول"})
+    jsonl(archive / "in" / "b.jsonl", {"id": "x", "title": "ب", "body": "النص الثاني"})
+    jsonl(archive / "in" / "c.jsonl", {"id": "x", "title": "أ", "body": "النص الأول"})
+    report = index_paths("index", ["in"])
+    assert (report.added, report.skipped) == (1, 1)
+    assert ["duplicate id 'x' (first met in in/a.jsonl)" in p.message for p in report.problems] \
+        == [True, False]
+    assert "same content" in report.problems[1].message and not report.problems[1].skipped
+    with arsearch.open_index("index") as engine:
+        assert engine.document("x")["title"] == "أ"
+
+
+# --------------------------------------------------------------------------- prune
+
+
+def test_prune_never_touches_documents_from_elsewhere(archive):
+    write(archive / "other" / "b.txt", ARTICLE.format(n=2))
+    index_paths("index", ["arch", "other"])
+    shutil.rmtree(archive / "other")  # gone, but not under the paths pruned now
+    report = index_paths("index", ["arch"], prune=True)
+    assert report.deleted == 0 and "other/b.txt" in all_ids(archive / "index")
+
+
+def test_prune_from_another_working_folder(archive, monkeypatch):
+    index_paths("index", ["arch"])
+    (archive / "arch" / "2019" / "01.txt").unlink()
+    monkeypatch.chdir(archive / "arch")
+    report = index_paths(archive / "index", ["2018"], prune=True)
+    assert report.deleted == 0  # 2019 lies outside the pruned path
+    report = index_paths(archive / "index", ["."], prune=True)
+    assert report.deleted == 1
+    assert all_ids(archive / "index") == {"arch/2018/01.txt"}
+
+
+def test_prune_keeps_documents_of_files_that_could_not_be_read(archive):
+    jsonl(archive / "arch" / "feed.jsonl", {"id": "f1", "title": "أ", "body": "نص"})
+    with gzip.open(archive / "arch" / "old.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "g1", "title": "ب", "body": "نص"}) + "\n")
+    index_paths("index", ["arch"])
+    (archive / "arch" / "old.jsonl.gz").write_bytes(b"\x1f\x8b\x08\x00damaged on disk")
+    # a file disappearing while the run reads the others
+    progress = arsearch.Progress(
+        lambda done, elapsed: (archive / "arch" / "feed.jsonl").unlink(missing_ok=True), every=0)
+    report = index_paths("index", ["arch"], prune=True, progress=progress)
+    assert report.deleted == 0 and report.skipped == 2
+    assert {"f1", "g1"} <= all_ids(archive / "index")
+
+
+def test_prune_deletes_records_gone_from_a_file_given_by_name(archive):
+    feed = jsonl(archive / "feed.jsonl", {"id": "f1", "title": "أ", "body": "نص"},
+                 {"id": "f2", "title": "ب", "body": "نص"})
+    index_paths("index", ["arch", feed])
+    jsonl(feed, {"id": "f2", "title": "ب", "body": "نص"})
+    report = index_paths("index", [feed], prune=True)
+    assert report.deleted == 1 and "f1" not in all_ids(archive / "index")
+    assert len(all_ids(archive / "index")) == 3
+
+
+# --------------------------------------------------------------------------- the index folder
+
+
+def test_an_index_inside_its_input_folder_is_never_read(archive):
+    for _ in range(2):
+        report = index_paths("index", ["."])
+        assert report.problems == [] and report.documents == 2
+
+
+def test_an_index_is_not_created_among_other_files(archive):
+    with pytest.raises(arsearch.ArsearchError, match="already holds other files"):
+        index_paths("arch/2018", ["arch/2019"])
+    assert sorted(p.name for p in (archive / "arch" / "2018").iterdir()) == ["01.txt"]
+    (archive / "ix").mkdir()
+    (archive / "ix" / "synonyms.txt").write_text("قطار, سكة الحديد\n", "utf-8")
+    assert index_paths("ix", ["arch"]).documents == 2  # its own synonyms are fine
+
+
+def test_an_index_of_an_older_format_asks_for_a_rebuild(archive):
+    index_paths("index", ["arch"])
+    meta = json.loads((archive / "index" / storage.META).read_text("utf-8"))
+    meta["format"] = storage.FORMAT_VERSION - 1
+    (archive / "index" / storage.META).write_text(json.dumps(meta), "utf-8")
+    with pytest.raises(arsearch.IndexVersionError,
+                       match=r"rebuild it with `arsearch index --rebuild`"):
+        index_paths("index", ["arch"])
+    assert index_paths("index", ["arch"], rebuild=True).documents == 2
+    assert storage.read_meta(archive / "index")["format"] == storage.FORMAT_VERSION

@@ -436,3 +436,21 @@ def test_article_paragraphs_stay_escaped(client) -> None:
     html = text(client.get("/doc/hostile/script"))
     body = html.split('class="body">', 1)[1].split("</div>", 1)[0]
     assert body.startswith("<p>") and "<script" not in body and "&lt;img" in body
+
+
+def test_ids_with_a_leading_slash_have_working_pages(tmp_path, make_app, sample_dir) -> None:
+    """A file outside the id root has its absolute path as id; a record may say "/x"."""
+    import json
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "/2018/02/idlib", "title": "إدلب", "body": "نص عن إدلب"},
+                               ensure_ascii=False) + "\n", "utf-8")
+    arsearch.index_paths(tmp_path / "proj" / "index", [sample_dir / "txt", feed])
+    client = make_app(ARSEARCH_INDEX=str(tmp_path / "proj" / "index")).test_client()
+    outside = str((sample_dir / "txt" / "11_idlib_aid.txt").resolve())
+    hrefs = [h for h, _ in parse(text(client.get("/", query_string={"q": "إدلب"}))).links]
+    for doc_id in (outside, "/2018/02/idlib"):
+        assert any(h.startswith(f"/doc/{doc_id}") for h in hrefs), hrefs
+        assert client.get(f"/doc/{doc_id}").status_code == 200
+        assert client.get(f"/api/documents/{doc_id}").json["id"] == doc_id
+    assert client.get("/static//etc/passwd").status_code == 404

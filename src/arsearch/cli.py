@@ -58,18 +58,44 @@ def main() -> None:
     """arsearch: full-text search for Arabic news archives."""
 
 
+class ByteSize(click.ParamType):
+    """A size in bytes, optionally with a K, M or G suffix (powers of 1024)."""
+
+    name = "size"
+    _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("B")
+        number, unit = (text[:-1], text[-1]) if text[-1:] in "KMG" else (text, "")
+        try:
+            size = int(float(number) * self._UNITS[unit])
+        except ValueError:
+            self.fail(f"{value!r} is not a size like 4M, 500K or 4000000", param, ctx)
+        if size < 1024:
+            self.fail(f"{value!r} is below 1K", param, ctx)
+        return size
+
+
 @main.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build a fresh index (the old one stays "
               "searchable until the new one is complete).")
-@click.option("--prune", is_flag=True, help="Delete documents whose files are gone.")
+@click.option("--prune", is_flag=True, help="Delete the documents of the given paths "
+              "whose files are gone (never documents from elsewhere).")
+@click.option("--id-root", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Plain-text articles' ids are their paths relative to this folder "
+                   "(default: the folder holding the index folder); recorded in the index.")
+@click.option("--max-doc-bytes", type=ByteSize(), default=None, show_default="4M",
+              help="Cut documents larger than this (reported), e.g. 500K, 16M.")
 @click.option("--procs", type=click.IntRange(1, 64), default=None,
               help="Writer processes (default: 2 for large runs, else 1).")
 @click.option("--wait", type=click.FloatRange(0), default=0.0, show_default=True,
               help="Seconds to wait for another indexing run to finish.")
 @handle_errors
-def index_cmd(paths, index_dir, rebuild, prune, procs, wait) -> None:
+def index_cmd(paths, index_dir, rebuild, prune, id_root, max_doc_bytes, procs, wait) -> None:
     """Index files and folders (plain-text articles, <DOC> files, JSON Lines)."""
     from .indexer import index_paths
     from .progress import Progress, terminal_bar
@@ -78,11 +104,10 @@ def index_cmd(paths, index_dir, rebuild, prune, procs, wait) -> None:
         click.echo(f"skipped: {problem}" if problem.skipped else f"warning: {problem}",
                    err=True)
 
-    if procs is None:
-        procs = 2 if sum(_size(p) for p in paths) > 20_000_000 else 1
     progress = Progress(terminal_bar(sys.stderr))
-    report = index_paths(index_dir, paths, rebuild=rebuild, prune=prune, procs=procs,
-                         wait=wait, progress=progress, on_problem=on_problem)
+    report = index_paths(index_dir, paths, rebuild=rebuild, prune=prune, id_root=id_root,
+                         max_doc_bytes=max_doc_bytes, procs=procs, wait=wait,
+                         progress=progress, on_problem=on_problem)
     if sys.stderr.isatty():
         click.echo("", err=True)
     rate = (report.added + report.updated + report.unchanged) / max(report.seconds, 1e-9)
@@ -95,13 +120,6 @@ def index_cmd(paths, index_dir, rebuild, prune, procs, wait) -> None:
         click.secho(f"{report.skipped} document(s) could not be indexed (see above)",
                     fg="yellow", err=True)
         sys.exit(EXIT_SKIPPED)
-
-
-def _size(path: str) -> int:
-    p = Path(path)
-    if p.is_file():
-        return p.stat().st_size
-    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) if p.is_dir() else 0
 
 
 def _parse_day(value: str | None, name: str) -> datetime | None:

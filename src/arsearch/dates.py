@@ -13,7 +13,13 @@ import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-__all__ = ["MONTHS", "looks_like_date", "parse_date"]
+__all__ = ["INDEXED_DATES", "MONTHS", "looks_like_date", "parse_date"]
+
+#: The dates an index can filter and sort by, strictly between these two: Whoosh stores
+#: a missing date as an out-of-range value, so the search reads others as missing. Readers
+#: drop such dates with a warning (0001-01-01 is also .NET's "no date") rather than
+#: store a date that filters and sorting would ignore.
+INDEXED_DATES = (datetime(1000, 1, 1), datetime(9999, 1, 1))
 
 # Arabic-Indic (U+0660..) and Persian/Urdu (U+06F0..) digits -> ASCII.
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -231,10 +237,10 @@ def parse_date(text: str) -> datetime | None:
     for parser in (_parse_iso, _parse_rfc2822, _parse_numeric, _parse_written):
         try:
             value = parser(folded)
+            if value is not None:  # converting year 1 or 9999 to UTC may overflow
+                return _to_naive_utc(value)
         except (ValueError, OverflowError):  # 31 February, hour 25...
             return None
-        if value is not None:
-            return _to_naive_utc(value)
     return None
 
 

@@ -16,7 +16,8 @@ from .documents import Document
 from .postings import FastPositions
 
 #: Bump when the schema or the analysis changes in a way old indexes cannot serve.
-FORMAT_VERSION = 4
+#: 5: plain-text articles' ids and stored paths are relative to the index's id root.
+FORMAT_VERSION = 5
 
 #: Whoosh's per-field boosts are not used: ranking weights live in :mod:`arsearch.ranking`.
 TEXT_FIELDS = ("title", "body")
@@ -67,10 +68,11 @@ def content_hash(doc: Document) -> str:
                            digest_size=16).hexdigest()
 
 
-def to_fields(doc: Document, digest: str) -> dict:
-    """The keyword arguments of ``writer.add_document`` for ``doc``."""
+def to_fields(doc: Document, digest: str, path: str | None = None) -> dict:
+    """The keyword arguments of ``writer.add_document`` for ``doc`` (``path``: the path
+    to store, by default ``doc.path``)."""
     fields = {"id": doc.id, "title": doc.title or "", "body": doc.body, "hash": digest,
-              "path": doc.path or ""}
+              "path": (doc.path or "") if path is None else path}
     for name in ("date", "source", "category", "author", "url"):
         value = getattr(doc, name)
         if value:

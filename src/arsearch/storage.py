@@ -68,11 +68,15 @@ def require_meta(folder: Path) -> dict:
     return meta
 
 
-def write_meta(folder: Path, indexname: str, created: str | None = None) -> None:
-    """Point the folder at ``indexname``, atomically (write, fsync, rename)."""
+def write_meta(folder: Path, indexname: str, created: str | None = None,
+               extra: dict | None = None) -> None:
+    """Point the folder at ``indexname``, atomically (write, fsync, rename).
+
+    ``extra``: more fields to record (the indexer's id root).
+    """
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    meta = {"format": FORMAT_VERSION, "indexname": indexname, "created": created or now,
-            "updated": now}
+    meta = {**(extra or {}), "format": FORMAT_VERSION, "indexname": indexname,
+            "created": created or now, "updated": now}
     tmp = folder / (META + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(meta, f)

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from .errors import ArsearchError, IndexNotFoundError
 from .search import Engine, open_index
@@ -93,6 +94,16 @@ def get_engine() -> Engine:
     return current_app.extensions["arsearch"].get()
 
 
+class AnyPathConverter(PathConverter):
+    """Werkzeug's ``path`` converter, but a value may start with a slash too.
+
+    (Static files stay safe: Flask joins their names with ``safe_join``.)
+    """
+
+    regex = ".+?"
+    part_isolating = False  # it spans slashes (Werkzeug infers it from "/" in regex)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app. Config: ``ARSEARCH_INDEX`` (default ``$ARSEARCH_INDEX`` or ./index)."""
     folder = web_folder()
@@ -107,8 +118,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
-    # ids are opaque strings: /doc//x must look up "/x" (404), not redirect to /doc/x
+    # ids are opaque strings: /doc//x must look up "/x", not redirect to /doc/x, and a
+    # leading slash (a file outside the id root, a record's "/2018/01/x" id) must match
     app.url_map.merge_slashes = False
+    app.url_map.converters["path"] = AnyPathConverter
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # facets are ordered by count
     app.extensions["arsearch"] = EngineHolder(app.config["ARSEARCH_INDEX"])
