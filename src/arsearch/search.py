@@ -75,6 +75,9 @@ class Results:
     suggestion: str | None
     took_ms: float
     expansions: list[str] = field(default_factory=list)  # "also searched for"
+    #: "relevance" or "date" (newest first): a query without a word to score (only stop
+    #: words, filters or exclusions) is sorted by date, whatever was asked
+    sorted_by: str = "relevance"
 
     @property
     def pages(self) -> int:
@@ -85,6 +88,7 @@ class Results:
             "query": self.query, "total": self.total, "page": self.page,
             "per_page": self.per_page, "took_ms": round(self.took_ms, 2),
             "suggestion": self.suggestion, "expansions": self.expansions,
+            "sorted_by": self.sorted_by,
             "facets": self.facets,
             "hits": [h.to_dict() for h in self.hits],
         }
@@ -265,6 +269,7 @@ class Engine:
                 else date_to.replace(hour=23, minute=59, second=59, microsecond=999999)
             parsed.date_to = min(filter(None, (parsed.date_to, end)))
         scores, mask = self._score(gen, parsed)
+        sort = _effective_sort(parsed, sort)
         total = int(mask.sum())
         matching = np.flatnonzero(mask)  # index once, count three columns
         facets = {name: gen.columns[name].counts(matching) for name in ("source", "category")}
@@ -276,7 +281,7 @@ class Engine:
         hits = [self._hit(gen, int(d), float(scores[d]), terms) for d in docnums]
         suggestion = self._suggest(gen, query, parsed, total)
         return Results(query, hits, total, page, per_page, facets, suggestion,
-                       (time.perf_counter() - started) * 1000, expansions)
+                       (time.perf_counter() - started) * 1000, expansions, sort)
 
     def ranked_ids(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
         """(id, score) of the best ``limit`` documents: batch retrieval without snippets."""
@@ -285,7 +290,9 @@ class Engine:
         if self.synonyms:
             self.synonyms.expand(parsed)
         scores, mask = self._score(gen, parsed)
-        return [(gen.ids[d], float(scores[d])) for d in _top(scores, mask, limit)]
+        by_date = _effective_sort(parsed, "relevance") == "date"
+        return [(gen.ids[d], float(scores[d]))
+                for d in _top(scores, mask, limit, by_date=by_date, dates=gen.dates)]
 
     def _score(self, gen: _Generation, q: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
         ranker, w = gen.ranker, self.weights
@@ -490,7 +497,8 @@ class Engine:
         with gen.lock:
             if gen.vocabulary is None:
                 gen.vocabulary = Vocabulary(gen.searcher.reader(), gen.segments)
-            return suggest(gen.searcher.reader(), query, q, total, gen.vocabulary)
+        # the lock guards only the reader's lookups: other threads search meanwhile
+        return suggest(gen.searcher.reader(), query, q, total, gen.vocabulary, lock=gen.lock)
 
     # -- statistics ------------------------------------------------------------------------
 
@@ -558,9 +566,24 @@ def _top(scores: np.ndarray, mask: np.ndarray, k: int, by_date: bool = False,
         return candidates[:0]
     key = dates[candidates].astype(np.float64) if by_date else scores[candidates]
     if len(candidates) > k:
-        part = np.argpartition(-key, k - 1)[:k]
-        candidates, key = candidates[part], key[part]
+        # the k best, ties at the cut resolved by docnum as in the full order: else page
+        # 2 (the best 20, minus 10) could repeat or skip a document page 1 showed
+        kth = key[np.argpartition(-key, k - 1)[k - 1]]
+        above = np.flatnonzero(key > kth)
+        ties = np.flatnonzero(key == kth)[:k - len(above)]  # lowest docnums first
+        keep = np.concatenate([above, ties])
+        candidates, key = candidates[keep], key[keep]
     return candidates[np.lexsort((candidates, -key))]
+
+
+def _effective_sort(parsed: ParsedQuery, sort: str) -> str:
+    """``sort``, or "date" when the query has no word to score.
+
+    Stop words only (في), filters only (date:2016) or exclusions only (-سوريا) match
+    documents that all score 0: ranking them "by relevance" would be an arbitrary
+    order, so they are listed newest first and the results say so.
+    """
+    return "date" if parsed.is_empty else sort
 
 
 def _check_request(query: str, page: int, per_page: int, sort: str) -> None:
