@@ -56,7 +56,6 @@ def test_front_page_is_rtl_arabic_accessible(client) -> None:
     assert 'class="skip-link" href="#main"' in html and 'id="main"' in html
     assert '<label for="q"' in html and 'id="q" name="q"' in html
     assert 'method="get"' in html
-    assert 'rel="search" type="application/opensearchdescription+xml"' in html
     assert 'name="viewport"' in html
 
 
@@ -194,7 +193,8 @@ def test_hostile_ids_are_404(client, path) -> None:
     r = client.get(path)
     assert r.status_code == 404
     if path.startswith("/api/"):
-        assert r.json == {"error": {"status": 404, "message": "no document with this id"}}
+        assert r.json == {"error": {"status": 404, "message": "no document with this id",
+                                    "request_id": r.headers["X-Request-Id"]}}
     else:
         assert "لا يوجد مقال" in text(r) or "غير موجودة" in text(r)
 
@@ -204,7 +204,8 @@ def test_document_lookup_never_touches_the_filesystem(client, monkeypatch) -> No
     engine = client.application.extensions["arsearch"].get()
     original = engine.document
     monkeypatch.setattr(engine, "document",
-                        lambda doc_id, q="": seen.append(doc_id) or original(doc_id, q))
+                        lambda doc_id, q="", **kw: seen.append(doc_id)
+                        or original(doc_id, q, **kw))
     monkeypatch.setattr(Path, "exists", lambda self: pytest.fail(f"touched {self}"))
     monkeypatch.setattr(Path, "is_file", lambda self: pytest.fail(f"touched {self}"))
     assert client.get("/api/documents/../../../etc/passwd").status_code == 404
@@ -300,7 +301,8 @@ def test_internal_errors_keep_the_shape(make_app, index_dir, monkeypatch) -> Non
     monkeypatch.setattr(engine, "search", lambda *a, **k: 1 / 0)
     r = client.get("/api/search?q=x")
     assert r.status_code == 500
-    assert r.json == {"error": {"status": 500, "message": "internal server error"}}
+    assert r.json == {"error": {"status": 500, "message": "internal server error",
+                                "request_id": r.headers["X-Request-Id"]}}
     r = client.get("/?q=x")
     assert r.status_code == 500 and "حدث خطأ" in text(r) and "ZeroDivision" not in text(r)
     assert r.headers["X-Content-Type-Options"] == "nosniff"
@@ -378,11 +380,7 @@ def test_security_headers_everywhere(client, url) -> None:
 # ------------------------------------------------------------------------ small routes
 
 
-def test_opensearch_and_healthz(client) -> None:
-    r = client.get("/opensearch.xml")
-    assert r.status_code == 200
-    assert r.mimetype == "application/opensearchdescription+xml"
-    assert 'template="http://localhost/?q={searchTerms}"' in text(r)
+def test_healthz(client) -> None:
     assert client.get("/healthz").json == {"ok": True, "documents": 39}
 
 
@@ -400,36 +398,78 @@ def test_arabic_formatting() -> None:
 # ------------------------------------------------------------------------------- CLI
 
 
-def test_serve_command_uses_waitress(runner, index_dir, monkeypatch) -> None:
-    import waitress
+def free_port() -> int:
+    import socket
 
-    calls = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append((app, kw)))
-    result = runner.invoke(cli_main, ["serve", "--index", str(index_dir), "--port", "5099"])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """``arsearch serve`` up to the point of serving: the bound server, then closed."""
+    from arsearch import webserver
+
+    servers = []
+    bind = webserver.bind
+
+    def bound(app, *args, **kwargs):
+        server = bind(app, *args, **kwargs)
+        servers.append((server, app.app))  # the Flask app inside the access log
+        return server
+
+    def run(server) -> None:
+        server.close() if hasattr(server, "close") else server.server_close()
+
+    monkeypatch.setattr(webserver, "configure_logging", lambda access: None)  # global
+    monkeypatch.setattr(webserver, "bind", bound)
+    monkeypatch.setattr(webserver, "run", run)
+    return servers
+
+
+def test_serve_command_binds_waitress_with_the_public_url(runner, index_dir, served) -> None:
+    from waitress.server import BaseWSGIServer
+
+    port = free_port()
+    result = runner.invoke(cli_main, ["serve", "--index", str(index_dir), "--port", str(port)])
     assert result.exit_code == 0, result.output
-    app, kw = calls[0]
-    assert kw["host"] == "127.0.0.1" and kw["port"] == 5099
+    server, app = served[0]
+    assert isinstance(server, BaseWSGIServer) and server.adj.ident == "arsearch"
+    assert server.adj.clear_untrusted_proxy_headers
     assert app.config["ARSEARCH_INDEX"] == str(index_dir) and not app.debug
+    assert app.config["ARSEARCH_PUBLIC_URL"] == f"http://127.0.0.1:{port}/"
+    result = runner.invoke(cli_main, ["serve", "--index", str(index_dir), "--port", str(port),
+                                      "--host", "0.0.0.0", "--proxies", "1"])
+    server, app = served[1]
+    assert app.config["ARSEARCH_PUBLIC_URL"] == "" and app.config["ARSEARCH_PROXIES"] == 1
+    assert not server.adj.clear_untrusted_proxy_headers  # left for ProxyFix to judge
 
 
-def test_serve_dev_server_never_debug(runner, index_dir, monkeypatch) -> None:
-    from flask import Flask
+def test_serve_dev_server_never_debug(runner, index_dir, served) -> None:
+    from werkzeug.serving import BaseWSGIServer
 
-    calls = []
-    monkeypatch.setattr(Flask, "run", lambda self, **kw: calls.append(kw))
-    result = runner.invoke(cli_main, ["serve", "--index", str(index_dir), "--dev-server"])
+    result = runner.invoke(cli_main, ["serve", "--index", str(index_dir), "--dev-server",
+                                      "--port", str(free_port())])
     assert result.exit_code == 0, result.output
-    assert calls == [{"host": "127.0.0.1", "port": 5000, "debug": False,
-                      "use_reloader": False}]
+    server, app = served[0]
+    assert isinstance(server, BaseWSGIServer) and not app.debug and not server.app.app.debug
+    assert "Flask development server" in result.stderr
 
 
-def test_serve_warns_without_index(runner, tmp_path, monkeypatch) -> None:
-    import waitress
-
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: None)
-    result = runner.invoke(cli_main, ["serve", "--index", str(tmp_path / "none")])
+def test_serve_warns_without_index(runner, tmp_path, served) -> None:
+    result = runner.invoke(cli_main, ["serve", "--index", str(tmp_path / "none"),
+                                      "--port", str(free_port())])
     assert result.exit_code == 0
     assert "arsearch index PATH" in result.output
+
+
+def test_serve_refuses_a_bad_public_url(runner, index_dir, served) -> None:
+    for url in ("ftp://x/", "example.org", "https://x/?q=1", 'https://x/"><script>'):
+        result = runner.invoke(cli_main, ["serve", "--index", str(index_dir),
+                                          "--public-url", url])
+        assert result.exit_code == 1 and result.stderr.startswith("error: the public URL")
+    assert not served
 
 
 def test_article_paragraphs_stay_escaped(client) -> None:

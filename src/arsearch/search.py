@@ -34,6 +34,9 @@ MAX_QUERY_CHARS = 500
 #: documents: checking positions is Python work per document, and on a large archive a
 #: phrase of two common words occurs in tens of thousands.
 PHRASE_CHECK = 2000
+#: Related articles are found from at most this many characters of an article: the
+#: key terms of a whole book (an archive may hold one) took seconds to compute.
+RELATED_SCAN_CHARS = 50_000
 
 
 @dataclass
@@ -450,17 +453,30 @@ class Engine:
 
     # -- documents ---------------------------------------------------------------------
 
-    def document(self, doc_id: str, query: str = "") -> dict | None:
-        """The stored document (with ``body_html`` highlighted for ``query``), or None."""
+    def document(self, doc_id: str, query: str = "", *, start: int = 0,
+                 length: int | None = None) -> dict | None:
+        """The stored document (with ``body_html`` highlighted for ``query``), or None.
+
+        ``start`` and ``length`` ask for a part of the body (characters; the end moves
+        back to a space so no word is cut): the web sends a long article in parts, and
+        highlighting costs time in proportion to what is highlighted. ``body`` and
+        ``body_html`` then hold that part only; ``body_start``, ``body_end`` and
+        ``body_length`` (the whole body's) say where it lies. Raises QueryError for a
+        start past the end.
+        """
         gen = self._current()
         docnum = gen.docnum_of.get(doc_id)
         if docnum is None:
             return None
         with gen.lock:
             stored = dict(gen.searcher.stored_fields(docnum))
+        body = stored.get("body") or ""
+        first, last = body_window(body, start, length)
         stems, norms = parse_query(query).highlight_terms()
         stored["title_html"] = highlight_all(stored.get("title") or "", stems, norms)
-        stored["body_html"] = highlight_all(stored.get("body") or "", stems, norms)
+        stored["body"] = body[first:last]
+        stored["body_html"] = highlight_all(stored["body"], stems, norms)
+        stored["body_start"], stored["body_end"], stored["body_length"] = first, last, len(body)
         stored.pop("path", None)
         return stored
 
@@ -474,10 +490,12 @@ class Engine:
             body = gen.searcher.stored_fields(docnum).get("body") or ""
             # every word is indexed twice (stem and =exact form) and the exact forms,
             # rarer, crowd the top of Whoosh's list: ask for all terms and keep the 25
-            # best stems that occur in some other document too
-            keys = [t for t, _ in gen.searcher.key_terms([docnum], "body", numterms=10**6)
-                    if not t.startswith(EXACT)
-                    and gen.ranker.doc_frequency("body", t) > 1][:25] if body else []
+            # best stems that occur in some other document too. From the text (what
+            # Whoosh's key_terms does without term vectors), bounded for huge articles.
+            terms = gen.searcher.key_terms_from_text(
+                "body", body[:RELATED_SCAN_CHARS], numterms=10**6) if body else []
+            keys = [t for t, _ in terms if not t.startswith(EXACT)
+                    and gen.ranker.doc_frequency("body", t) > 1][:25]
         if not keys:
             return []
         scores = np.zeros(gen.ranker.size, dtype=np.float32)
@@ -574,6 +592,20 @@ def _top(scores: np.ndarray, mask: np.ndarray, k: int, by_date: bool = False,
         keep = np.concatenate([above, ties])
         candidates, key = candidates[keep], key[keep]
     return candidates[np.lexsort((candidates, -key))]
+
+
+def body_window(body: str, start: int = 0, length: int | None = None) -> tuple[int, int]:
+    """(first, last) character of the part of ``body`` from ``start``, about ``length``
+    long, ending at a space when one is in its second half (so no word is cut)."""
+    if not isinstance(start, int) or start < 0 or (start and start >= len(body)):
+        raise QueryError(f"start must be between 0 and {max(len(body) - 1, 0)}")
+    if length is None or start + length >= len(body):
+        return start, len(body)
+    if length < 1:
+        raise QueryError("length must be at least 1")
+    last, half = start + length, start + length // 2
+    space = max(body.rfind(" ", half, last), body.rfind("\n", half, last))
+    return start, space + 1 if space >= 0 else last
 
 
 def _effective_sort(parsed: ParsedQuery, sort: str) -> str:
