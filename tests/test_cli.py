@@ -288,3 +288,40 @@ def test_topics_without_words_are_reported_and_left_out(runner, built, tmp_path)
     assert "skipped: topic 'q3': no word to search" in result.stderr
     assert "skipped: topic 'q4': empty query" in result.stderr
     assert {line.split()[0] for line in run.read_text("utf-8").splitlines()} == {"q1"}
+
+
+def test_undecodable_argument_bytes_never_crash_the_output(built):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONIOENCODING": "utf-8"}
+    index = [b"--index", str(built).encode()]
+    for args in ([b"search", b"\xff\xfe", b"--json", *index],
+                 [b"search", "إدلب".encode() + b"\xff", *index], [b"analyze", b"\xd8\xa8\xff"]):
+        proc = subprocess.run([sys.executable.encode(), b"-m", b"arsearch", *args],
+                              capture_output=True, env=env, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert b"Traceback" not in proc.stderr
+        assert proc.stdout.decode("utf-8").strip()  # valid UTF-8, something printed
+
+
+def test_topics_file_that_is_not_utf8_is_a_one_line_error(runner, built, tmp_path):
+    topics = tmp_path / "topics.tsv"
+    topics.write_bytes(b"q1\t\xff\xfe\n")
+    result = runner.invoke(main, ["search", "--topics", str(topics), "--output",
+                                  str(tmp_path / "run"), "--index", str(built)])
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {topics}:1: not UTF-8 text (save the file as UTF-8)\n"
+
+
+def test_topics_file_with_a_bom_and_crlf_keeps_its_ids(runner, built, tmp_path):
+    topics = tmp_path / "topics.tsv"
+    topics.write_bytes("\ufeffq1\tإدلب\r\nq2\tداعش\r\n".encode())
+    run = tmp_path / "run"
+    result = runner.invoke(main, ["search", "--topics", str(topics), "--output", str(run),
+                                  "--index", str(built)])
+    assert result.exit_code == 0, result.output
+    assert {line.split()[0] for line in run.read_text("utf-8").splitlines()} == {"q1", "q2"}
+
+
+def test_date_options_with_a_time_zone(runner, built):
+    result = runner.invoke(main, ["search", "إدلب date:2019", "--from",
+                                  "2018-02-15T10:00+05:00", "--json", "--index", str(built)])
+    assert _json_ids(result) == ["txt/01_idlib_politics.txt"]

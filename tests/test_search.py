@@ -475,3 +475,13 @@ def test_pages_never_repeat_or_skip_documents_with_tied_scores(tmp_path):
             whole = [h.id for h in engine.search("اقتصاد", per_page=100, sort=sort).hits]
             assert len(pages) == len(set(pages)) == 150, sort
             assert pages[:100] == whole, sort
+
+
+def test_dates_with_a_time_zone_are_compared_in_utc(engine):
+    from datetime import timedelta, timezone
+
+    plus5 = timezone(timedelta(hours=5))
+    aware = engine.search("إدلب date:2019", date_from=datetime(2018, 2, 15, 10, tzinfo=plus5))
+    assert ids(aware) == ids(engine.search("إدلب date:2019"))
+    with pytest.raises(QueryError):
+        engine.search("إدلب", date_from="2018-01-01")

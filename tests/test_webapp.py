@@ -476,3 +476,182 @@ def test_article_paragraphs_stay_escaped(client) -> None:
     html = text(client.get("/doc/hostile/script"))
     body = html.split('class="body">', 1)[1].split("</div>", 1)[0]
     assert body.startswith("<p>") and "<script" not in body and "&lt;img" in body
+
+
+# ------------------------------------------------------------ request ids and error pages
+
+
+def test_every_response_carries_a_request_id(client) -> None:
+    ids = set()
+    for url in ("/", "/?q=إدلب", "/api/search?q=x", "/nowhere", "/api/documents/nope",
+                "/healthz", "/static/style.css"):
+        with client.get(url) as r:
+            r.get_data()
+        assert re.fullmatch(r"[0-9a-f]{16}", r.headers["X-Request-Id"]), url
+        ids.add(r.headers["X-Request-Id"])
+    assert len(ids) == 7
+
+
+def test_error_page_keeps_the_query_and_shows_the_request_id(client) -> None:
+    r = client.get("/", query_string={"q": "إدلب \"الجيش\"", "page": "0"})
+    html = text(r)
+    assert r.status_code == 400
+    assert 'value="إدلب &#34;الجيش&#34;"' in html or 'value="إدلب &quot;الجيش&quot;"' in html
+    assert f"<code dir=\"ltr\">{r.headers['X-Request-Id']}</code>" in html
+    r = client.get("/nowhere", query_string={"q": "سوريا"})
+    assert r.status_code == 404 and 'value="سوريا"' in text(r)
+    assert "لم نجد هذه الصفحة" in text(r)  # Arabic, not werkzeug's English description
+
+
+def test_errors_are_logged_with_the_request_id(client, caplog) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="arsearch"):
+        r = client.get("/api/search?q=x&page=0")
+    rid = r.json["error"]["request_id"]
+    assert rid == r.headers["X-Request-Id"]
+    assert any(rid in rec.getMessage() and "400" in rec.getMessage()
+               for rec in caplog.records)
+
+
+@pytest.mark.parametrize("exc", [KeyError("x"), UnicodeEncodeError("utf-8", "\ud800", 0, 1, "x"),
+                                 RecursionError(), MemoryError(), OSError(5, "I/O error"),
+                                 ValueError("year 10000 is out of range"), TypeError()])
+def test_any_exception_is_a_500_with_the_one_shape_and_a_logged_traceback(
+        make_app, index_dir, monkeypatch, caplog, exc) -> None:
+    import logging
+
+    app = make_app(ARSEARCH_INDEX=str(index_dir), TESTING=False)
+    client = app.test_client()
+    engine = app.extensions["arsearch"].get()
+
+    def fail(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(engine, "search", fail)
+    monkeypatch.setattr(engine, "document", fail)
+    with caplog.at_level(logging.INFO, logger="arsearch"):
+        api = client.get("/api/search?q=x")
+        page = client.get("/?q=إدلب")
+        doc = client.get("/doc/x?q=إدلب")
+    assert api.status_code == page.status_code == doc.status_code == 500
+    assert api.json["error"] == {"status": 500, "message": "internal server error",
+                                 "request_id": api.headers["X-Request-Id"]}
+    assert "حدث خطأ" in text(page) and 'value="إدلب"' in text(page)
+    assert "Traceback" not in text(page) + text(doc)
+    errors = [rec for rec in caplog.records if rec.levelno == logging.ERROR]
+    assert len(errors) == 3 and all(rec.exc_info for rec in errors)
+    assert page.headers["X-Request-Id"] in errors[1].getMessage()
+
+
+def test_engine_query_error_is_a_400_not_a_503(make_app, index_dir, monkeypatch) -> None:
+    from arsearch.errors import QueryError
+
+    app = make_app(ARSEARCH_INDEX=str(index_dir))
+    engine = app.extensions["arsearch"].get()
+    monkeypatch.setattr(engine, "search", lambda *a, **k: (_ for _ in ()).throw(
+        QueryError("per_page must be between 1 and 100")))
+    r = app.test_client().get("/api/search?q=x")
+    assert r.status_code == 400 and "per_page" in r.json["error"]["message"]
+
+
+@pytest.mark.parametrize("url", ["/?q=date:9999", "/api/search?q=date:9999",
+                                 "/?q=إدلب date:2018..9999", "/api/search?q=date:9999-12-31",
+                                 "/doc/txt/01_idlib_politics.txt?q=date:9999",
+                                 "/?q=date:0000", "/?q=date:>9999"])
+def test_far_dates_in_the_query_never_fail(client, url) -> None:
+    assert client.get(url).status_code == 200
+
+
+def test_word_less_query_page_says_newest_first(client) -> None:
+    html = text(client.get("/?q=في"))
+    assert "مرتّبة من الأحدث إلى الأقدم" in html
+    assert client.get("/api/search?q=في").json["sorted_by"] == "date"
+    assert "مرتّبة من الأحدث" not in text(client.get("/?q=إدلب"))
+
+
+def test_reversed_date_range_is_a_clear_400(client) -> None:
+    r = client.get("/api/search?q=x&from=2019-01-01&to=2018-01-01")
+    assert r.status_code == 400 and "after" in r.json["error"]["message"]
+    assert "قبل" in text(client.get("/?q=x&from=2019-01-01&to=2018-01-01"))
+
+
+# -------------------------------------------------------------------- absolute URLs
+
+
+def test_opensearch_uses_the_public_url_never_the_host_header(make_app, index_dir) -> None:
+    app = make_app(ARSEARCH_INDEX=str(index_dir), ARSEARCH_PUBLIC_URL="https://news.example.org/s")
+    client = app.test_client()
+    r = client.get("/opensearch.xml", headers={"Host": "evil.example",
+                                               "X-Forwarded-Host": "evil2.example"})
+    xml = text(r)
+    assert r.status_code == 200 and r.mimetype == "application/opensearchdescription+xml"
+    assert 'template="https://news.example.org/s/?q={searchTerms}"' in xml
+    assert "evil" not in xml
+    assert 'rel="search"' in text(client.get("/", headers={"Host": "evil.example"}))
+
+
+def test_opensearch_without_a_public_address_is_not_offered(client) -> None:
+    r = client.get("/opensearch.xml", headers={"Host": "evil.example"})
+    assert r.status_code == 404 and "evil" not in text(r)
+    assert 'rel="search"' not in text(client.get("/"))
+
+
+def test_opensearch_behind_trusted_proxies(make_app, index_dir) -> None:
+    app = make_app(ARSEARCH_INDEX=str(index_dir), ARSEARCH_PROXIES=1)
+    client = app.test_client()
+    r = client.get("/opensearch.xml", headers={
+        "Host": "127.0.0.1:8000", "X-Forwarded-Host": "news.example.org",
+        "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
+    assert 'template="https://news.example.org/?q={searchTerms}"' in text(r)
+    # only the last proxy's value counts: a client cannot prepend its own
+    r = client.get("/opensearch.xml", headers={
+        "X-Forwarded-Host": "evil.example, news.example.org", "X-Forwarded-Proto": "https"})
+    assert "evil" not in text(r) and "https://news.example.org/" in text(r)
+
+
+@pytest.mark.parametrize("config", [{"ARSEARCH_PUBLIC_URL": "javascript:alert(1)"},
+                                    {"ARSEARCH_PUBLIC_URL": "https://x/\"><b>"},
+                                    {"ARSEARCH_PROXIES": "many"}, {"ARSEARCH_PROXIES": 9}])
+def test_bad_address_settings_are_refused_at_start(make_app, index_dir, config) -> None:
+    with pytest.raises(arsearch.ArsearchError):
+        make_app(ARSEARCH_INDEX=str(index_dir), **config)
+
+
+# ---------------------------------------------------------------- long articles
+
+
+@pytest.fixture(scope="module")
+def long_index(tmp_path_factory) -> Path:
+    """One article of 250,000 characters (the page sends 100,000 at a time)."""
+    folder = tmp_path_factory.mktemp("long")
+    body = "\n".join(f"الفقرة {i} عن إدلب والاقتصاد في سوريا" + " كلام" * 40
+                     for i in range(1200))
+    arsearch.index_documents(folder, [arsearch.Document(id="long", title="مقال طويل",
+                                                        body=body)])
+    return folder
+
+
+def test_long_article_page_is_sent_in_parts(make_app, long_index) -> None:
+    from arsearch.webutil import DOCUMENT_PAGE_CHARS
+
+    client = make_app(ARSEARCH_INDEX=str(long_index)).test_client()
+    whole = arsearch.open_index(long_index).document("long")["body"]
+    assert len(whole) > 2 * DOCUMENT_PAGE_CHARS
+    r = client.get("/doc/long?q=إدلب")
+    html = text(r)
+    assert r.status_code == 200 and len(r.data) < 3 * DOCUMENT_PAGE_CHARS
+    assert "المقال طويل" in html and "<mark>إدلب</mark>" in html
+    nxt = next(h for h, a in parse(html).links if a.get("rel") == "next")
+    assert parse_qs(urlsplit(nxt).query)["q"] == ["إدلب"]
+    second = client.get(nxt)
+    assert second.status_code == 200 and 'rel="prev"' in text(second)
+    api = client.get("/api/documents/long").json
+    assert (api["body_start"], api["body_length"]) == (0, len(whole))
+    assert api["body"] == whole[:api["body_end"]] and api["body_end"] <= DOCUMENT_PAGE_CHARS
+    assert whole[api["body_end"] - 1].isspace()  # cut between words
+    rest = client.get(f"/api/documents/long?start={api['body_end']}&length=50").json
+    assert rest["body"] == whole[api["body_end"]:rest["body_end"]]
+    assert client.get(f"/api/documents/long?start={len(whole)}").status_code == 400
+    for bad in ("start=-1", "start=x", f"length={DOCUMENT_PAGE_CHARS + 1}", "length=0"):
+        assert client.get(f"/api/documents/long?{bad}").status_code == 400, bad

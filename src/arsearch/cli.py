@@ -57,6 +57,29 @@ def handle_errors(func):
     return wrapper
 
 
+class CleanText(click.ParamType):
+    """Command-line text as valid Unicode.
+
+    Bytes that are not UTF-8 reach Python as lone surrogates (``\\udcff``), which any
+    later print or JSON dump to a strict UTF-8 stdout turns into a traceback: they
+    become U+FFFD here, as the web does with such bytes in a URL.
+    """
+
+    name = "text"
+
+    def convert(self, value, param, ctx) -> str:
+        if not isinstance(value, str):
+            return value
+        try:
+            raw = value.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a lone surrogate not from undecodable bytes
+            raw = value.encode("utf-8", "surrogatepass")
+        return raw.decode("utf-8", "replace")
+
+
+CLEAN_TEXT = CleanText()
+
+
 def _quiet_broken_pipe() -> None:
     """The reader of our output went away (``| head``): stop quietly, as Unix tools do.
 
@@ -181,14 +204,16 @@ def _parse_day(value: str | None, name: str) -> datetime | None:
 
 
 @main.command("search", cls=QueryCommand)
-@click.argument("query", nargs=-1)
+@click.argument("query", nargs=-1, type=CLEAN_TEXT)
 @index_option
 @click.option("--limit", "-n", type=click.IntRange(1, MAX_LIMIT), default=10,
               show_default=True, help=f"Results to show (up to {MAX_LIMIT}).")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-@click.option("--source", multiple=True, help="Only this source (repeatable).")
-@click.option("--category", multiple=True, help="Only this category (repeatable).")
+@click.option("--source", multiple=True, type=CLEAN_TEXT,
+              help="Only this source (repeatable).")
+@click.option("--category", multiple=True, type=CLEAN_TEXT,
+              help="Only this category (repeatable).")
 @click.option("--from", "date_from", help="Only articles from this date (YYYY-MM-DD).")
 @click.option("--to", "date_to", help="Only articles up to this date (YYYY-MM-DD).")
 @click.option("--topics", type=click.Path(exists=True, dir_okay=False),
@@ -398,8 +423,9 @@ def serve_cmd(index_dir, host, port, threads, public_url, proxies, access_log,
 
 
 @main.command("analyze")
-@click.argument("text")
+@click.argument("text", type=CLEAN_TEXT)
 @click.option("--json", "as_json", is_flag=True)
+@handle_errors
 def analyze_cmd(text, as_json) -> None:
     """Show how TEXT is analysed: each token, its normal form, stem and offsets."""
     from .analysis import analyze

@@ -12,7 +12,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import compress
 from pathlib import Path
 
@@ -265,6 +265,7 @@ class Engine:
             if value:
                 parsed.filters.setdefault(name, []).extend(
                     [value] if isinstance(value, str) else list(value))
+        date_from, date_to = _naive_utc(date_from, "date_from"), _naive_utc(date_to, "date_to")
         if date_from:
             parsed.date_from = max(filter(None, (parsed.date_from, date_from)))
         if date_to:
@@ -606,6 +607,21 @@ def body_window(body: str, start: int = 0, length: int | None = None) -> tuple[i
     last, half = start + length, start + length // 2
     space = max(body.rfind(" ", half, last), body.rfind("\n", half, last))
     return start, space + 1 if space >= 0 else last
+
+
+def _naive_utc(value: object, name: str) -> datetime | None:
+    """``value`` as the index stores dates (naive, UTC); QueryError if not a datetime.
+
+    A date with a time zone (``2018-02-15T10:00+05:00``) compared with the query's own
+    naive dates raised TypeError.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise QueryError(f"{name} must be a datetime, not {type(value).__name__}")
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
 def _effective_sort(parsed: ParsedQuery, sort: str) -> str:

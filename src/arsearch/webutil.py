@@ -89,10 +89,14 @@ def parse_search_args(args: MultiDict[str, str], default_per_page: int = 10) -> 
     sort = args.get("sort") or "relevance"
     if sort not in ("relevance", "date"):
         raise WebError(400, "sort must be 'relevance' or 'date'", "ترتيب غير معروف.")
+    date_from, date_to = _date(args.get("from"), "from"), _date(args.get("to"), "to")
+    if date_from and date_to and date_from > date_to:
+        raise WebError(400, f"from ({date_from}) is after to ({date_to})",
+                       "تاريخ البداية يجب أن يكون قبل تاريخ النهاية أو مثله.")
     return SearchParams(
         q=q, page=page, per_page=per_page, source=args.get("source", "").strip(),
-        category=args.get("category", "").strip(), date_from=_date(args.get("from"), "from"),
-        date_to=_date(args.get("to"), "to"), sort=sort)
+        category=args.get("category", "").strip(), date_from=date_from, date_to=date_to,
+        sort=sort)
 
 
 #: The article page and the documents API send at most this many characters of a body
