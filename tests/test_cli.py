@@ -325,3 +325,10 @@ def test_date_options_with_a_time_zone(runner, built):
     result = runner.invoke(main, ["search", "إدلب date:2019", "--from",
                                   "2018-02-15T10:00+05:00", "--json", "--index", str(built)])
     assert _json_ids(result) == ["txt/01_idlib_politics.txt"]
+
+
+def test_blank_source_or_category_is_no_filter(runner, built):
+    plain = runner.invoke(main, ["search", "إدلب", "--json", "--index", str(built)])
+    blank = runner.invoke(main, ["search", "إدلب", "--json", "--source", " ", "--category", "",
+                                 "--index", str(built)])
+    assert _json_ids(blank) == _json_ids(plain) != []

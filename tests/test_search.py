@@ -485,3 +485,18 @@ def test_dates_with_a_time_zone_are_compared_in_utc(engine):
     assert ids(aware) == ids(engine.search("إدلب date:2019"))
     with pytest.raises(QueryError):
         engine.search("إدلب", date_from="2018-01-01")
+
+
+def test_long_titles_are_shortened_for_display(tmp_path):
+    from arsearch.search import MAX_TITLE_CHARS, display_title
+
+    title = "عنوان طويل عن سوريا " * 10_000  # a text file without line breaks
+    arsearch.index_documents(tmp_path, [Document(id="t", title=title, body="سوريا")])
+    with arsearch.open_index(tmp_path) as engine:
+        hit = engine.search("سوريا").hits[0]
+        doc = engine.document("t", "سوريا")
+    for shown in (hit.title, doc["title"]):
+        assert shown == display_title(title) and shown.endswith(" …")
+        assert len(shown) <= MAX_TITLE_CHARS + 2 and title.startswith(shown[:-2])
+    assert "<mark>سوريا</mark>" in hit.title_html and len(hit.title_html) < 3 * MAX_TITLE_CHARS
+    assert display_title("قصير") == "قصير"

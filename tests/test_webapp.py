@@ -627,9 +627,18 @@ def long_index(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("long")
     body = "\n".join(f"الفقرة {i} عن إدلب والاقتصاد في سوريا" + " كلام" * 40
                      for i in range(1200))
-    arsearch.index_documents(folder, [arsearch.Document(id="long", title="مقال طويل",
-                                                        body=body)])
+    arsearch.index_documents(folder, [
+        arsearch.Document(id="long", title="مقال طويل", body=body),
+        arsearch.Document(id="no-lines", title="نص بلا أسطر " * 50_000, body="نص")])
     return folder
+
+
+def test_front_page_links_of_long_titles_are_followable(make_app, long_index) -> None:
+    client = make_app(ARSEARCH_INDEX=str(long_index)).test_client()
+    r = client.get("/")
+    assert r.status_code == 200 and len(r.data) < 20_000
+    links = [h for h, _ in parse(text(r)).links if h.startswith("/?q=")]
+    assert links and all(client.get(h).status_code == 200 for h in links)
 
 
 def test_long_article_page_is_sent_in_parts(make_app, long_index) -> None:

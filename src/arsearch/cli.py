@@ -243,10 +243,13 @@ def _search(engine, query, limit, page, as_json, source, category, date_from, da
         n = _batch(engine, topics, output, limit)
         click.echo(f"{n} queries -> {output}", err=True)
         return
+    # a blank --source '' is no filter (as an empty field in the web form), not "none"
+    source = [v.strip() for v in source if v.strip()]
+    category = [v.strip() for v in category if v.strip()]
     if not query.strip() and not (source or category or date_from or date_to):
         raise click.UsageError("give a QUERY (or --topics FILE --output RUN)")
-    results = _search_page(engine, query, page, limit, source=list(source) or None,
-                           category=list(category) or None,
+    results = _search_page(engine, query, page, limit, source=source or None,
+                           category=category or None,
                            date_from=_parse_day(date_from, "--from"),
                            date_to=_parse_day(date_to, "--to"))
     if as_json:

@@ -34,6 +34,10 @@ MAX_QUERY_CHARS = 500
 #: documents: checking positions is Python work per document, and on a large archive a
 #: phrase of two common words occurs in tens of thousands.
 PHRASE_CHECK = 2000
+#: Titles are shown (in hits, on the article page, in the JSON) up to this many
+#: characters: a plain-text file without line breaks makes its whole text the title,
+#: and a 5 MB title was sent in every result list and front page that showed it.
+MAX_TITLE_CHARS = 300
 #: Related articles are found from at most this many characters of an article: the
 #: key terms of a whole book (an archive may hold one) took seconds to compute.
 RELATED_SCAN_CHARS = 50_000
@@ -441,7 +445,7 @@ class Engine:
         """A hit with snippets marking ``terms`` (stems, norms); None: no snippets."""
         with gen.lock:
             stored = gen.searcher.stored_fields(docnum)
-        title = stored.get("title") or ""
+        title = display_title(stored.get("title") or "")
         body = stored.get("body") or ""
         return Hit(
             id=stored["id"], title=title, date=stored.get("date"),
@@ -474,7 +478,8 @@ class Engine:
         body = stored.get("body") or ""
         first, last = body_window(body, start, length)
         stems, norms = parse_query(query).highlight_terms()
-        stored["title_html"] = highlight_all(stored.get("title") or "", stems, norms)
+        stored["title"] = display_title(stored.get("title") or "")
+        stored["title_html"] = highlight_all(stored["title"], stems, norms)
         stored["body"] = body[first:last]
         stored["body_html"] = highlight_all(stored["body"], stems, norms)
         stored["body_start"], stored["body_end"], stored["body_length"] = first, last, len(body)
@@ -593,6 +598,14 @@ def _top(scores: np.ndarray, mask: np.ndarray, k: int, by_date: bool = False,
         keep = np.concatenate([above, ties])
         candidates, key = candidates[keep], key[keep]
     return candidates[np.lexsort((candidates, -key))]
+
+
+def display_title(title: str) -> str:
+    """``title``, or its first MAX_TITLE_CHARS characters (cut at a space) and " …"."""
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    space = title.rfind(" ", MAX_TITLE_CHARS // 2, MAX_TITLE_CHARS)
+    return title[:space if space > 0 else MAX_TITLE_CHARS].rstrip() + " …"
 
 
 def body_window(body: str, start: int = 0, length: int | None = None) -> tuple[int, int]:
