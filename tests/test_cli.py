@@ -332,3 +332,9 @@ def test_blank_source_or_category_is_no_filter(runner, built):
     blank = runner.invoke(main, ["search", "إدلب", "--json", "--source", " ", "--category", "",
                                  "--index", str(built)])
     assert _json_ids(blank) == _json_ids(plain) != []
+
+
+def test_help_still_works_beside_dash_queries(runner):
+    for flag in ("--help", "-h"):
+        result = runner.invoke(main, ["search", "-سوريا", flag])
+        assert result.exit_code == 0 and "--limit" in result.stdout, flag

@@ -106,7 +106,7 @@ class QueryCommand(click.Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         options, words = [], []
-        takes_value = {name: not (p.is_flag or p.count) for p in self.params
+        takes_value = {name: not (p.is_flag or p.count) for p in self.get_params(ctx)
                        if isinstance(p, click.Option) for name in p.opts + p.secondary_opts}
         i = 0
         while i < len(args):
