@@ -664,3 +664,15 @@ def test_long_article_page_is_sent_in_parts(make_app, long_index) -> None:
     assert client.get(f"/api/documents/long?start={len(whole)}").status_code == 400
     for bad in ("start=-1", "start=x", f"length={DOCUMENT_PAGE_CHARS + 1}", "length=0"):
         assert client.get(f"/api/documents/long?{bad}").status_code == 400, bad
+
+
+def test_error_log_lines_cannot_be_forged_through_the_path(client, caplog) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="arsearch"):
+        r = client.get("/nope%0A2026-01-01 ERROR forged%1b[31m%00")
+    assert r.status_code == 404
+    (line,) = [rec.getMessage() for rec in caplog.records
+               if r.headers["X-Request-Id"] in rec.getMessage()]
+    assert "\n" not in line and "\x1b" not in line and "\x00" not in line
+    assert "/nope\\x0a2026-01-01 ERROR forged\\x1b[31m\\x00" in line

@@ -32,6 +32,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .errors import ArsearchError, IndexNotFoundError, QueryError
 from .search import Engine, open_index
+from .webserver import log_safe
 from .webutil import WebError, arabic_count, arabic_date, is_http_url, paragraphs
 
 log = logging.getLogger(__name__)
@@ -248,7 +249,8 @@ def _handle_error(exc: Exception) -> Response:
     """Every failure, expected or not, becomes the same JSON shape or Arabic page, and a
     log line with the request id (client errors at INFO, the service down at WARNING,
     bugs at ERROR with the traceback)."""
-    where = f"[{request_id()}] {request.method} {request.path}"
+    # the path is the client's: escaped, so that %0A or ESC cannot forge or colour a line
+    where = f"[{request_id()}] {log_safe(request.method)} {log_safe(request.path)}"
     if isinstance(exc, WebError):
         log.info("%s: %s %s", where, exc.status, exc.message)
         return error_response(exc.status, exc.message, exc.arabic)

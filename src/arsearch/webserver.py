@@ -59,7 +59,7 @@ def _tolerant_channel():
 # --------------------------------------------------------------------------- access log
 
 
-def _escape(text: str) -> str:
+def log_safe(text: str) -> str:
     """Like Apache: quotes, backslashes and non-printable characters as ``\\xhh``, so a
     request cannot forge a log line or smuggle terminal escapes."""
     out = []
@@ -83,9 +83,9 @@ def common_log_line(environ: dict, status: str, size: int, when: float) -> str:
     request_line = (f"{environ.get('REQUEST_METHOD', '-')} {uri} "
                     f"{environ.get('SERVER_PROTOCOL', '-')}")
     stamp = time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime(when))
-    return (f"{_escape(environ.get('REMOTE_ADDR') or '-')} - "
-            f"{_escape(environ.get('REMOTE_USER') or '-')} [{stamp}] "
-            f"\"{_escape(request_line)}\" {status} {size or '-'}")
+    return (f"{log_safe(environ.get('REMOTE_ADDR') or '-')} - "
+            f"{log_safe(environ.get('REMOTE_USER') or '-')} [{stamp}] "
+            f"\"{log_safe(request_line)}\" {status} {size or '-'}")
 
 
 class AccessLog:
