@@ -212,6 +212,13 @@ def test_option_values_may_start_with_a_dash(runner, built):
     assert _json_ids(result) == []
 
 
+def test_dash_word_that_starts_like_a_short_option_is_a_word(runner, built):
+    result = runner.invoke(main, ["search", "إدلب", "-nato", "-n2", "--json", "--index",
+                                  str(built)])
+    data = json.loads(result.stdout)
+    assert data["query"] == "إدلب -nato" and data["per_page"] == 2
+
+
 def test_after_double_dash_options_are_query_words(runner, built):
     result = runner.invoke(main, ["search", "--json", "--index", str(built), "--",
                                   "--limit", "إدلب"])

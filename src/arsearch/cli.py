@@ -137,8 +137,8 @@ def _option_name(arg: str, takes_value: dict[str, bool]) -> str | None:
     head = arg.split("=", 1)[0]
     if arg.startswith("--"):
         return head if head in takes_value and takes_value[head] else None
-    short = arg[:2]  # -n5
-    return short if takes_value.get(short) else None
+    short = arg[:2]  # -n5; but -nato is an excluded word, not -n "ato"
+    return short if takes_value.get(short) and arg[2:].isdigit() else None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
