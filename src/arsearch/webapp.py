@@ -33,7 +33,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .errors import ArsearchError, IndexNotFoundError, QueryError
 from .search import Engine, open_index
 from .webserver import log_safe
-from .webutil import WebError, arabic_count, arabic_date, is_http_url, paragraphs
+from .webutil import (
+    SearchParams,
+    WebError,
+    arabic_count,
+    arabic_date,
+    is_http_url,
+    paragraphs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -177,8 +184,8 @@ def check_public_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
             or parts.fragment or any(c in url for c in "<>\"' \\"):
-        raise ArsearchError(f"the public URL must look like https://example.org/search/, "
-                          f"not {url!r}")
+        raise ArsearchError("the public URL must look like https://example.org/search/, "
+                            f"not {url!r}")
     return url if url.endswith("/") else url + "/"
 
 
@@ -233,9 +240,7 @@ def error_response(status: int, message: str, arabic: str | None = None) -> Resp
     if _wants_json():
         response = jsonify(error={"status": status, "message": message, "request_id": rid})
     else:
-        from .webutil import SearchParams
-
-        query = request.args.get("q", "") if request else ""
+        query = request.args.get("q", "")
         response = current_app.make_response(render_template(
             "error.html", status=status, title=ERROR_TITLES.get(status, "خطأ"),
             message=arabic or message, index_missing=status == 503, request_id=rid,
