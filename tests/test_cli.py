@@ -222,3 +222,177 @@ def test_real_subprocess(built, tmp_path):
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and proc.stderr.startswith("error: ")
+
+
+# --- queries as a user types them -------------------------------------------------------
+
+
+def _json_ids(result) -> list[str]:
+    assert result.exit_code == 0, result.output
+    return [h["id"] for h in json.loads(result.stdout)["hits"]]
+
+
+def test_query_starting_with_a_dash_is_a_query(runner, built):
+    import arsearch
+
+    with arsearch.open_index(built) as engine:
+        expected = [h.id for h in engine.search("-سوريا", per_page=100).hits]
+    missing = runner.invoke(main, ["search", "-سوريا", "--index"])
+    assert missing.exit_code == 2 and "'--index' requires an argument" in missing.stderr
+    result = runner.invoke(main, ["search", "-سوريا", "--json", "-n", "100",
+                                  "--index", str(built)])
+    assert _json_ids(result) == expected
+    result = runner.invoke(main, ["search", "--json", "-n", "100", "--index", str(built),
+                                  "--", "-سوريا"])
+    assert _json_ids(result) == expected
+
+
+def test_several_query_arguments_are_one_query(runner, built):
+    one = runner.invoke(main, ["search", "داعش إدلب", "--json", "--index", str(built)])
+    several = runner.invoke(main, ["search", "داعش", "--json", "إدلب", "--index", str(built)])
+    assert _json_ids(several) == _json_ids(one)
+    assert json.loads(several.stdout)["query"] == "داعش إدلب"
+
+
+def test_option_values_may_start_with_a_dash(runner, built):
+    result = runner.invoke(main, ["search", "إدلب", "--source", "-x", "--json",
+                                  "--index", str(built)])
+    assert _json_ids(result) == []  # the source "-x", not a query word
+    result = runner.invoke(main, ["search", "إدلب", "--source=-x", "-n2", "--json",
+                                  "--index", str(built)])
+    assert _json_ids(result) == []
+
+
+def test_dash_word_that_starts_like_a_short_option_is_a_word(runner, built):
+    result = runner.invoke(main, ["search", "إدلب", "-nato", "-n2", "--json", "--index",
+                                  str(built)])
+    data = json.loads(result.stdout)
+    assert data["query"] == "إدلب -nato" and data["per_page"] == 2
+
+
+def test_after_double_dash_options_are_query_words(runner, built):
+    result = runner.invoke(main, ["search", "--json", "--index", str(built), "--",
+                                  "--limit", "إدلب"])
+    assert json.loads(result.stdout)["query"] == "--limit إدلب"
+
+
+def test_broken_pipe_exits_quietly(built):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader (head -1) has gone
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "arsearch", "search", "إدلب", "-n", "100", "--index",
+             str(built)], stdout=write_end, stderr=subprocess.PIPE, text=True, env=env,
+            timeout=60)
+    finally:
+        os.close(write_end)
+    assert proc.stderr == ""
+    assert proc.returncode == 141  # 128 + SIGPIPE, what a shell shows for `| head`
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory) -> Path:
+    """260 articles holding one word, for results beyond one engine page."""
+    import arsearch
+    from arsearch.documents import Document
+
+    folder = tmp_path_factory.mktemp("many")
+    arsearch.index_documents(folder, [
+        Document(id=f"m{i:03}", title=f"خبر {i}", body="اقتصاد " * (1 + i % 7) + f"رقم{i}")
+        for i in range(260)])
+    return folder
+
+
+def test_limit_above_one_engine_page_delivers_what_is_asked(runner, many):
+    import arsearch
+
+    with arsearch.open_index(many) as engine:
+        ranked = [i for i, _ in engine.ranked_ids("اقتصاد", 300)]
+    assert len(ranked) == 260
+    first = runner.invoke(main, ["search", "اقتصاد", "-n", "150", "--json", "--index",
+                                 str(many)])
+    assert _json_ids(first) == ranked[:150]
+    data = json.loads(first.stdout)
+    assert (data["page"], data["per_page"], data["total"]) == (1, 150, 260)
+    second = runner.invoke(main, ["search", "اقتصاد", "-n", "150", "--page", "2", "--json",
+                                  "--index", str(many)])
+    assert _json_ids(second) == ranked[150:]
+    text = runner.invoke(main, ["search", "اقتصاد", "-n", "1000", "--index", str(many)])
+    assert "\n260. " in text.stdout
+    over = runner.invoke(main, ["search", "اقتصاد", "-n", "1001", "--index", str(many)])
+    assert over.exit_code == 2
+
+
+def test_query_without_words_is_listed_newest_first_and_says_so(runner, built):
+    result = runner.invoke(main, ["search", "في", "--index", str(built)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == "no word to rank by: newest first"
+    data = json.loads(runner.invoke(main, ["search", "date:2019", "--json", "--index",
+                                           str(built)]).stdout)
+    assert data["sorted_by"] == "date"
+    dates = [h["date"] for h in data["hits"]]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_topics_without_words_are_reported_and_left_out(runner, built, tmp_path):
+    topics = tmp_path / "topics.tsv"
+    topics.write_text("q1\tإدلب\n\nq2\t\nq3\tفي من\nq4\t   \n", "utf-8")
+    run = tmp_path / "run.txt"
+    result = runner.invoke(main, ["search", "--topics", str(topics), "--output", str(run),
+                                  "--limit", "3", "--index", str(built)])
+    assert result.exit_code == 3
+    assert "skipped: topic 'q2': empty query" in result.stderr
+    assert "skipped: topic 'q3': no word to search" in result.stderr
+    assert "skipped: topic 'q4': empty query" in result.stderr
+    assert {line.split()[0] for line in run.read_text("utf-8").splitlines()} == {"q1"}
+
+
+def test_undecodable_argument_bytes_never_crash_the_output(built):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONIOENCODING": "utf-8"}
+    index = [b"--index", str(built).encode()]
+    for args in ([b"search", b"\xff\xfe", b"--json", *index],
+                 [b"search", "إدلب".encode() + b"\xff", *index], [b"analyze", b"\xd8\xa8\xff"]):
+        proc = subprocess.run([sys.executable.encode(), b"-m", b"arsearch", *args],
+                              capture_output=True, env=env, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert b"Traceback" not in proc.stderr
+        assert proc.stdout.decode("utf-8").strip()  # valid UTF-8, something printed
+
+
+def test_topics_file_that_is_not_utf8_is_a_one_line_error(runner, built, tmp_path):
+    topics = tmp_path / "topics.tsv"
+    topics.write_bytes(b"q1\t\xff\xfe\n")
+    result = runner.invoke(main, ["search", "--topics", str(topics), "--output",
+                                  str(tmp_path / "run"), "--index", str(built)])
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {topics}:1: not UTF-8 text (save the file as UTF-8)\n"
+
+
+def test_topics_file_with_a_bom_and_crlf_keeps_its_ids(runner, built, tmp_path):
+    topics = tmp_path / "topics.tsv"
+    topics.write_bytes("\ufeffq1\tإدلب\r\nq2\tداعش\r\n".encode())
+    run = tmp_path / "run"
+    result = runner.invoke(main, ["search", "--topics", str(topics), "--output", str(run),
+                                  "--index", str(built)])
+    assert result.exit_code == 0, result.output
+    assert {line.split()[0] for line in run.read_text("utf-8").splitlines()} == {"q1", "q2"}
+
+
+def test_date_options_with_a_time_zone(runner, built):
+    result = runner.invoke(main, ["search", "إدلب date:2019", "--from",
+                                  "2018-02-15T10:00+05:00", "--json", "--index", str(built)])
+    assert _json_ids(result) == ["txt/01_idlib_politics.txt"]
+
+
+def test_blank_source_or_category_is_no_filter(runner, built):
+    plain = runner.invoke(main, ["search", "إدلب", "--json", "--index", str(built)])
+    blank = runner.invoke(main, ["search", "إدلب", "--json", "--source", " ", "--category", "",
+                                 "--index", str(built)])
+    assert _json_ids(blank) == _json_ids(plain) != []
+
+
+def test_help_still_works_beside_dash_queries(runner):
+    for flag in ("--help", "-h"):
+        result = runner.invoke(main, ["search", "-سوريا", flag])
+        assert result.exit_code == 0 and "--limit" in result.stdout, flag

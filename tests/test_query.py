@@ -137,6 +137,38 @@ def test_date_ranges(text, lo, hi):
     assert group_norms(q) == [["ادلب"]]
 
 
+@pytest.mark.parametrize(("text", "lo", "hi"), [
+    ("date:9999", datetime(9999, 1, 1), datetime.max),
+    ("date:9999-12", datetime(9999, 12, 1), datetime.max),
+    ("date:9999-12-31", datetime(9999, 12, 31), datetime.max),
+    ("date:2018..9999", datetime(2018, 1, 1), datetime.max),
+    ("date:2018..9999-12-31", datetime(2018, 1, 1), datetime.max),
+    ("date:>9999-12-31", datetime(9999, 12, 31), None),
+    ("date:<9999", None, datetime(9999, 1, 1)),
+    ("date:<=9999", None, datetime.max),
+    ("date:0001", datetime(1, 1, 1), datetime(2, 1, 1)),
+    ("date:<0001", None, datetime(1, 1, 1)),
+])
+def test_dates_at_the_calendar_edges_leave_the_range_open(text, lo, hi):
+    q = parse_query(f"إدلب {text}")
+    assert (q.date_from, q.date_to) == (lo, hi)
+    assert group_norms(q) == [["ادلب"]]
+
+
+def test_less_or_equal_date_includes_that_period():
+    assert parse_query("date:<=2018-02").date_to == datetime(2018, 3, 1)
+    assert parse_query("date:<=2018-02-15").date_to == datetime(2018, 2, 16)
+    assert parse_query("date:<2018-02").date_to == datetime(2018, 2, 1)
+
+
+@pytest.mark.parametrize("text", ["date:0000", "date:0000-00-00", "date:10000", "date:>0000",
+                                  "date:2018..0000", "date:<2018-00"])
+def test_impossible_years_are_searched_as_words(text):
+    q = parse_query(f"إدلب {text}")
+    assert q.date_from is None and q.date_to is None
+    assert len(q.groups) >= 2
+
+
 @pytest.mark.parametrize("text", ["date:2018-13", "date:2018-02-30", "date:yesterday"])
 def test_bad_date_searched_as_words(text):
     q = parse_query(text)
@@ -169,3 +201,27 @@ def test_any_text_never_raises(text):
                                   "\x00\x01", "-\"", "date:..", "source:"])
 def test_edge_cases(text):
     assert isinstance(parse_query(text), ParsedQuery)
+
+
+def test_repeated_phrase_is_checked_once():
+    from arsearch.query import phrase_count
+
+    q = parse_query('"الجيش الحر" «الجيش الحر» "الجيش   الحر" إدلب')
+    assert phrase_count(q) == 1
+    assert group_norms(q)[-1] == ["ادلب"]
+
+
+def test_phrases_beyond_the_budget_are_searched_as_words():
+    from arsearch.query import MAX_PHRASES, Phrase, phrase_count
+
+    pairs = [f'"كلمة{i} أخرى{i}"' for i in range(MAX_PHRASES + 3)]
+    q = parse_query(" ".join(pairs))
+    assert phrase_count(q) == MAX_PHRASES
+    words = [item for group in q.groups for item in group if not isinstance(item, Phrase)]
+    assert len(words) == 2 * 3  # the last three pairs, as words
+    assert f"كلمه{MAX_PHRASES + 2}" in {w.norm for w in words}
+
+
+def test_repeated_exclusion_is_kept_once():
+    q = parse_query('إدلب ' + '-"الجيش الحر" ' * 30 + "-سوريا " * 30)
+    assert len(q.excluded) == 2

@@ -211,6 +211,36 @@ def test_sort_by_date(engine):
     assert dates == sorted(dates, reverse=True) and len(dates) > 10
 
 
+@pytest.mark.parametrize("query", ["في", "في من على", "date:2019", "-إدلب",
+                                   "source:العربية", "date:2018..9999"])
+def test_query_without_words_lists_newest_first_and_says_so(engine, query):
+    results = engine.search(query, per_page=100)
+    assert results.total and results.sorted_by == "date"
+    assert results.to_dict()["sorted_by"] == "date"
+    dates = [h.date for h in results.hits]
+    dated = [d for d in dates if d]
+    assert dated == sorted(dated, reverse=True)
+    assert dates[:len(dated)] == dated  # undated articles last
+    assert engine.search("إدلب").sorted_by == "relevance"
+    ranked = [i for i, _ in engine.ranked_ids(query, 100)]
+    assert ranked == [h.id for h in results.hits]
+
+
+@pytest.mark.parametrize(("query", "since"), [
+    ("date:9999", None), ("date:9999-12-31", None), ("date:>9999", None),
+    ("date:2018..9999", datetime(2018, 1, 1)), ("date:<=9999-12", datetime(1, 1, 1)),
+    ("date:0001..9999", datetime(1, 1, 1)),
+])
+def test_dates_at_the_calendar_edges_answer(engine, sample_docs, query, since):
+    results = engine.search(query, per_page=100)
+    expected = {d.id for d in sample_docs if since and d.date and d.date >= since}
+    assert {h.id for h in results.hits} == expected
+
+
+def test_impossible_year_is_searched_as_words_not_as_a_filter(engine):
+    assert engine.search("إدلب date:0000").total == engine.search("إدلب").total > 0
+
+
 # --- pagination and facets --------------------------------------------------------------
 
 
@@ -438,3 +468,43 @@ def test_optional_recency_boost_ranks_newer_news_first(tmp_path):
     with arsearch.Engine(folder, weights=Weights(recency=50.0)) as fresh:
         found = ids(fresh.search("انتخابات"))
         assert found[0] == "new" and found.index("new") < found.index("old")
+
+
+def test_pages_never_repeat_or_skip_documents_with_tied_scores(tmp_path):
+    # many documents with the same score: each page's top-k must agree on the ties
+    arsearch.index_documents(tmp_path, [
+        Document(id=f"t{i:03}", title="", body="اقتصاد " * (1 + i % 3) + f"رقم{i}")
+        for i in range(150)])
+    with arsearch.open_index(tmp_path) as engine:
+        for sort in ("relevance", "date"):
+            pages = [h.id for p in range(1, 16)
+                     for h in engine.search("اقتصاد", page=p, per_page=10, sort=sort,
+                                            snippets=False).hits]
+            whole = [h.id for h in engine.search("اقتصاد", per_page=100, sort=sort).hits]
+            assert len(pages) == len(set(pages)) == 150, sort
+            assert pages[:100] == whole, sort
+
+
+def test_dates_with_a_time_zone_are_compared_in_utc(engine):
+    from datetime import timedelta, timezone
+
+    plus5 = timezone(timedelta(hours=5))
+    aware = engine.search("إدلب date:2019", date_from=datetime(2018, 2, 15, 10, tzinfo=plus5))
+    assert ids(aware) == ids(engine.search("إدلب date:2019"))
+    with pytest.raises(QueryError):
+        engine.search("إدلب", date_from="2018-01-01")
+
+
+def test_long_titles_are_shortened_for_display(tmp_path):
+    from arsearch.search import MAX_TITLE_CHARS, display_title
+
+    title = "عنوان طويل عن سوريا " * 10_000  # a text file without line breaks
+    arsearch.index_documents(tmp_path, [Document(id="t", title=title, body="سوريا")])
+    with arsearch.open_index(tmp_path) as engine:
+        hit = engine.search("سوريا").hits[0]
+        doc = engine.document("t", "سوريا")
+    for shown in (hit.title, doc["title"]):
+        assert shown == display_title(title) and shown.endswith(" …")
+        assert len(shown) <= MAX_TITLE_CHARS + 2 and title.startswith(shown[:-2])
+    assert "<mark>سوريا</mark>" in hit.title_html and len(hit.title_html) < 3 * MAX_TITLE_CHARS
+    assert display_title("قصير") == "قصير"

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from whoosh import index as whoosh_index
 
 import arsearch
 from arsearch import storage
 from arsearch.analysis import EXACT
-from arsearch.suggest import Vocabulary, _df, best_spelling, edits1
+from arsearch.query import parse_query
+from arsearch.suggest import (
+    MAX_WORD_CHARS,
+    MAX_WORDS,
+    Vocabulary,
+    _df,
+    best_spelling,
+    edits1,
+    suggest,
+    words_to_check,
+)
 
 BODIES = [
     "انتخابات البرلمان في تونس جرت بهدوء",
@@ -70,3 +82,43 @@ def test_no_suggestion_for_known_or_short_words(reader):
     assert best_spelling(reader, "البرلمان") is None
     assert best_spelling(reader, "بر") is None
     assert best_spelling(reader, "2020") is None
+
+
+def test_overlong_words_get_no_spelling_check(reader):
+    # a 500-letter word had 31,000 candidates and cost a second of CPU
+    assert best_spelling(reader, "ب" * 500, Vocabulary(reader)) is None
+    assert best_spelling(reader, "البرلمام" + "ب" * MAX_WORD_CHARS) is None
+    assert list(words_to_check(parse_query("ب" * 500 + " البرلمام"))) == [
+        ("البرلمام", "البرلمام")]
+
+
+def test_each_distinct_word_is_checked_once_and_few_words_per_query():
+    repeated = list(words_to_check(parse_query("البرلمام " * 50)))
+    assert repeated == [("البرلمام", "البرلمام")]
+    many = " ".join(f"كلمة{chr(0x0628 + i)}" for i in range(MAX_WORDS * 3))
+    assert len(list(words_to_check(parse_query(many)))) == MAX_WORDS
+
+
+def test_spelling_check_gives_up_at_the_deadline(reader):
+    vocab = Vocabulary(reader)
+    assert best_spelling(reader, "البرلمام", vocab) == "البرلمان"
+    assert best_spelling(reader, "البرلمام", vocab, deadline=time.monotonic() - 1) is None
+    q = "البرلمام"
+    assert suggest(reader, q, parse_query(q), 0, vocab) == "البرلمان"
+    assert suggest(reader, q, parse_query(q), 0, vocab, budget=-1) is None
+
+
+def test_spelling_lookups_hold_the_given_lock(reader):
+    class CountingLock:
+        def __init__(self):
+            self.entered = 0
+
+        def __enter__(self):
+            self.entered += 1
+
+        def __exit__(self, *exc):
+            return False
+
+    lock = CountingLock()
+    assert best_spelling(reader, "البرلمام", Vocabulary(reader), lock=lock) == "البرلمان"
+    assert lock.entered == 2  # the word's own count, then the candidates' counts

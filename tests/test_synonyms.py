@@ -80,3 +80,13 @@ def test_web_page_says_what_else_was_searched(make_app, syn_index):
     assert "بحثنا أيضًا عن" in page and "تنظيم الدولة" in page
     api = app.test_client().get("/api/search?q=داعش").get_json()
     assert "تنظيم الدولة" in api["expansions"]
+
+
+def test_synonym_phrases_stop_at_the_query_phrase_budget():
+    from arsearch.query import MAX_PHRASES, phrase_count
+
+    q = parse_query("داعش حماس السعودية الإمارات الفيفا كوريا الشمالية")
+    added = load_synonyms().expand(q)
+    assert phrase_count(q) <= MAX_PHRASES
+    assert "ترمب" not in added and added  # single words still expand
+    assert "بيونغيانغ" in added or "فيفا" in added

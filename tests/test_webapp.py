@@ -56,7 +56,6 @@ def test_front_page_is_rtl_arabic_accessible(client) -> None:
     assert 'class="skip-link" href="#main"' in html and 'id="main"' in html
     assert '<label for="q"' in html and 'id="q" name="q"' in html
     assert 'method="get"' in html
-    assert 'rel="search" type="application/opensearchdescription+xml"' in html
     assert 'name="viewport"' in html
 
 
@@ -194,7 +193,8 @@ def test_hostile_ids_are_404(client, path) -> None:
     r = client.get(path)
     assert r.status_code == 404
     if path.startswith("/api/"):
-        assert r.json == {"error": {"status": 404, "message": "no document with this id"}}
+        assert r.json == {"error": {"status": 404, "message": "no document with this id",
+                                    "request_id": r.headers["X-Request-Id"]}}
     else:
         assert "لا يوجد مقال" in text(r) or "غير موجودة" in text(r)
 
@@ -204,7 +204,8 @@ def test_document_lookup_never_touches_the_filesystem(client, monkeypatch) -> No
     engine = client.application.extensions["arsearch"].get()
     original = engine.document
     monkeypatch.setattr(engine, "document",
-                        lambda doc_id, q="": seen.append(doc_id) or original(doc_id, q))
+                        lambda doc_id, q="", **kw: seen.append(doc_id)
+                        or original(doc_id, q, **kw))
     monkeypatch.setattr(Path, "exists", lambda self: pytest.fail(f"touched {self}"))
     monkeypatch.setattr(Path, "is_file", lambda self: pytest.fail(f"touched {self}"))
     assert client.get("/api/documents/../../../etc/passwd").status_code == 404
@@ -300,7 +301,8 @@ def test_internal_errors_keep_the_shape(make_app, index_dir, monkeypatch) -> Non
     monkeypatch.setattr(engine, "search", lambda *a, **k: 1 / 0)
     r = client.get("/api/search?q=x")
     assert r.status_code == 500
-    assert r.json == {"error": {"status": 500, "message": "internal server error"}}
+    assert r.json == {"error": {"status": 500, "message": "internal server error",
+                                "request_id": r.headers["X-Request-Id"]}}
     r = client.get("/?q=x")
     assert r.status_code == 500 and "حدث خطأ" in text(r) and "ZeroDivision" not in text(r)
     assert r.headers["X-Content-Type-Options"] == "nosniff"
@@ -378,11 +380,7 @@ def test_security_headers_everywhere(client, url) -> None:
 # ------------------------------------------------------------------------ small routes
 
 
-def test_opensearch_and_healthz(client) -> None:
-    r = client.get("/opensearch.xml")
-    assert r.status_code == 200
-    assert r.mimetype == "application/opensearchdescription+xml"
-    assert 'template="http://localhost/?q={searchTerms}"' in text(r)
+def test_healthz(client) -> None:
     assert client.get("/healthz").json == {"ok": True, "documents": 39}
 
 
@@ -400,36 +398,78 @@ def test_arabic_formatting() -> None:
 # ------------------------------------------------------------------------------- CLI
 
 
-def test_serve_command_uses_waitress(runner, index_dir, monkeypatch) -> None:
-    import waitress
+def free_port() -> int:
+    import socket
 
-    calls = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append((app, kw)))
-    result = runner.invoke(cli_main, ["serve", "--index", str(index_dir), "--port", "5099"])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """``arsearch serve`` up to the point of serving: the bound server, then closed."""
+    from arsearch import webserver
+
+    servers = []
+    bind = webserver.bind
+
+    def bound(app, *args, **kwargs):
+        server = bind(app, *args, **kwargs)
+        servers.append((server, app.app))  # the Flask app inside the access log
+        return server
+
+    def run(server) -> None:
+        server.close() if hasattr(server, "close") else server.server_close()
+
+    monkeypatch.setattr(webserver, "configure_logging", lambda access: None)  # global
+    monkeypatch.setattr(webserver, "bind", bound)
+    monkeypatch.setattr(webserver, "run", run)
+    return servers
+
+
+def test_serve_command_binds_waitress_with_the_public_url(runner, index_dir, served) -> None:
+    from waitress.server import BaseWSGIServer
+
+    port = free_port()
+    result = runner.invoke(cli_main, ["serve", "--index", str(index_dir), "--port", str(port)])
     assert result.exit_code == 0, result.output
-    app, kw = calls[0]
-    assert kw["host"] == "127.0.0.1" and kw["port"] == 5099
+    server, app = served[0]
+    assert isinstance(server, BaseWSGIServer) and server.adj.ident == "arsearch"
+    assert server.adj.clear_untrusted_proxy_headers
     assert app.config["ARSEARCH_INDEX"] == str(index_dir) and not app.debug
+    assert app.config["ARSEARCH_PUBLIC_URL"] == f"http://127.0.0.1:{port}/"
+    result = runner.invoke(cli_main, ["serve", "--index", str(index_dir), "--port", str(port),
+                                      "--host", "0.0.0.0", "--proxies", "1"])
+    server, app = served[1]
+    assert app.config["ARSEARCH_PUBLIC_URL"] == "" and app.config["ARSEARCH_PROXIES"] == 1
+    assert not server.adj.clear_untrusted_proxy_headers  # left for ProxyFix to judge
 
 
-def test_serve_dev_server_never_debug(runner, index_dir, monkeypatch) -> None:
-    from flask import Flask
+def test_serve_dev_server_never_debug(runner, index_dir, served) -> None:
+    from werkzeug.serving import BaseWSGIServer
 
-    calls = []
-    monkeypatch.setattr(Flask, "run", lambda self, **kw: calls.append(kw))
-    result = runner.invoke(cli_main, ["serve", "--index", str(index_dir), "--dev-server"])
+    result = runner.invoke(cli_main, ["serve", "--index", str(index_dir), "--dev-server",
+                                      "--port", str(free_port())])
     assert result.exit_code == 0, result.output
-    assert calls == [{"host": "127.0.0.1", "port": 5000, "debug": False,
-                      "use_reloader": False}]
+    server, app = served[0]
+    assert isinstance(server, BaseWSGIServer) and not app.debug and not server.app.app.debug
+    assert "Flask development server" in result.stderr
 
 
-def test_serve_warns_without_index(runner, tmp_path, monkeypatch) -> None:
-    import waitress
-
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: None)
-    result = runner.invoke(cli_main, ["serve", "--index", str(tmp_path / "none")])
+def test_serve_warns_without_index(runner, tmp_path, served) -> None:
+    result = runner.invoke(cli_main, ["serve", "--index", str(tmp_path / "none"),
+                                      "--port", str(free_port())])
     assert result.exit_code == 0
     assert "arsearch index PATH" in result.output
+
+
+def test_serve_refuses_a_bad_public_url(runner, index_dir, served) -> None:
+    for url in ("ftp://x/", "example.org", "https://x/?q=1", 'https://x/"><script>'):
+        result = runner.invoke(cli_main, ["serve", "--index", str(index_dir),
+                                          "--public-url", url])
+        assert result.exit_code == 1 and result.stderr.startswith("error: the public URL")
+    assert not served
 
 
 def test_article_paragraphs_stay_escaped(client) -> None:
@@ -454,3 +494,203 @@ def test_ids_with_a_leading_slash_have_working_pages(tmp_path, make_app, sample_
         assert client.get(f"/doc/{doc_id}").status_code == 200
         assert client.get(f"/api/documents/{doc_id}").json["id"] == doc_id
     assert client.get("/static//etc/passwd").status_code == 404
+
+
+# ------------------------------------------------------------ request ids and error pages
+
+
+def test_every_response_carries_a_request_id(client) -> None:
+    ids = set()
+    for url in ("/", "/?q=إدلب", "/api/search?q=x", "/nowhere", "/api/documents/nope",
+                "/healthz", "/static/style.css"):
+        with client.get(url) as r:
+            r.get_data()
+        assert re.fullmatch(r"[0-9a-f]{16}", r.headers["X-Request-Id"]), url
+        ids.add(r.headers["X-Request-Id"])
+    assert len(ids) == 7
+
+
+def test_error_page_keeps_the_query_and_shows_the_request_id(client) -> None:
+    r = client.get("/", query_string={"q": "إدلب \"الجيش\"", "page": "0"})
+    html = text(r)
+    assert r.status_code == 400
+    assert 'value="إدلب &#34;الجيش&#34;"' in html or 'value="إدلب &quot;الجيش&quot;"' in html
+    assert f"<code dir=\"ltr\">{r.headers['X-Request-Id']}</code>" in html
+    r = client.get("/nowhere", query_string={"q": "سوريا"})
+    assert r.status_code == 404 and 'value="سوريا"' in text(r)
+    assert "لم نجد هذه الصفحة" in text(r)  # Arabic, not werkzeug's English description
+
+
+def test_errors_are_logged_with_the_request_id(client, caplog) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="arsearch"):
+        r = client.get("/api/search?q=x&page=0")
+    rid = r.json["error"]["request_id"]
+    assert rid == r.headers["X-Request-Id"]
+    assert any(rid in rec.getMessage() and "400" in rec.getMessage()
+               for rec in caplog.records)
+
+
+@pytest.mark.parametrize("exc", [KeyError("x"), UnicodeEncodeError("utf-8", "\ud800", 0, 1, "x"),
+                                 RecursionError(), MemoryError(), OSError(5, "I/O error"),
+                                 ValueError("year 10000 is out of range"), TypeError()])
+def test_any_exception_is_a_500_with_the_one_shape_and_a_logged_traceback(
+        make_app, index_dir, monkeypatch, caplog, exc) -> None:
+    import logging
+
+    app = make_app(ARSEARCH_INDEX=str(index_dir), TESTING=False)
+    client = app.test_client()
+    engine = app.extensions["arsearch"].get()
+
+    def fail(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(engine, "search", fail)
+    monkeypatch.setattr(engine, "document", fail)
+    with caplog.at_level(logging.INFO, logger="arsearch"):
+        api = client.get("/api/search?q=x")
+        page = client.get("/?q=إدلب")
+        doc = client.get("/doc/x?q=إدلب")
+    assert api.status_code == page.status_code == doc.status_code == 500
+    assert api.json["error"] == {"status": 500, "message": "internal server error",
+                                 "request_id": api.headers["X-Request-Id"]}
+    assert "حدث خطأ" in text(page) and 'value="إدلب"' in text(page)
+    assert "Traceback" not in text(page) + text(doc)
+    errors = [rec for rec in caplog.records if rec.levelno == logging.ERROR]
+    assert len(errors) == 3 and all(rec.exc_info for rec in errors)
+    assert page.headers["X-Request-Id"] in errors[1].getMessage()
+
+
+def test_engine_query_error_is_a_400_not_a_503(make_app, index_dir, monkeypatch) -> None:
+    from arsearch.errors import QueryError
+
+    app = make_app(ARSEARCH_INDEX=str(index_dir))
+    engine = app.extensions["arsearch"].get()
+    monkeypatch.setattr(engine, "search", lambda *a, **k: (_ for _ in ()).throw(
+        QueryError("per_page must be between 1 and 100")))
+    r = app.test_client().get("/api/search?q=x")
+    assert r.status_code == 400 and "per_page" in r.json["error"]["message"]
+
+
+@pytest.mark.parametrize("url", ["/?q=date:9999", "/api/search?q=date:9999",
+                                 "/?q=إدلب date:2018..9999", "/api/search?q=date:9999-12-31",
+                                 "/doc/txt/01_idlib_politics.txt?q=date:9999",
+                                 "/?q=date:0000", "/?q=date:>9999"])
+def test_far_dates_in_the_query_never_fail(client, url) -> None:
+    assert client.get(url).status_code == 200
+
+
+def test_word_less_query_page_says_newest_first(client) -> None:
+    html = text(client.get("/?q=في"))
+    assert "مرتّبة من الأحدث إلى الأقدم" in html
+    assert client.get("/api/search?q=في").json["sorted_by"] == "date"
+    assert "مرتّبة من الأحدث" not in text(client.get("/?q=إدلب"))
+
+
+def test_reversed_date_range_is_a_clear_400(client) -> None:
+    r = client.get("/api/search?q=x&from=2019-01-01&to=2018-01-01")
+    assert r.status_code == 400 and "after" in r.json["error"]["message"]
+    assert "قبل" in text(client.get("/?q=x&from=2019-01-01&to=2018-01-01"))
+
+
+# -------------------------------------------------------------------- absolute URLs
+
+
+def test_opensearch_uses_the_public_url_never_the_host_header(make_app, index_dir) -> None:
+    app = make_app(ARSEARCH_INDEX=str(index_dir), ARSEARCH_PUBLIC_URL="https://news.example.org/s")
+    client = app.test_client()
+    r = client.get("/opensearch.xml", headers={"Host": "evil.example",
+                                               "X-Forwarded-Host": "evil2.example"})
+    xml = text(r)
+    assert r.status_code == 200 and r.mimetype == "application/opensearchdescription+xml"
+    assert 'template="https://news.example.org/s/?q={searchTerms}"' in xml
+    assert "evil" not in xml
+    assert 'rel="search"' in text(client.get("/", headers={"Host": "evil.example"}))
+
+
+def test_opensearch_without_a_public_address_is_not_offered(client) -> None:
+    r = client.get("/opensearch.xml", headers={"Host": "evil.example"})
+    assert r.status_code == 404 and "evil" not in text(r)
+    assert 'rel="search"' not in text(client.get("/"))
+
+
+def test_opensearch_behind_trusted_proxies(make_app, index_dir) -> None:
+    app = make_app(ARSEARCH_INDEX=str(index_dir), ARSEARCH_PROXIES=1)
+    client = app.test_client()
+    r = client.get("/opensearch.xml", headers={
+        "Host": "127.0.0.1:8000", "X-Forwarded-Host": "news.example.org",
+        "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
+    assert 'template="https://news.example.org/?q={searchTerms}"' in text(r)
+    # only the last proxy's value counts: a client cannot prepend its own
+    r = client.get("/opensearch.xml", headers={
+        "X-Forwarded-Host": "evil.example, news.example.org", "X-Forwarded-Proto": "https"})
+    assert "evil" not in text(r) and "https://news.example.org/" in text(r)
+
+
+@pytest.mark.parametrize("config", [{"ARSEARCH_PUBLIC_URL": "javascript:alert(1)"},
+                                    {"ARSEARCH_PUBLIC_URL": "https://x/\"><b>"},
+                                    {"ARSEARCH_PROXIES": "many"}, {"ARSEARCH_PROXIES": 9}])
+def test_bad_address_settings_are_refused_at_start(make_app, index_dir, config) -> None:
+    with pytest.raises(arsearch.ArsearchError):
+        make_app(ARSEARCH_INDEX=str(index_dir), **config)
+
+
+# ---------------------------------------------------------------- long articles
+
+
+@pytest.fixture(scope="module")
+def long_index(tmp_path_factory) -> Path:
+    """One article of 250,000 characters (the page sends 100,000 at a time)."""
+    folder = tmp_path_factory.mktemp("long")
+    body = "\n".join(f"الفقرة {i} عن إدلب والاقتصاد في سوريا" + " كلام" * 40
+                     for i in range(1200))
+    arsearch.index_documents(folder, [
+        arsearch.Document(id="long", title="مقال طويل", body=body),
+        arsearch.Document(id="no-lines", title="نص بلا أسطر " * 50_000, body="نص")])
+    return folder
+
+
+def test_front_page_links_of_long_titles_are_followable(make_app, long_index) -> None:
+    client = make_app(ARSEARCH_INDEX=str(long_index)).test_client()
+    r = client.get("/")
+    assert r.status_code == 200 and len(r.data) < 20_000
+    links = [h for h, _ in parse(text(r)).links if h.startswith("/?q=")]
+    assert links and all(client.get(h).status_code == 200 for h in links)
+
+
+def test_long_article_page_is_sent_in_parts(make_app, long_index) -> None:
+    from arsearch.webutil import DOCUMENT_PAGE_CHARS
+
+    client = make_app(ARSEARCH_INDEX=str(long_index)).test_client()
+    whole = arsearch.open_index(long_index).document("long")["body"]
+    assert len(whole) > 2 * DOCUMENT_PAGE_CHARS
+    r = client.get("/doc/long?q=إدلب")
+    html = text(r)
+    assert r.status_code == 200 and len(r.data) < 3 * DOCUMENT_PAGE_CHARS
+    assert "المقال طويل" in html and "<mark>إدلب</mark>" in html
+    nxt = next(h for h, a in parse(html).links if a.get("rel") == "next")
+    assert parse_qs(urlsplit(nxt).query)["q"] == ["إدلب"]
+    second = client.get(nxt)
+    assert second.status_code == 200 and 'rel="prev"' in text(second)
+    api = client.get("/api/documents/long").json
+    assert (api["body_start"], api["body_length"]) == (0, len(whole))
+    assert api["body"] == whole[:api["body_end"]] and api["body_end"] <= DOCUMENT_PAGE_CHARS
+    assert whole[api["body_end"] - 1].isspace()  # cut between words
+    rest = client.get(f"/api/documents/long?start={api['body_end']}&length=50").json
+    assert rest["body"] == whole[api["body_end"]:rest["body_end"]]
+    assert client.get(f"/api/documents/long?start={len(whole)}").status_code == 400
+    for bad in ("start=-1", "start=x", f"length={DOCUMENT_PAGE_CHARS + 1}", "length=0"):
+        assert client.get(f"/api/documents/long?{bad}").status_code == 400, bad
+
+
+def test_error_log_lines_cannot_be_forged_through_the_path(client, caplog) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="arsearch"):
+        r = client.get("/nope%0A2026-01-01 ERROR forged%1b[31m%00")
+    assert r.status_code == 404
+    (line,) = [rec.getMessage() for rec in caplog.records
+               if r.headers["X-Request-Id"] in rec.getMessage()]
+    assert "\n" not in line and "\x1b" not in line and "\x00" not in line
+    assert "/nope\\x0a2026-01-01 ERROR forged\\x1b[31m\\x00" in line

@@ -19,6 +19,9 @@ from .errors import ArsearchError
 
 EXIT_ERROR = 1
 EXIT_SKIPPED = 3
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a process ended by SIGPIPE
+#: ``search --limit`` goes this far (read in engine pages of search.MAX_PER_PAGE).
+MAX_LIMIT = 1000
 
 
 def _default_index() -> str:
@@ -41,6 +44,8 @@ def handle_errors(func):
         except ArsearchError as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
             sys.exit(EXIT_ERROR)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         except KeyboardInterrupt:
             click.secho("interrupted: the index keeps its last committed state", err=True)
             sys.exit(130)
@@ -50,6 +55,90 @@ def handle_errors(func):
             sys.exit(EXIT_ERROR)
 
     return wrapper
+
+
+class CleanText(click.ParamType):
+    """Command-line text as valid Unicode.
+
+    Bytes that are not UTF-8 reach Python as lone surrogates (``\\udcff``), which any
+    later print or JSON dump to a strict UTF-8 stdout turns into a traceback: they
+    become U+FFFD here, as the web does with such bytes in a URL.
+    """
+
+    name = "text"
+
+    def convert(self, value, param, ctx) -> str:
+        if not isinstance(value, str):
+            return value
+        try:
+            raw = value.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a lone surrogate not from undecodable bytes
+            raw = value.encode("utf-8", "surrogatepass")
+        return raw.decode("utf-8", "replace")
+
+
+CLEAN_TEXT = CleanText()
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader of our output went away (``| head``): stop quietly, as Unix tools do.
+
+    stdout is pointed at /dev/null so that the interpreter's final flush cannot raise
+    again, and the status is the shell's for a process ended by SIGPIPE (128 + 13).
+    SIGPIPE itself stays ignored: ``serve`` must survive clients that hang up.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (a test runner's buffer)
+        pass
+    sys.exit(EXIT_BROKEN_PIPE)
+
+
+class QueryCommand(click.Command):
+    """A command whose words form a query that may start with ``-`` (``-سوريا``).
+
+    click would read ``-سوريا`` as an unknown option. Here every argument that is not
+    one of the command's own options (or an option's value) is a query word, wherever
+    it stands; after ``--`` everything is. The words are handed to click after a
+    ``--`` of their own, in their order, so QUERY receives them all.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options, words = [], []
+        takes_value = {name: not (p.is_flag or p.count) for p in self.get_params(ctx)
+                       if isinstance(p, click.Option) for name in p.opts + p.secondary_opts}
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                words.extend(args[i + 1:])
+                break
+            name = _option_name(arg, takes_value)
+            if name is None:
+                words.append(arg)
+            else:
+                options.append(arg)
+                if takes_value[name] and arg == name:
+                    if i + 1 == len(args):  # its value is missing: let click say so
+                        return super().parse_args(ctx, options)
+                    i += 1
+                    options.append(args[i])  # the value, even if it starts with -
+            i += 1
+        return super().parse_args(ctx, [*options, "--", *words] if words else options)
+
+
+def _option_name(arg: str, takes_value: dict[str, bool]) -> str | None:
+    """The option ``arg`` names (``--limit``, ``--limit=5``, ``-n5``), or None."""
+    if not arg.startswith("-") or arg == "-":
+        return None
+    if arg in takes_value:
+        return arg
+    head = arg.split("=", 1)[0]
+    if arg.startswith("--"):
+        return head if head in takes_value and takes_value[head] else None
+    short = arg[:2]  # -n5; but -nato is an excluded word, not -n "ato"
+    return short if takes_value.get(short) and arg[2:].isdigit() else None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -132,14 +221,17 @@ def _parse_day(value: str | None, name: str) -> datetime | None:
                                  param_hint=name) from None
 
 
-@main.command("search")
-@click.argument("query", required=False)
+@main.command("search", cls=QueryCommand)
+@click.argument("query", nargs=-1, type=CLEAN_TEXT)
 @index_option
-@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--limit", "-n", type=click.IntRange(1, MAX_LIMIT), default=10,
+              show_default=True, help=f"Results to show (up to {MAX_LIMIT}).")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-@click.option("--source", multiple=True, help="Only this source (repeatable).")
-@click.option("--category", multiple=True, help="Only this category (repeatable).")
+@click.option("--source", multiple=True, type=CLEAN_TEXT,
+              help="Only this source (repeatable).")
+@click.option("--category", multiple=True, type=CLEAN_TEXT,
+              help="Only this category (repeatable).")
 @click.option("--from", "date_from", help="Only articles from this date (YYYY-MM-DD).")
 @click.option("--to", "date_to", help="Only articles up to this date (YYYY-MM-DD).")
 @click.option("--topics", type=click.Path(exists=True, dir_okay=False),
@@ -149,12 +241,16 @@ def _parse_day(value: str | None, name: str) -> datetime | None:
 @handle_errors
 def search_cmd(query, index_dir, limit, page, as_json, source, category, date_from,
                date_to, topics, output) -> None:
-    """Search the index. QUERY supports "phrases", OR, -word, title:, source:, date:."""
+    """Search the index. QUERY supports "phrases", OR, -word, title:, source:, date:.
+
+    QUERY may be several arguments (they are joined by spaces) and may start with -
+    (arsearch search -- -سوريا إدلب works too: after -- everything is the query).
+    """
     from .search import open_index
 
     with open_index(index_dir) as engine:
-        _search(engine, query, limit, page, as_json, source, category, date_from, date_to,
-                topics, output)
+        _search(engine, " ".join(query), limit, page, as_json, source, category,
+                date_from, date_to, topics, output)
 
 
 def _search(engine, query, limit, page, as_json, source, category, date_from, date_to,
@@ -165,28 +261,69 @@ def _search(engine, query, limit, page, as_json, source, category, date_from, da
         n = _batch(engine, topics, output, limit)
         click.echo(f"{n} queries -> {output}", err=True)
         return
-    if not query:
+    # a blank --source '' is no filter (as an empty field in the web form), not "none"
+    source = [v.strip() for v in source if v.strip()]
+    category = [v.strip() for v in category if v.strip()]
+    if not query.strip() and not (source or category or date_from or date_to):
         raise click.UsageError("give a QUERY (or --topics FILE --output RUN)")
-    per_page = min(limit, 100)
-    results = engine.search(
-        query, page=page, per_page=per_page, source=list(source) or None,
-        category=list(category) or None, date_from=_parse_day(date_from, "--from"),
-        date_to=_parse_day(date_to, "--to"))
+    results = _search_page(engine, query, page, limit, source=source or None,
+                           category=category or None,
+                           date_from=_parse_day(date_from, "--from"),
+                           date_to=_parse_day(date_to, "--to"))
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
         return
     _print_results(results)
 
 
+def _search_page(engine, query: str, page: int, limit: int, **filters):
+    """Page ``page`` of ``limit`` results, in as many engine pages as that takes.
+
+    The engine serves at most MAX_PER_PAGE hits a call (a bound for the web); the CLI
+    promises up to MAX_LIMIT, so it reads the engine pages covering its own page.
+    """
+    from dataclasses import replace
+
+    from .search import MAX_PER_PAGE
+
+    if limit <= MAX_PER_PAGE:
+        return engine.search(query, page=page, per_page=limit, **filters)
+    start = (page - 1) * limit
+    first = start // MAX_PER_PAGE + 1
+    results = engine.search(query, page=first, per_page=MAX_PER_PAGE, **filters)
+    hits = list(results.hits)
+    inner = first
+    while len(hits) < start % MAX_PER_PAGE + limit and inner * MAX_PER_PAGE < results.total:
+        inner += 1
+        hits.extend(engine.search(query, page=inner, per_page=MAX_PER_PAGE, **filters).hits)
+    skip = start - (first - 1) * MAX_PER_PAGE
+    return replace(results, hits=hits[skip:skip + limit], page=page, per_page=limit)
+
+
 def _batch(engine, topics: str, output: str, limit: int) -> int:
-    """Write a TREC run for the ``qid<TAB>query`` lines of ``topics``; return their count."""
+    """Write a TREC run for the ``qid<TAB>query`` lines of ``topics``; return their count.
+
+    A topic without a word to search (empty, or only stop words) is reported and left
+    out of the run: it would rank arbitrary documents. The exit status is then 3.
+    """
     from .evaluate import read_topics
+    from .query import parse_query
 
     queries = read_topics(topics)
+    skipped = 0
     with open(output, "w", encoding="utf-8") as out:
         for qid, text in queries:
+            if parse_query(text).is_empty:
+                why = "empty query" if not text.strip() else "no word to search"
+                click.echo(f"skipped: topic {qid!r}: {why}", err=True)
+                skipped += 1
+                continue
             for rank, (doc_id, score) in enumerate(engine.ranked_ids(text, limit), 1):
                 out.write(f"{qid} Q0 {doc_id} {rank} {score:.4f} arsearch\n")
+    if skipped:
+        click.echo(f"{len(queries) - skipped} queries -> {output}", err=True)
+        click.secho(f"{skipped} topic(s) skipped (see above)", fg="yellow", err=True)
+        sys.exit(EXIT_SKIPPED)
     return len(queries)
 
 
@@ -202,6 +339,8 @@ def _terminal_marks(html: str) -> str:
 def _print_results(results) -> None:
     first = (results.page - 1) * results.per_page
     click.echo(f"{results.total} results ({results.took_ms:.0f} ms)")
+    if results.sorted_by == "date" and results.query.strip():
+        click.echo("no word to rank by: newest first")
     if results.suggestion:
         click.echo(f"did you mean: {results.suggestion}")
     for i, hit in enumerate(results.hits, first + 1):
@@ -294,31 +433,49 @@ def format_explanation(x) -> str:
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True,
               help="Worker threads (waitress).")
+@click.option("--public-url", envvar="ARSEARCH_PUBLIC_URL", default=None,
+              help="The site's address as users reach it (https://example.org/search/), "
+                   "for absolute URLs ($ARSEARCH_PUBLIC_URL; default: http://HOST:PORT/ "
+                   "unless HOST is 0.0.0.0 or ::).")
+@click.option("--proxies", type=click.IntRange(0, 5), envvar="ARSEARCH_PROXIES", default=0,
+              show_default=True, help="Reverse proxies in front whose X-Forwarded-* "
+                                      "headers are trusted ($ARSEARCH_PROXIES).")
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="One Common Log Format line per request on stderr.")
 @click.option("--dev-server", is_flag=True,
               help="Use Flask's development server instead of waitress (never in debug "
                    "mode; for local experiments only).")
 @handle_errors
-def serve_cmd(index_dir, host, port, threads, dev_server) -> None:
+def serve_cmd(index_dir, host, port, threads, public_url, proxies, access_log,
+              dev_server) -> None:
     """Serve the web search page and JSON API (waitress, a production WSGI server)."""
     from .storage import read_meta
     from .webapp import create_app
+    from .webserver import AccessLog, BindError, bind, configure_logging, run
 
     if read_meta(Path(index_dir)) is None:
         click.secho(f"warning: no index in {index_dir} yet; the page explains how to build "
                     f"one (arsearch index PATH --index {index_dir})", fg="yellow", err=True)
-    app = create_app({"ARSEARCH_INDEX": index_dir})
-    click.echo(f"arsearch: serving {index_dir} on http://{host}:{port}/", err=True)
-    if dev_server:
-        app.run(host=host, port=port, debug=False, use_reloader=False)
-        return
-    import waitress
-
-    waitress.serve(app, host=host, port=port, threads=threads, ident="arsearch")
+    address = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+    if public_url is None and not proxies and host not in ("0.0.0.0", "::", ""):
+        public_url = address
+    app = create_app({"ARSEARCH_INDEX": index_dir, "ARSEARCH_PUBLIC_URL": public_url or "",
+                      "ARSEARCH_PROXIES": proxies})
+    configure_logging(access_log)
+    try:
+        server = bind(AccessLog(app), host, port, threads, dev_server=dev_server,
+                      proxy_headers=proxies > 0)
+    except BindError as exc:
+        raise ArsearchError(str(exc)) from None
+    click.echo(f"arsearch: serving {index_dir} on {address}"
+               f"{' (Flask development server)' if dev_server else ''}", err=True)
+    run(server)
 
 
 @main.command("analyze")
-@click.argument("text")
+@click.argument("text", type=CLEAN_TEXT)
 @click.option("--json", "as_json", is_flag=True)
+@handle_errors
 def analyze_cmd(text, as_json) -> None:
     """Show how TEXT is analysed: each token, its normal form, stem and offsets."""
     from .analysis import analyze

@@ -8,7 +8,7 @@ ones. Kept dependency-free: a newsroom's own judgements are a few hundred lines.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import ArsearchError
@@ -17,34 +17,47 @@ from .errors import ArsearchError
 def read_qrels(path: str | Path) -> dict[str, dict[str, int]]:
     """TREC qrels ``qid 0 docid grade`` -> {qid: {docid: grade}}."""
     qrels: dict[str, dict[str, int]] = {}
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) != 4:
-                raise ArsearchError(f"{path}:{n}: expected 'qid 0 docid grade'")
-            try:
-                grade = int(parts[3])
-            except ValueError:
-                raise ArsearchError(f"{path}:{n}: grade {parts[3]!r} is not a number") from None
-            qrels.setdefault(parts[0], {})[parts[2]] = grade
+    for n, line in _lines(path):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 4:
+            raise ArsearchError(f"{path}:{n}: expected 'qid 0 docid grade'")
+        try:
+            grade = int(parts[3])
+        except ValueError:
+            raise ArsearchError(f"{path}:{n}: grade {parts[3]!r} is not a number") from None
+        qrels.setdefault(parts[0], {})[parts[2]] = grade
     return qrels
 
 
 def read_topics(path: str | Path) -> list[tuple[str, str]]:
     """``qid<TAB>query`` lines."""
     topics = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                continue
-            qid, sep, text = line.partition("\t")
-            if not sep:
-                raise ArsearchError(f"{path}:{n}: expected qid<TAB>query")
-            topics.append((qid, text))
+    for n, line in _lines(path):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        qid, sep, text = line.partition("\t")
+        if not sep:
+            raise ArsearchError(f"{path}:{n}: expected qid<TAB>query")
+        topics.append((qid, text))
     return topics
+
+
+def _lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    """Numbered lines of a UTF-8 text file (a BOM, as Windows editors write, is dropped).
+
+    Raises ArsearchError naming the first line that is not UTF-8, rather than letting
+    UnicodeDecodeError reach the user as a traceback.
+    """
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            try:
+                yield n, raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError:
+                raise ArsearchError(f"{path}:{n}: not UTF-8 text (save the file as UTF-8)"
+                                    ) from None
 
 
 def metrics(ranking: list[str], judged: dict[str, int]) -> dict[str, float]:

@@ -333,6 +333,11 @@ def top(scores: np.ndarray, mask: np.ndarray, k: int, by_date: bool = False,
     key = dates[candidates].astype(np.float64) if by_date and dates is not None \
         else scores[candidates]
     if len(candidates) > k:
-        part = np.argpartition(-key, k - 1)[:k]
-        candidates, key = candidates[part], key[part]
+        # the k best, ties at the cut resolved by docnum as in the full order: else page
+        # 2 (the best 20, minus 10) could repeat or skip a document page 1 showed
+        kth = key[np.argpartition(-key, k - 1)[k - 1]]
+        above = np.flatnonzero(key > kth)
+        ties = np.flatnonzero(key == kth)[:k - len(above)]  # lowest docnums first
+        keep = np.concatenate([above, ties])
+        candidates, key = candidates[keep], key[keep]
     return candidates[np.lexsort((candidates, -key))]

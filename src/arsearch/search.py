@@ -12,7 +12,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import compress
 from pathlib import Path
 
@@ -31,6 +31,13 @@ from .snippets import highlight_all, snippet
 
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 500
+#: Titles are shown (in hits, on the article page, in the JSON) up to this many
+#: characters: a plain-text file without line breaks makes its whole text the title,
+#: and a 5 MB title was sent in every result list and front page that showed it.
+MAX_TITLE_CHARS = 300
+#: Related articles are found from at most this many characters of an article: the
+#: key terms of a whole book (an archive may hold one) took seconds to compute.
+RELATED_SCAN_CHARS = 50_000
 
 
 @dataclass
@@ -72,6 +79,9 @@ class Results:
     suggestion: str | None
     took_ms: float
     expansions: list[str] = field(default_factory=list)  # "also searched for"
+    #: "relevance" or "date" (newest first): a query without a word to score (only stop
+    #: words, filters or exclusions) is sorted by date, whatever was asked
+    sorted_by: str = "relevance"
 
     @property
     def pages(self) -> int:
@@ -82,6 +92,7 @@ class Results:
             "query": self.query, "total": self.total, "page": self.page,
             "per_page": self.per_page, "took_ms": round(self.took_ms, 2),
             "suggestion": self.suggestion, "expansions": self.expansions,
+            "sorted_by": self.sorted_by,
             "facets": self.facets,
             "hits": [h.to_dict() for h in self.hits],
         }
@@ -256,6 +267,7 @@ class Engine:
             if value:
                 parsed.filters.setdefault(name, []).extend(
                     [value] if isinstance(value, str) else list(value))
+        date_from, date_to = _naive_utc(date_from, "date_from"), _naive_utc(date_to, "date_to")
         if date_from:
             parsed.date_from = max(filter(None, (parsed.date_from, date_from)))
         if date_to:
@@ -264,6 +276,7 @@ class Engine:
             parsed.date_to = min(filter(None, (parsed.date_to, end)))
         scored = self._score(gen, parsed)
         scores, mask = scored.scores, scored.mask
+        sort = _effective_sort(parsed, sort)
         total = int(mask.sum())
         matching = np.flatnonzero(mask)  # index once, count three columns
         facets = {name: gen.columns[name].counts(matching) for name in ("source", "category")}
@@ -275,7 +288,7 @@ class Engine:
         hits = [self._hit(gen, int(d), float(scores[d]), terms) for d in docnums]
         suggestion = self._suggest(gen, query, parsed, total)
         return Results(query, hits, total, page, per_page, facets, suggestion,
-                       (time.perf_counter() - started) * 1000, expansions)
+                       (time.perf_counter() - started) * 1000, expansions, sort)
 
     def ranked_ids(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
         """(id, score) of the best ``limit`` documents: batch retrieval without snippets."""
@@ -284,8 +297,10 @@ class Engine:
         if self.synonyms:
             self.synonyms.expand(parsed, self.weights.synonyms)
         scored = self._score(gen, parsed)
+        by_date = _effective_sort(parsed, "relevance") == "date"
         return [(gen.ids[d], float(scored.scores[d]))
-                for d in top(scored.scores, scored.mask, limit)]
+                for d in top(scored.scores, scored.mask, limit, by_date=by_date,
+                             dates=gen.dates)]
 
     def explain(self, query: str, doc_id: str) -> Explanation:
         """Why ``doc_id`` scores what it scores for ``query``, part by part.
@@ -342,7 +357,7 @@ class Engine:
         """A hit with snippets marking ``terms`` (stems, norms); None: no snippets."""
         with gen.lock:
             stored = gen.searcher.stored_fields(docnum)
-        title = stored.get("title") or ""
+        title = display_title(stored.get("title") or "")
         body = stored.get("body") or ""
         return Hit(
             id=stored["id"], title=title, date=stored.get("date"),
@@ -355,17 +370,31 @@ class Engine:
 
     # -- documents ---------------------------------------------------------------------
 
-    def document(self, doc_id: str, query: str = "") -> dict | None:
-        """The stored document (with ``body_html`` highlighted for ``query``), or None."""
+    def document(self, doc_id: str, query: str = "", *, start: int = 0,
+                 length: int | None = None) -> dict | None:
+        """The stored document (with ``body_html`` highlighted for ``query``), or None.
+
+        ``start`` and ``length`` ask for a part of the body (characters; the end moves
+        back to a space so no word is cut): the web sends a long article in parts, and
+        highlighting costs time in proportion to what is highlighted. ``body`` and
+        ``body_html`` then hold that part only; ``body_start``, ``body_end`` and
+        ``body_length`` (the whole body's) say where it lies. Raises QueryError for a
+        start past the end.
+        """
         gen = self._current()
         docnum = gen.docnum_of.get(doc_id)
         if docnum is None:
             return None
         with gen.lock:
             stored = dict(gen.searcher.stored_fields(docnum))
+        body = stored.get("body") or ""
+        first, last = body_window(body, start, length)
         stems, norms = parse_query(query).highlight_terms()
-        stored["title_html"] = highlight_all(stored.get("title") or "", stems, norms)
-        stored["body_html"] = highlight_all(stored.get("body") or "", stems, norms)
+        stored["title"] = display_title(stored.get("title") or "")
+        stored["title_html"] = highlight_all(stored["title"], stems, norms)
+        stored["body"] = body[first:last]
+        stored["body_html"] = highlight_all(stored["body"], stems, norms)
+        stored["body_start"], stored["body_end"], stored["body_length"] = first, last, len(body)
         stored.pop("path", None)
         return stored
 
@@ -379,10 +408,12 @@ class Engine:
             body = gen.searcher.stored_fields(docnum).get("body") or ""
             # every word is indexed twice (stem and =exact form) and the exact forms,
             # rarer, crowd the top of Whoosh's list: ask for all terms and keep the 25
-            # best stems that occur in some other document too
-            keys = [t for t, _ in gen.searcher.key_terms([docnum], "body", numterms=10**6)
-                    if not t.startswith(EXACT)
-                    and gen.ranker.doc_frequency("body", t) > 1][:25] if body else []
+            # best stems that occur in some other document too. From the text (what
+            # Whoosh's key_terms does without term vectors), bounded for huge articles.
+            terms = gen.searcher.key_terms_from_text(
+                "body", body[:RELATED_SCAN_CHARS], numterms=10**6) if body else []
+            keys = [t for t, _ in terms if not t.startswith(EXACT)
+                    and gen.ranker.doc_frequency("body", t) > 1][:25]
         if not keys:
             return []
         scores = np.zeros(gen.ranker.size, dtype=np.float32)
@@ -402,7 +433,8 @@ class Engine:
         with gen.lock:
             if gen.vocabulary is None:
                 gen.vocabulary = Vocabulary(gen.searcher.reader(), gen.segments)
-            return suggest(gen.searcher.reader(), query, q, total, gen.vocabulary)
+        # the lock guards only the reader's lookups: other threads search meanwhile
+        return suggest(gen.searcher.reader(), query, q, total, gen.vocabulary, lock=gen.lock)
 
     # -- statistics ------------------------------------------------------------------------
 
@@ -460,6 +492,53 @@ def _freshness(dates: np.ndarray, half_life_days: float) -> np.ndarray:
         return np.zeros(len(dates), dtype=np.float32)
     age_days = (dates.max() - dates) / 86_400_000_000  # Whoosh stores microseconds
     return np.where(dated, 0.5 ** (age_days / half_life_days), 0.0).astype(np.float32)
+
+
+def display_title(title: str) -> str:
+    """``title``, or its first MAX_TITLE_CHARS characters (cut at a space) and " …"."""
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    space = title.rfind(" ", MAX_TITLE_CHARS // 2, MAX_TITLE_CHARS)
+    return title[:space if space > 0 else MAX_TITLE_CHARS].rstrip() + " …"
+
+
+def body_window(body: str, start: int = 0, length: int | None = None) -> tuple[int, int]:
+    """(first, last) character of the part of ``body`` from ``start``, about ``length``
+    long, ending at a space when one is in its second half (so no word is cut)."""
+    if not isinstance(start, int) or start < 0 or (start and start >= len(body)):
+        raise QueryError(f"start must be between 0 and {max(len(body) - 1, 0)}")
+    if length is None or start + length >= len(body):
+        return start, len(body)
+    if length < 1:
+        raise QueryError("length must be at least 1")
+    last, half = start + length, start + length // 2
+    space = max(body.rfind(" ", half, last), body.rfind("\n", half, last))
+    return start, space + 1 if space >= 0 else last
+
+
+def _naive_utc(value: object, name: str) -> datetime | None:
+    """``value`` as the index stores dates (naive, UTC); QueryError if not a datetime.
+
+    A date with a time zone (``2018-02-15T10:00+05:00``) compared with the query's own
+    naive dates raised TypeError.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise QueryError(f"{name} must be a datetime, not {type(value).__name__}")
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _effective_sort(parsed: ParsedQuery, sort: str) -> str:
+    """``sort``, or "date" when the query has no word to score.
+
+    Stop words only (في), filters only (date:2016) or exclusions only (-سوريا) match
+    documents that all score 0: ranking them "by relevance" would be an arbitrary
+    order, so they are listed newest first and the results say so.
+    """
+    return "date" if parsed.is_empty else sort
 
 
 def _check_request(query: str, page: int, per_page: int, sort: str) -> None:

@@ -10,9 +10,21 @@ A word yields a few hundred candidates, and a term lookup in each segment of a l
 archive costs ~20 microseconds in Whoosh: several hundred milliseconds a word. So the
 candidates first go through :class:`Vocabulary`, the segments' own 32-bit key hashes
 held in NumPy arrays, and only the few that may exist are counted.
+
+The work per query is bounded, because a search box is open to anyone: a word's
+candidates grow with its length times the alphabet (one 500-letter word gave 31,000
+candidates and cost 1.2 s of CPU), so only words of at most :data:`MAX_WORD_CHARS`
+letters are checked, at most :data:`MAX_WORDS` distinct ones a query, and checking
+stops after :data:`TIME_BUDGET` seconds. Only the index lookups run under the caller's
+lock (Whoosh readers are not thread-safe); generating and filtering candidates does
+not, so a hard query does not stall the other threads' searches.
 """
 
 from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 
@@ -24,6 +36,13 @@ from .segcache import SegmentCache
 RARE_DF = 2
 #: A candidate must be in this many times more documents than the word itself.
 RARE_RATIO = 10
+#: Longer words are not checked: no Arabic word is this long (the longest dictionary
+#: forms have about 16 letters), and the candidates grow with the length.
+MAX_WORD_CHARS = 20
+#: At most this many distinct words of one query are checked...
+MAX_WORDS = 6
+#: ...within this many seconds of CPU-bound work (a normal query needs a few ms).
+TIME_BUDGET = 0.05
 ARABIC_LETTERS = "ءابتثجحخدذرزسشصضطظعغفقكلمنهويى"
 LATIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -110,11 +129,19 @@ def edits1(word: str) -> set[str]:
     return (deletes | transposes | replaces | inserts) - {word}
 
 
-def best_spelling(reader, norm: str, vocabulary: Vocabulary | None = None) -> str | None:
-    """The most frequent indexed form one edit from ``norm``, if clearly more common."""
-    if len(norm) < 3 or norm.isdigit():
+def best_spelling(reader, norm: str, vocabulary: Vocabulary | None = None, *,
+                  lock: AbstractContextManager | None = None,
+                  deadline: float | None = None) -> str | None:
+    """The most frequent indexed form one edit from ``norm``, if clearly more common.
+
+    ``lock`` is held around the reader's lookups only; past ``deadline`` (a
+    ``time.monotonic()`` value) the check gives up and suggests nothing.
+    """
+    if not 3 <= len(norm) <= MAX_WORD_CHARS or norm.isdigit():
         return None
-    own = _df(reader, norm)
+    lock = lock if lock is not None else nullcontext()
+    with lock:
+        own = _df(reader, norm)
     if own > RARE_DF:
         return None
     best, best_df = None, max(own * RARE_RATIO, 1)
@@ -123,21 +150,49 @@ def best_spelling(reader, norm: str, vocabulary: Vocabulary | None = None) -> st
         terms = [_term(c) for c in candidates]
         keep = vocabulary.may_contain("body", terms) | vocabulary.may_contain("title", terms)
         candidates = [c for c, k in zip(candidates, keep.tolist(), strict=True) if k]
-    for candidate in candidates:
-        df = _df(reader, candidate)
-        if df > best_df:
-            best, best_df = candidate, df
+    with lock:
+        for candidate in candidates:
+            if deadline is not None and time.monotonic() > deadline:
+                return None
+            df = _df(reader, candidate)
+            if df > best_df:
+                best, best_df = candidate, df
     return best
 
 
+def words_to_check(parsed: ParsedQuery) -> Iterator[tuple[str, str]]:
+    """(normalised form, spelling in the query) of the words worth a spelling check.
+
+    Each distinct word once, only words of 3 to MAX_WORD_CHARS letters, at most
+    MAX_WORDS of them: the bound on one query's work.
+    """
+    seen: set[str] = set()
+    for word in parsed.words:
+        if word.norm in seen or not 3 <= len(word.norm) <= MAX_WORD_CHARS:
+            continue
+        seen.add(word.norm)
+        yield word.norm, word.surface
+        if len(seen) >= MAX_WORDS:
+            return
+
+
 def suggest(reader, query: str, parsed: ParsedQuery, total: int,
-            vocabulary: Vocabulary | None = None) -> str | None:
-    """The query with misspelt words replaced, or None when nothing looks misspelt."""
+            vocabulary: Vocabulary | None = None, *,
+            lock: AbstractContextManager | None = None,
+            budget: float = TIME_BUDGET) -> str | None:
+    """The query with misspelt words replaced, or None when nothing looks misspelt.
+
+    ``lock`` guards the reader (see :func:`best_spelling`); after ``budget`` seconds
+    the words not yet checked are left as they are.
+    """
+    deadline = time.monotonic() + budget
     changed = False
     text = query
-    for word in parsed.words:
-        better = best_spelling(reader, word.norm, vocabulary)
-        if better and word.surface in text:
-            text = text.replace(word.surface, better, 1)
+    for norm, surface in words_to_check(parsed):
+        if time.monotonic() > deadline:
+            break
+        better = best_spelling(reader, norm, vocabulary, lock=lock, deadline=deadline)
+        if better and surface in text:
+            text = text.replace(surface, better, 1)
             changed = True
     return text if changed else None

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .analysis import query_terms
 from .errors import ArsearchError
-from .query import Item, ParsedQuery, Phrase, Word
+from .query import MAX_PHRASES, Item, ParsedQuery, Phrase, Word, phrase_count
 
 #: An expansion counts this much of a word the user typed (0.8 cost 0.01 MRR@10 on the
 #: ANT known-item titles, where the wording is exact; 0.5 keeps that loss to 0.003).
@@ -58,11 +58,15 @@ class Synonyms:
                 stems = _single_stems(run)
                 if stems is None or stems not in self.index:
                     continue
+                phrases = phrase_count(q) + (size > 1)
+                if phrases > MAX_PHRASES:
+                    continue  # the query's phrase budget is spent (query.py)
                 original = run[0][0] if size == 1 else Phrase(tuple(g[0] for g in run))
                 extra: list[Item] = []
                 for entry_stems, text, words in self.groups[self.index[stems]]:
-                    if entry_stems == stems:
+                    if entry_stems == stems or (len(words) > 1 and phrases >= MAX_PHRASES):
                         continue
+                    phrases += len(words) > 1
                     words = tuple(replace(w, field=original.field) for w in words)
                     extra.append(replace(words[0], weight=weight) if len(words) == 1
                                  else Phrase(words, original.field, weight=weight))

@@ -10,9 +10,15 @@ from datetime import datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .search import MAX_QUERY_CHARS
+from .errors import QueryError
 from .webapp import get_engine
-from .webutil import WebError, check_page, parse_search_args
+from .webutil import (
+    DocumentParams,
+    WebError,
+    check_page,
+    parse_document_args,
+    parse_search_args,
+)
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -31,28 +37,35 @@ def search() -> Response:
 
 @api.get("/documents/<path:doc_id>")
 def document(doc_id: str) -> Response:
-    """The stored document; ``?q=`` highlights the query's words in ``body_html``."""
-    doc = lookup_document(doc_id, request.args.get("q", ""))
+    """The stored document; ``?q=`` highlights the query's words in ``body_html``.
+
+    ``body`` and ``body_html`` hold at most DOCUMENT_PAGE_CHARS characters from
+    ``?start=`` (``?length=`` asks for fewer); ``body_start``, ``body_end`` and
+    ``body_length`` say which part of how much.
+    """
+    doc = lookup_document(doc_id, parse_document_args(request.args))
     return jsonify({k: v.isoformat() if isinstance(v, datetime) else v for k, v in doc.items()})
 
 
 @api.get("/explain")
 def explain() -> Response:
     """Why the document ``id`` scores what it does for ``q`` (the article page's block)."""
-    query, doc_id = request.args.get("q", ""), request.args.get("id", "")
-    lookup_document(doc_id, query)  # 404 for an unknown id, 400 for a long query
-    return jsonify(get_engine().explain(query, doc_id).to_dict())
+    params = parse_document_args(request.args)
+    doc_id = request.args.get("id", "")
+    lookup_document(doc_id, params)  # 404 for an unknown id, 400 for a bad query
+    return jsonify(get_engine().explain(params.q, doc_id).to_dict())
 
 
-def lookup_document(doc_id: str, query: str = "") -> dict:
-    """The document from the engine (ids are never paths), or WebError(404)."""
-    if len(query) > MAX_QUERY_CHARS:
-        raise WebError(400, f"the query is longer than {MAX_QUERY_CHARS} characters",
-                       f"نص البحث أطول من {MAX_QUERY_CHARS} حرف.")
+def lookup_document(doc_id: str, params: DocumentParams) -> dict:
+    """The document (part) from the engine (ids are never paths), or WebError(404/400)."""
     if len(doc_id) > MAX_ID_CHARS or "\x00" in doc_id:
         doc = None
     else:
-        doc = get_engine().document(doc_id, query)
+        try:
+            doc = get_engine().document(doc_id, params.q, start=params.start,
+                                        length=params.length)
+        except QueryError as exc:  # a start past the end of the article
+            raise WebError(400, str(exc), "موضع البداية بعد نهاية المقال.") from None
     if doc is None:
         raise WebError(404, "no document with this id", "لا يوجد مقال بهذا المعرّف.")
     return doc

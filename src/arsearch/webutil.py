@@ -89,10 +89,44 @@ def parse_search_args(args: MultiDict[str, str], default_per_page: int = 10) -> 
     sort = args.get("sort") or "relevance"
     if sort not in ("relevance", "date"):
         raise WebError(400, "sort must be 'relevance' or 'date'", "ترتيب غير معروف.")
+    date_from, date_to = _date(args.get("from"), "from"), _date(args.get("to"), "to")
+    if date_from and date_to and date_from > date_to:
+        raise WebError(400, f"from ({date_from}) is after to ({date_to})",
+                       "تاريخ البداية يجب أن يكون قبل تاريخ النهاية أو مثله.")
     return SearchParams(
         q=q, page=page, per_page=per_page, source=args.get("source", "").strip(),
-        category=args.get("category", "").strip(), date_from=_date(args.get("from"), "from"),
-        date_to=_date(args.get("to"), "to"), sort=sort)
+        category=args.get("category", "").strip(), date_from=date_from, date_to=date_to,
+        sort=sort)
+
+
+#: The article page and the documents API send at most this many characters of a body
+#: at a time; ``?start=`` asks for the next part. A long news article has 10-20,000.
+DOCUMENT_PAGE_CHARS = 100_000
+
+
+@dataclass
+class DocumentParams:
+    """``/doc/<id>`` and ``/api/documents/<id>``: highlighted words and the body part."""
+
+    q: str = ""
+    start: int = 0
+    length: int = DOCUMENT_PAGE_CHARS
+
+
+def parse_document_args(args: MultiDict[str, str]) -> DocumentParams:
+    """Read and check ``q``, ``start`` and ``length``; raises WebError(400)."""
+    q = args.get("q", "")
+    if len(q) > MAX_QUERY_CHARS:
+        raise WebError(400, f"the query is longer than {MAX_QUERY_CHARS} characters",
+                       f"نص البحث أطول من {MAX_QUERY_CHARS} حرف.")
+    start = _integer(args.get("start"), 0, "start", "موضع البداية")
+    length = _integer(args.get("length"), DOCUMENT_PAGE_CHARS, "length", "الطول")
+    if start < 0:
+        raise WebError(400, "start must be at least 0", "موضع البداية يجب أن يكون 0 أو أكثر.")
+    if not 1 <= length <= DOCUMENT_PAGE_CHARS:
+        raise WebError(400, f"length must be between 1 and {DOCUMENT_PAGE_CHARS}",
+                       f"الطول يجب أن يكون بين 1 و{DOCUMENT_PAGE_CHARS}.")
+    return DocumentParams(q=q, start=start, length=length)
 
 
 def check_page(params: SearchParams, pages: int) -> None:

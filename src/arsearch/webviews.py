@@ -12,8 +12,14 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from .search import Results
 from .webapi import lookup_document
-from .webapp import get_engine
-from .webutil import SearchParams, check_page, parse_search_args
+from .webapp import get_engine, public_root
+from .webutil import (
+    SearchParams,
+    WebError,
+    check_page,
+    parse_document_args,
+    parse_search_args,
+)
 
 pages = Blueprint("pages", __name__)
 
@@ -55,21 +61,39 @@ def search() -> str:
 @pages.get("/doc/<path:doc_id>")
 def document(doc_id: str) -> str:
     """The full article, with ``?q=``'s words highlighted and related articles."""
-    query = request.args.get("q", "")
-    doc = lookup_document(doc_id, query)
+    params = parse_document_args(request.args)
+    doc = lookup_document(doc_id, params)
     engine = get_engine()
-    related = engine.more_like_this(doc["id"], RELATED)
+    related = engine.more_like_this(doc["id"], RELATED) if not params.start else []
     # "why this result": the score of this article for the query, part by part
-    explanation = engine.explain(query, doc["id"]) if query.strip() else None
-    return render_template("doc.html", doc=doc, related=related, explanation=explanation,
-                           part_labels=PART_LABELS, field_labels=FIELD_LABELS,
-                           params=SearchParams(q=query))
+    explanation = engine.explain(params.q, doc["id"]) \
+        if params.q.strip() and not params.start else None
+
+    def part(start: int) -> str:
+        """The URL of the part of the article from ``start``."""
+        return url_for("pages.document", doc_id=doc["id"], q=params.q or None,
+                       start=start or None)
+
+    previous = max(0, doc["body_start"] - params.length) if doc["body_start"] else None
+    following = doc["body_end"] if doc["body_end"] < doc["body_length"] else None
+    return render_template("doc.html", doc=doc, related=related, params=SearchParams(q=params.q),
+                           part=part, previous=previous, following=following,
+                           explanation=explanation, part_labels=PART_LABELS,
+                           field_labels=FIELD_LABELS)
 
 
 @pages.get("/opensearch.xml")
 def opensearch() -> Response:
-    """Lets browsers add the site as a search engine (linked from every page's head)."""
-    xml = render_template("opensearch.xml", root=request.url_root)
+    """Lets browsers add the site as a search engine (linked from every page's head).
+
+    Its URLs must be absolute, so it exists only when the site knows its public address
+    (``ARSEARCH_PUBLIC_URL`` or trusted proxies): never from the request's Host header.
+    """
+    root = public_root()
+    if root is None:
+        raise WebError(404, "no public URL configured (set ARSEARCH_PUBLIC_URL)",
+                       "لم يُضبط عنوان الموقع العام (ARSEARCH_PUBLIC_URL).")
+    xml = render_template("opensearch.xml", root=root)
     return Response(xml, mimetype="application/opensearchdescription+xml")
 
 
