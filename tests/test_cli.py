@@ -396,3 +396,32 @@ def test_help_still_works_beside_dash_queries(runner):
     for flag in ("--help", "-h"):
         result = runner.invoke(main, ["search", "-سوريا", flag])
         assert result.exit_code == 0 and "--limit" in result.stdout, flag
+
+
+def test_explain_json_score_equals_the_search_json_score(runner, built):
+    query = "داعش إدلب"
+    found = json.loads(runner.invoke(main, ["search", query, "--json", "--index",
+                                            str(built)]).stdout)
+    for rank, hit in enumerate(found["hits"], 1):
+        result = runner.invoke(main, ["explain", query, hit["id"], "--json", "--index",
+                                      str(built)])
+        assert result.exit_code == 0, result.output
+        x = json.loads(result.stdout)
+        assert round(x["score"], 4) == hit["score"] and x["rank"] == rank
+        assert sum(p["score"] for p in x["parts"]) == pytest.approx(x["score"], abs=1e-3)
+
+
+def test_explain_text_lists_each_part(runner, built):
+    result = runner.invoke(main, ["explain", "داعش إدلب", "seed/000_f4303bb32ac63e1e.txt",
+                                  "--index", str(built)])
+    assert result.exit_code == 0, result.output
+    first, *parts = result.stdout.splitlines()
+    assert "rank 1 of" in first
+    assert any("stem" in p and "داعش" in p for p in parts)
+    assert any("synonym" in p for p in parts)  # تنظيم الدولة and friends
+
+
+def test_explain_unknown_document_is_one_line_exit_1(runner, built):
+    result = runner.invoke(main, ["explain", "داعش", "no/such/doc", "--index", str(built)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == ["error: no document with id 'no/such/doc'"]

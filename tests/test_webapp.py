@@ -694,3 +694,23 @@ def test_error_log_lines_cannot_be_forged_through_the_path(client, caplog) -> No
                if r.headers["X-Request-Id"] in rec.getMessage()]
     assert "\n" not in line and "\x1b" not in line and "\x00" not in line
     assert "/nope\\x0a2026-01-01 ERROR forged\\x1b[31m\\x00" in line
+
+
+def test_article_page_says_why_this_result(client) -> None:
+    r = client.get("/doc/seed/000_f4303bb32ac63e1e.txt", query_string={"q": "داعش إدلب"})
+    html = text(r)
+    assert r.status_code == 200 and "لماذا هذه النتيجة؟" in html
+    assert "الكلمة بجذعها" in html and "<bdi>داعش</bdi>" in html
+    api = client.get("/api/explain", query_string={
+        "q": "داعش إدلب", "id": "seed/000_f4303bb32ac63e1e.txt"}).json
+    hit = client.get("/api/search", query_string={"q": "داعش إدلب"}).json["hits"][0]
+    assert hit["id"] == api["id"] and round(api["score"], 4) == hit["score"]
+    assert f'{api["score"]:.3f}' in html
+    assert "لماذا هذه النتيجة؟" not in text(client.get("/doc/seed/000_f4303bb32ac63e1e.txt"))
+
+
+def test_explain_api_errors_have_the_one_shape(client) -> None:
+    r = client.get("/api/explain", query_string={"q": "داعش", "id": "nope"})
+    assert r.status_code == 404 and r.json["error"]["status"] == 404
+    r = client.get("/api/explain", query_string={"q": "x" * 600, "id": "nope"})
+    assert r.status_code == 400

@@ -205,7 +205,7 @@ class Scorer:
         w = self.w
         fields = (word.field,) if word.field else TEXT_FIELDS
         weight = word.weight * boost
-        kind = "synonym" if word.weight < 1.0 else "stem"
+        kind = "synonym" if weight < 1.0 else "stem"  # an expansion, not a typed word
         hits = [self._term(sheet, word.stem, fields, weight, Part(kind, word.surface, 0.0,
                                                                   term=word.stem))]
         if word.norm != word.stem and w.exact > 0:  # its own stem has no exact twin
