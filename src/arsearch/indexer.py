@@ -17,9 +17,9 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
-from . import storage
+from . import integrity, storage
 from .documents import Document, Problem
-from .errors import ArsearchError, IndexLockedError, IndexVersionError
+from .errors import ArsearchError, IndexDamagedError, IndexLockedError, IndexVersionError
 from .fastwriter import FastSegmentWriter, ParallelWriter, rare_gc
 from .progress import Progress
 from .schema import content_hash, make_schema, to_fields
@@ -110,12 +110,12 @@ def index_documents(
         try:
             meta = storage.read_meta(folder)
             damaged = False
-        except IndexVersionError:
+        except (IndexVersionError, IndexDamagedError):
             if not rebuild:
                 raise
             meta, damaged = None, True  # what the error message advises: build anew
         current = meta["indexname"] if meta else None
-        if not damaged and (current is None or whoosh_index.exists_in(str(folder), current)):
+        if not damaged and (current is None or storage.generation_exists(folder, current)):
             # a killed build or rebuild leaves its generation behind: never current
             storage.remove_stale_generations(folder, current)
         # A rebuild writes a new generation that becomes current only when complete.
@@ -128,14 +128,15 @@ def index_documents(
             existing: dict[str, tuple[str, str]] = {}
             if meta is None:
                 storage.write_meta(folder, indexname)
+            integrity.record(folder, indexname)
         else:
             indexname = meta["indexname"]
-            try:
+            # never build on a damaged state (and never call it "unchanged")
+            integrity.verify_for_write(folder, indexname)
+            with integrity.reading(folder, opening=True):
                 ix = whoosh_index.open_dir(str(folder), indexname=indexname)
-            except Exception as exc:  # a generation missing or damaged
-                raise ArsearchError(f"cannot open the index in {folder} ({exc}): rebuild "
-                                    "it with `arsearch index --rebuild`") from exc
-            existing = _existing(ix)
+                integrity.check_opened(ix)  # a column that lost its end, e.g. the ids
+                existing = _existing(ix)
         try:
             with rare_gc():
                 _run(ix, folder, documents, existing, report, progress, procs, commit_every,
@@ -150,6 +151,7 @@ def index_documents(
         storage.write_meta(folder, indexname, created=created)
         if switch or damaged:
             storage.remove_stale_generations(folder, indexname)  # the old one included
+            integrity.record(folder, indexname)  # forget it in the manifest too
         with ix.reader() as reader:
             report.documents = reader.doc_count()
         ix.close()
@@ -188,6 +190,7 @@ def _run(ix, folder, documents, existing, report, progress, procs, commit_every,
             progress.advance()
             if pending >= commit_every:
                 writer.commit(merge=False)
+                integrity.record(folder, ix.indexname)
                 writer, pending = _writer(ix, folder, procs), 0
         if prune_roots is not None:
             for doc_id, (_, path) in existing.items():
@@ -196,6 +199,7 @@ def _run(ix, folder, documents, existing, report, progress, procs, commit_every,
                     writer.delete_by_term("id", doc_id)
                     report.deleted += 1
         writer.commit()
+        integrity.record(folder, ix.indexname)
     except BaseException:
         with contextlib.suppress(Exception):
             writer.cancel()

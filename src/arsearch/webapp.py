@@ -18,7 +18,8 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from .errors import ArsearchError, IndexNotFoundError
+from . import integrity
+from .errors import ArsearchError, IndexDamagedError, IndexNotFoundError, IndexVersionError
 from .search import Engine, open_index
 from .webutil import WebError, arabic_count, arabic_date, is_http_url, paragraphs
 
@@ -63,13 +64,16 @@ class EngineHolder:
     """Opens the engine lazily, once, and retries while the index does not exist yet.
 
     A missing index is not cached as a failure: once ``arsearch index`` has built it, the
-    next request opens it without restarting the server.
+    next request opens it without restarting the server. A damaged index is: opening it
+    can cost as much as opening a sound one, so it is tried again only once a file of
+    the folder has changed (a rebuild, a restored file).
     """
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
         self._engine: Engine | None = None
         self._lock = threading.Lock()
+        self._damaged: tuple[tuple, IndexDamagedError] | None = None
 
     def get(self) -> Engine:
         engine = self._engine
@@ -77,7 +81,15 @@ class EngineHolder:
             return engine
         with self._lock:
             if self._engine is None:
-                self._engine = open_index(self.folder)
+                key = integrity.folder_key(self.folder)
+                if self._damaged is not None and self._damaged[0] == key:
+                    raise IndexDamagedError(*self._damaged[1].args)
+                try:
+                    self._engine = open_index(self.folder)
+                except IndexDamagedError as exc:
+                    self._damaged = (key, exc)
+                    raise
+                self._damaged = None
             return self._engine
 
     def close(self) -> None:
@@ -138,15 +150,19 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def error_response(status: int, message: str, arabic: str | None = None) -> Response:
-    """The one error shape: JSON ``{"error": {status, message}}`` or the Arabic page."""
+def error_response(status: int, message: str, arabic: str | None = None,
+                   rebuild: bool = False) -> Response:
+    """The one error shape: JSON ``{"error": {status, message}}`` or the Arabic page.
+
+    ``rebuild``: the page shows how to rebuild the index (damaged or incompatible).
+    """
     if _wants_json():
         response = jsonify(error={"status": status, "message": message})
     else:
         response = current_app.make_response(render_template(
             "error.html", status=status, title=ERROR_TITLES.get(status, "خطأ"),
-            message=arabic or message, index_missing=status == 503,
-            index_folder=current_app.config["ARSEARCH_INDEX"]))
+            message=arabic or message, index_missing=status == 503 and not rebuild,
+            rebuild=rebuild, index_folder=current_app.config["ARSEARCH_INDEX"]))
     response.status_code = status
     return response
 
@@ -157,6 +173,10 @@ def _handle_error(exc: Exception) -> Response:
         return error_response(exc.status, exc.message, exc.arabic)
     if isinstance(exc, IndexNotFoundError):
         return error_response(503, str(exc), "لم يُبنَ فهرس البحث بعد.")
+    if isinstance(exc, (IndexDamagedError, IndexVersionError)):
+        log.error("index unreadable: %s", exc)
+        return error_response(503, str(exc), "تعذّرت قراءة فهرس البحث: يجب إعادة بنائه.",
+                              rebuild=True)
     if isinstance(exc, ArsearchError):  # a damaged index, a lock...: the service is down
         log.warning("index unavailable: %s", exc)
         return error_response(503, str(exc), "تعذّر فتح فهرس البحث.")
