@@ -453,3 +453,59 @@ def test_file_deleted_under_a_running_engine_fails_health(index):
         file_of_kind(index, ".pst").unlink()  # the engine still holds it open
         with pytest.raises(IndexDamagedError, match=r"\.pst: missing"):
             engine.health()
+
+
+def cli_run(*args: str) -> subprocess.CompletedProcess:
+    """``arsearch ARGS`` in a child with a timeout: a hang fails the test, not the suite."""
+    return subprocess.run([sys.executable, "-m", "arsearch", *args], capture_output=True,
+                          text=True, timeout=60, env=child_env())
+
+
+@pytest.mark.parametrize("checksums", [True, False], ids=["verified", "unverified"])
+def test_a_fifo_in_place_of_an_index_file_fails_instead_of_hanging(index, sample_dir,
+                                                                    checksums):
+    if not checksums:
+        (index / integrity.MANIFEST).unlink()
+    target = file_of_kind(index, ".pst")
+    target.unlink()
+    os.mkfifo(target)
+    for args in (["search", "إدلب"], ["check"], ["index", str(sample_dir)], ["stats"]):
+        run = cli_run(*args, "--index", str(index))
+        assert run.returncode == 1, (args, run.stdout, run.stderr)
+        assert target.name in run.stderr and "Traceback" not in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize("content", [b"[" * 100_000 + b"]" * 100_000, b" " * (5 << 20)],
+                         ids=["deeply nested", "huge"])
+@pytest.mark.parametrize("name", [storage.META, integrity.MANIFEST])
+def test_hostile_bookkeeping_files(index, name, content):
+    (index / name).write_bytes(content)
+    if name == storage.META:
+        run = cli_run("search", "إدلب", "--index", str(index))
+        assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+        assert "unreadable" in run.stderr and "--rebuild" in run.stderr
+    else:  # a manifest is only bookkeeping: the index still works, unverified
+        report = check_index(index)
+        assert report.ok and not report.checksums
+        with arsearch.open_index(index) as engine:
+            assert engine.health()["documents"] == 37
+
+
+def test_a_newer_junk_table_of_contents_is_named(index, sample_dir, runner):
+    indexname = storage.require_meta(index)["indexname"]
+    junk = index / storage.toc_name(indexname, 99)
+    junk.write_bytes(os.urandom(300))
+    assert junk.name in one_error_line(
+        runner.invoke(main, ["search", "إدلب", "--index", str(index)]))
+    assert junk.name in {f.file for f in check_index(index).errors}
+    assert junk.name in one_error_line(
+        runner.invoke(main, ["index", str(sample_dir), "--index", str(index)]))
+    arsearch.index_paths(index, [sample_dir], rebuild=True)
+    assert check_index(index).ok and not junk.exists()
+
+
+def test_a_folder_in_place_of_the_lock_file(index, sample_dir, runner):
+    (index / storage.LOCK).unlink()
+    (index / storage.LOCK).mkdir()
+    assert "lock file" in one_error_line(
+        runner.invoke(main, ["index", str(sample_dir), "--index", str(index)]))

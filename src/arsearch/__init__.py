@@ -11,6 +11,7 @@ Typical use::
 """
 
 from .analysis import AnalyzedToken, analyze
+from .check import CheckReport, check_index
 from .documents import Document, Problem, read_documents
 from .errors import (
     ArsearchError,
@@ -22,7 +23,6 @@ from .errors import (
     QueryError,
 )
 from .indexer import IndexReport, index_documents, index_paths
-from .integrity import CheckReport, check_index
 from .normalize import normalize
 from .progress import Progress
 from .query import ParsedQuery, parse_query

@@ -229,7 +229,8 @@ def check_cmd(index_dir, as_json, quick) -> None:
     Exits 0 when the index is sound, 1 when it is damaged (rebuild it with
     `arsearch index --rebuild`).
     """
-    from .integrity import REBUILD, check_index
+    from .check import check_index
+    from .integrity import REBUILD
 
     report = check_index(index_dir, quick=quick)
     if as_json:

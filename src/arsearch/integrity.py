@@ -22,20 +22,19 @@ it is "unverified", not damaged, and the next writer records it under its lock.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
 import stat
 import threading
-import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import TOC, FileIndex
@@ -44,7 +43,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.util.times import datetime_to_long
 
 from . import storage
-from .errors import ArsearchError, IndexDamagedError, IndexVersionError
+from .errors import ArsearchError, IndexDamagedError
 from .ranking import _read_postings, segment_lengths
 from .schema import TEXT_FIELDS
 from .suggest import _hashes
@@ -98,7 +97,7 @@ def read_manifest(folder: Path) -> tuple[dict[str, State], str | None]:
         data = json.loads(storage.read_small(folder / MANIFEST))
     except FileNotFoundError:
         return {}, None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         return {}, f"{MANIFEST} is unreadable ({describe(exc)})"
     try:
         return _parse_manifest(data), None
@@ -214,7 +213,15 @@ class _TrackingStorage(FileStorage):
         self.opened: list | None = []
 
     def open_file(self, name, **kwargs):
-        f = super().open_file(name, **kwargs)
+        # non-blocking: a FIFO swapped in for an index file must fail, not hang
+        fd = os.open(self._fpath(name), os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", name)
+            f = StructFile(os.fdopen(fd, "rb"), name=name, **kwargs)
+        except BaseException:
+            os.close(fd)
+            raise
         if self.opened is not None:
             self.opened.append(f)
         return f
@@ -232,12 +239,18 @@ def state_files(folder: Path, indexname: str, toc: int) -> list[str]:
         n for n in os.listdir(folder) if n.startswith(prefixes))
 
 
-def missing_files(folder: Path, segments: list) -> list[Finding]:
-    """Files every non-empty segment must have and that are absent."""
+def missing_files(folder: Path, segments: list, names: list[str]) -> list[Finding]:
+    """Files every non-empty segment must have and that are absent, and files of the
+    state (``names``) that are not regular files (a folder, a FIFO: opening one blocks)."""
     present = set(os.listdir(folder))
-    return [Finding(segment.make_filename(ext), "missing") for segment in segments
-            if segment.doc_count_all() for ext in REQUIRED_FILES
-            if segment.make_filename(ext) not in present]
+    findings = [Finding(segment.make_filename(ext), "missing") for segment in segments
+                if segment.doc_count_all() for ext in REQUIRED_FILES
+                if segment.make_filename(ext) not in present]
+    for name in names:
+        with contextlib.suppress(OSError):
+            if not stat.S_ISREG(os.stat(folder / name).st_mode):
+                findings.append(Finding(name, "is not a regular file"))
+    return findings
 
 
 def verify_files(folder: Path, state: State, names=None, *,
@@ -320,7 +333,7 @@ def diagnose(folder: Path, indexname: str | None = None) -> Verdict:
     except Exception as exc:  # noqa: BLE001 - any failure to read it is its damage
         return Verdict([Finding(storage.toc_name(indexname, toc),
                                 f"cannot be read ({describe(exc)})")], False)
-    findings = missing_files(folder, segments)
+    findings = missing_files(folder, segments, names)
     if state is not None:
         findings += verify_files(folder, state, set(names) & set(state.files))
     return Verdict(findings, False)
@@ -504,11 +517,11 @@ def check_last_documents(leaves) -> list[Finding]:
         for name in REQUIRED_COLUMNS:
             if not leaf.has_column(name):
                 findings.append(Finding(W3Codec.column_filename(segment, name), "missing"))
-        expected = _column_values(leaf.schema, stored)
+        expected = column_values(leaf.schema, stored)
         for name, value in expected.items():
             if name in REQUIRED_COLUMNS and not leaf.has_column(name):
                 continue
-            if _column_value(leaf, name, n - 1) != value:
+            if column_value(leaf, name, n - 1) != value:
                 findings.append(Finding(W3Codec.column_filename(segment, name),
                                         f"disagrees with the stored document {n - 1} "
                                         "(truncated or overwritten?)"))
@@ -532,7 +545,7 @@ def check_opened(ix) -> None:
         raise Inconsistent(findings)
 
 
-def _column_values(schema, stored: dict) -> dict:
+def column_values(schema, stored: dict) -> dict:
     """The raw column values the writer derived from one document's stored fields."""
     values = {}
     for name in ("id", "source", "category", "author", "path", "date"):
@@ -546,7 +559,7 @@ def _column_values(schema, stored: dict) -> dict:
     return values
 
 
-def _column_value(leaf, name: str, docnum: int):
+def column_value(leaf, name: str, docnum: int):
     if name == "date":
         if not leaf.has_column(name):
             return None
@@ -563,285 +576,3 @@ def segment_lengths_byte(leaf, fname: str, docnum: int) -> int:
     """The one-byte length code of ``fname`` in document ``docnum`` (0: none)."""
     reader = leaf._perdoc._cached_reader(_lenfield(fname), LENGTHS_COLUMN)
     return reader[docnum] if reader is not None else 0
-
-
-# --- arsearch check ---------------------------------------------------------------------
-
-
-@dataclass
-class CheckReport:
-    """What :func:`check_index` found. ``ok`` when there is no error."""
-
-    folder: str
-    generation: str | None = None
-    state: int | None = None
-    documents: int = 0
-    files: int = 0
-    bytes: int = 0
-    checksums: bool = False  # every file was compared with its recorded checksum
-    decoded: bool = False  # every term, posting list, stored document and column was read
-    errors: list[Finding] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def to_dict(self) -> dict:
-        return {
-            "ok": self.ok, "folder": self.folder, "generation": self.generation,
-            "state": self.state, "documents": self.documents, "files": self.files,
-            "bytes": self.bytes, "checksums": self.checksums, "decoded": self.decoded,
-            "errors": [{"file": f.file, "message": f.message} for f in self.errors],
-            "warnings": self.warnings, "seconds": round(self.seconds, 3),
-        }
-
-
-def check_index(folder: str | os.PathLike, *, quick: bool = False) -> CheckReport:
-    """Verify the current state of the index in ``folder``: every file, then every byte.
-
-    Files: present, regular, with the size and CRC-32 recorded at commit. Then (unless
-    ``quick``) a full read: every segment's term file and every posting list decoded
-    (document numbers in range and increasing, counts as recorded, field lengths summed),
-    every stored document, every column against the stored documents and the postings.
-    ``quick`` only opens the index as a search would. Raises IndexNotFoundError when
-    there is no index; everything else is reported. A writer committing meanwhile makes
-    the check start again (three times at most).
-    """
-    folder = Path(folder)
-    started = time.perf_counter()
-    for _ in range(3):
-        before = folder_key(folder)
-        report = _check(folder, quick)
-        if folder_key(folder) == before:
-            break
-    else:
-        report.warnings.append("the index changed while it was checked (an indexing run?): "
-                               "check again when it has finished")
-    report.seconds = time.perf_counter() - started
-    return report
-
-
-def _check(folder: Path, quick: bool) -> CheckReport:
-    report = CheckReport(str(folder))
-    try:
-        indexname = storage.require_meta(folder)["indexname"]
-    except (IndexDamagedError, IndexVersionError) as exc:
-        report.errors.append(Finding(None, str(exc)))
-        return report
-    report.generation = indexname
-    toc = storage.toc_number(folder, indexname)
-    if toc < 0:
-        report.errors.append(Finding(storage.META, f"names {indexname}, which has no "
-                                                   f"committed state: {REBUILD}"))
-        return report
-    report.state = toc
-    names = _check_files(folder, indexname, toc, report)
-    if names is None:
-        return report
-    report.files = len(names)
-    for name in names:
-        with contextlib.suppress(OSError):
-            report.bytes += os.stat(folder / name).st_size
-            if os.path.islink(folder / name):
-                report.warnings.append(f"{name} is a symbolic link")
-    if not report.errors or not quick:
-        _read_everything(folder, indexname, report, quick)
-    return report
-
-
-def _check_files(folder: Path, indexname: str, toc: int, report: CheckReport) -> list | None:
-    """Files against the manifest; the state's file names (None: its TOC is unreadable)."""
-    states, problem = read_manifest(folder)
-    if problem:
-        report.warnings.append(f"{problem}: the next `arsearch index` run writes it anew")
-    state = states.get(indexname)
-    if state is not None and state.toc == toc:
-        report.checksums = True
-        report.errors += verify_files(folder, state)
-        return sorted(state.files)
-    report.warnings.append(
-        f"no checksums were recorded for state {toc} of {indexname} (an index written "
-        "before arsearch recorded them, or a commit interrupted before it could): its "
-        "files are checked by reading them; the next `arsearch index` run records them")
-    try:
-        segments = toc_segments(folder, indexname, toc)
-        names = state_files(folder, indexname, toc)
-    except Exception as exc:  # noqa: BLE001 - any failure to read it is its damage
-        report.errors.append(Finding(storage.toc_name(indexname, toc),
-                                     f"cannot be read ({describe(exc)})"))
-        return None
-    report.errors += missing_files(folder, segments)
-    if state is not None:
-        report.errors += verify_files(folder, state, set(names) & set(state.files))
-    return names
-
-
-def _read_everything(folder: Path, indexname: str, report: CheckReport, quick: bool) -> None:
-    """Open the index as a search would, then (unless ``quick``) decode every byte."""
-    bad = {f.file for f in report.errors}
-
-    def add(finding: Finding) -> None:
-        # one error a file, the first; an error that names no file only when it is alone
-        if finding.file not in bad and (finding.file or not report.errors):
-            bad.add(finding.file)
-            report.errors.append(finding)
-
-    try:
-        _, reader = open_reader(folder, indexname)
-    except Exception as exc:  # noqa: BLE001 - opening is reading the files
-        add(Finding(file_of(exc), f"cannot be opened ({describe(exc)})"))
-        return
-    try:
-        leaves = [leaf for leaf, _ in reader.leaf_readers()] if reader.doc_count_all() else []
-        report.documents = reader.doc_count()
-        try:
-            for finding in check_last_documents(leaves):
-                add(finding)
-        except Exception as exc:  # noqa: BLE001
-            add(Finding(file_of(exc), f"cannot be read ({describe(exc)})"))
-        if quick:
-            return
-        for leaf in leaves:
-            for finding in _check_segment(leaf, storage.toc_name(indexname, report.state)):
-                add(finding)
-        report.decoded = True
-    finally:
-        reader.close()
-
-
-def _check_segment(leaf, tocname: str) -> list[Finding]:
-    """Decode one segment completely: postings, stored documents, columns."""
-    segment = leaf._segment
-    n = leaf.doc_count_all()
-    findings = []
-    deleted = list(segment.deleted_docs())
-    if any(not 0 <= d < n for d in deleted):
-        findings.append(Finding(tocname, f"deletes documents that segment "
-                                         f"{segment.segment_id()} does not hold"))
-    lengths, problem = _check_postings(leaf, n)
-    if problem:
-        findings.append(problem)
-    stored, problem = _check_stored(leaf, n)
-    if problem:
-        findings.append(problem)
-    if stored is not None:
-        findings += _check_columns(leaf, stored, lengths)
-    return findings
-
-
-def _check_postings(leaf, n: int) -> tuple[dict | None, Finding | None]:
-    """Every term entry and posting list of a segment; per-document field lengths."""
-    segment = leaf._segment
-    terms = leaf._terms
-    trm, pst = segment.make_filename(".trm"), segment.make_filename(".pst")
-    sums = {fname: np.zeros(n, dtype=np.float64) for fname in TEXT_FIELDS}
-    formats: dict[str, object] = {}
-    where, term = trm, None
-    try:
-        for key, value in terms._tindex.items():
-            where = trm
-            fieldname, tbytes = terms._keydecoder(key)
-            term = (fieldname, tbytes)
-            info = W3TermInfo.from_bytes(value)
-            if info.is_inlined():
-                ids, weights, _ = info._inlined
-                if not isinstance(weights, (list, tuple)):
-                    weights = [1.0 if weights is None else weights] * len(ids)
-            else:
-                where = pst
-                fmt = formats.get(fieldname) or formats.setdefault(
-                    fieldname, leaf.schema[fieldname].format)
-                ids, weights, _ = _read_postings(W3LeafMatcher(
-                    terms._postfile, info._offset, info._length, fmt, term=term))
-            problem = _bad_postings(ids, info.doc_frequency(), n)
-            if problem:
-                return None, Finding(where, f"posting list of {_term(term)} {problem}")
-            if fieldname in sums and len(ids):
-                np.add.at(sums[fieldname], np.asarray(ids, dtype=np.int64),
-                          np.asarray(weights, dtype=np.float64))
-    except Exception as exc:  # noqa: BLE001 - whatever decoding raises is damage
-        at = f" at {_term(term)}" if term else ""
-        return None, Finding(where, f"cannot be decoded{at} ({describe(exc)})")
-    for fname, arr in sums.items():
-        recorded = segment._fieldlengths.get(fname, 0)
-        if int(arr.sum()) != recorded:
-            return None, Finding(pst, f"the postings of {fname} hold {int(arr.sum()):,} "
-                                      f"words where {recorded:,} were indexed")
-    return sums, None
-
-
-def _bad_postings(ids, df: int, n: int) -> str | None:
-    if len(ids) != df:
-        return f"has {len(ids)} documents where {df} were recorded"
-    if not len(ids):
-        return None
-    if len(ids) < 8:
-        ok = ids[0] >= 0 and ids[-1] < n and all(a < b for a, b in zip(ids, ids[1:], strict=False))
-    else:
-        arr = np.asarray(ids)
-        ok = arr[0] >= 0 and arr[-1] < n and bool((np.diff(arr) > 0).all())
-    return None if ok else "holds document numbers out of order or out of range"
-
-
-def _term(term) -> str:
-    fieldname, tbytes = term
-    return f"{fieldname}:{tbytes.decode('utf-8', 'replace')!r}"
-
-
-def _check_stored(leaf, n: int) -> tuple[list | None, Finding | None]:
-    stored_file = leaf._segment.make_filename("._stored.col")
-    docs = []
-    for docnum in range(n):
-        try:
-            doc = leaf.stored_fields(docnum)
-            if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
-                raise ValueError("not a document with an id")
-        except Exception as exc:  # noqa: BLE001
-            return None, Finding(stored_file, f"document {docnum} cannot be decoded "
-                                              f"({describe(exc)})")
-        docs.append(doc)
-    return docs, None
-
-
-def _check_columns(leaf, stored: list[dict], lengths: dict | None) -> list[Finding]:
-    """Every column against the stored documents, and field lengths against postings."""
-    segment = leaf._segment
-    n = len(stored)
-    findings = []
-    expected = [_column_values(leaf.schema, doc) for doc in stored]
-    for name in expected[0] if expected else ():
-        filename = W3Codec.column_filename(segment, name)
-        try:
-            if not leaf.has_column(name) and name in REQUIRED_COLUMNS:
-                findings.append(Finding(filename, "missing"))
-                continue
-            actual = [_column_value(leaf, name, d) for d in range(n)]
-        except Exception as exc:  # noqa: BLE001
-            findings.append(Finding(filename, f"cannot be decoded ({describe(exc)})"))
-            continue
-        wrong = [d for d in range(n) if actual[d] != expected[d][name]]
-        if wrong:
-            findings.append(Finding(filename, f"{len(wrong):,} of {n:,} values disagree with "
-                                              f"the stored documents (first: {wrong[0]})"))
-    if lengths is None:
-        return findings
-    for fname, sums in lengths.items():
-        filename = W3Codec.column_filename(segment, _lenfield(fname))
-        try:
-            reader = leaf._perdoc._cached_reader(_lenfield(fname), LENGTHS_COLUMN)
-            codes = [reader[d] for d in range(n)] if reader is not None else [0] * n
-        except Exception as exc:  # noqa: BLE001
-            findings.append(Finding(filename, f"cannot be decoded ({describe(exc)})"))
-            continue
-        want = [length_to_byte(int(s)) if s else 0 for s in sums.tolist()]
-        wrong = [d for d in range(n) if codes[d] != want[d]]
-        if wrong:
-            findings.append(Finding(filename, f"{len(wrong):,} of {n:,} field lengths disagree "
-                                              f"with the postings (first: document "
-                                              f"{wrong[0]})"))
-        elif reader is not None and reader._count > n:
-            findings.append(Finding(filename, f"holds {reader._count:,} values for "
-                                              f"{n:,} documents"))
-    return findings

@@ -27,7 +27,13 @@ from pathlib import Path
 
 from whoosh.index import TOC
 
-from .errors import IndexDamagedError, IndexLockedError, IndexNotFoundError, IndexVersionError
+from .errors import (
+    ArsearchError,
+    IndexDamagedError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexVersionError,
+)
 from .schema import FORMAT_VERSION
 
 META = "arsearch.json"
@@ -43,7 +49,7 @@ def read_meta(folder: Path) -> dict | None:
         meta = json.loads(read_small(path))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # deep nesting: RecursionError
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise IndexDamagedError(f"{path} is unreadable ({reason}): rebuild the index with "
                                 "`arsearch index --rebuild`") from exc
@@ -177,7 +183,14 @@ def remove_stale_generations(folder: Path, current: str | None) -> None:
 @contextlib.contextmanager
 def write_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
     """Hold the folder's writer lock; wait up to ``wait`` seconds for another writer."""
-    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, 0o644)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise OSError(errno.EINVAL, "not a regular file")
+    except OSError as exc:  # a folder, a FIFO... in its place
+        raise ArsearchError(f"cannot use the lock file {folder / LOCK}: "
+                            f"{exc.strerror or exc}") from exc
     try:
         deadline = time.monotonic() + wait
         while True:
