@@ -164,24 +164,6 @@ def test_update_and_rebuild_keep_the_manifest_on_the_current_state(index, sample
     assert check_index(index).checksums
 
 
-# --- arsearch check on a sound index --------------------------------------------------
-
-
-def test_check_of_a_sound_index_exits_0(index, runner):
-    result = runner.invoke(main, ["check", "--index", str(index)])
-    assert result.exit_code == 0, result.output
-    assert "sound" in result.stdout and "checksums" in result.stdout
-    result = runner.invoke(main, ["check", "--index", str(index), "--json"])
-    report = json.loads(result.stdout)
-    assert report["ok"] and report["checksums"] and report["decoded"]
-    assert report["documents"] == 37 and report["errors"] == []
-
-
-def test_check_of_a_missing_index_is_one_line(tmp_path, runner):
-    result = runner.invoke(main, ["check", "--index", str(tmp_path / "nowhere")])
-    assert "no index folder" in one_error_line(result)
-
-
 # --- every file, every damage -----------------------------------------------------------
 
 

@@ -27,13 +27,13 @@ from .integrity import (
     REQUIRED_COLUMNS,
     Finding,
     check_last_documents,
-    column_value,
     column_values,
     describe,
     file_of,
     folder_key,
     missing_files,
     open_reader,
+    read_column,
     read_manifest,
     state_files,
     toc_segments,
@@ -211,7 +211,7 @@ def _check_postings(leaf, n: int) -> tuple[dict | None, Finding | None]:
     segment = leaf._segment
     terms = leaf._terms
     trm, pst = segment.make_filename(".trm"), segment.make_filename(".pst")
-    sums = {fname: np.zeros(n, dtype=np.float64) for fname in TEXT_FIELDS}
+    sums = {fname: _Sums(n) for fname in TEXT_FIELDS}
     formats: dict[str, object] = {}
     where, term = trm, None
     try:
@@ -233,18 +233,53 @@ def _check_postings(leaf, n: int) -> tuple[dict | None, Finding | None]:
             problem = _bad_postings(ids, info.doc_frequency(), n)
             if problem:
                 return None, Finding(where, f"posting list of {_term(term)} {problem}")
-            if fieldname in sums and len(ids):
-                np.add.at(sums[fieldname], np.asarray(ids, dtype=np.int64),
-                          np.asarray(weights, dtype=np.float64))
+            if fieldname in sums:
+                sums[fieldname].add(ids, weights)
     except Exception as exc:  # noqa: BLE001 - whatever decoding raises is damage
         at = f" at {_term(term)}" if term else ""
         return None, Finding(where, f"cannot be decoded{at} ({describe(exc)})")
-    for fname, arr in sums.items():
+    lengths = {fname: acc.total() for fname, acc in sums.items()}
+    for fname, arr in lengths.items():
         recorded = segment._fieldlengths.get(fname, 0)
         if int(arr.sum()) != recorded:
             return None, Finding(pst, f"the postings of {fname} hold {int(arr.sum()):,} "
                                       f"words where {recorded:,} were indexed")
-    return sums, None
+    return lengths, None
+
+
+class _Sums:
+    """Posting weights summed per document (= field lengths), a chunk at a time.
+
+    Adding each posting list into a NumPy array costs more than decoding it for the
+    short lists that make most of an index; collecting them and summing a million
+    postings at once with ``bincount`` bounds both the time and the memory.
+    """
+
+    CHUNK = 1 << 20
+
+    def __init__(self, n: int):
+        self.sums = np.zeros(n, dtype=np.float64)
+        self.ids: list = []
+        self.weights: list = []
+        self.pending = 0
+
+    def add(self, ids, weights) -> None:
+        self.ids.append(ids)
+        self.weights.append(weights)
+        self.pending += len(ids)
+        if self.pending >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            ids = np.concatenate([np.asarray(i, dtype=np.int64) for i in self.ids])
+            weights = np.concatenate([np.asarray(w, dtype=np.float64) for w in self.weights])
+            self.sums += np.bincount(ids, weights, minlength=len(self.sums))
+        self.ids, self.weights, self.pending = [], [], 0
+
+    def total(self) -> np.ndarray:
+        self._flush()
+        return self.sums
 
 
 def _bad_postings(ids, df: int, n: int) -> str | None:
@@ -292,7 +327,7 @@ def _check_columns(leaf, stored: list[dict], lengths: dict | None) -> list[Findi
             if not leaf.has_column(name) and name in REQUIRED_COLUMNS:
                 findings.append(Finding(filename, "missing"))
                 continue
-            actual = [column_value(leaf, name, d) for d in range(n)]
+            actual = read_column(leaf, name, range(n))
         except Exception as exc:  # noqa: BLE001
             findings.append(Finding(filename, f"cannot be decoded ({describe(exc)})"))
             continue

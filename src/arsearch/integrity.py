@@ -560,16 +560,25 @@ def column_values(schema, stored: dict) -> dict:
 
 
 def column_value(leaf, name: str, docnum: int):
-    if name == "date":
-        if not leaf.has_column(name):
-            return None
-        reader = leaf.column_reader(name, translate=False)
-        value = reader[docnum] if docnum < reader._count else None
-        # Whoosh stores a missing date as an out-of-range default (as search.py reads it)
-        return value if value is not None and DATES[0] < value < DATES[1] else None
+    """One document's value in a column, as :func:`column_values` derives it."""
+    return read_column(leaf, name, range(docnum, docnum + 1))[0]
+
+
+def read_column(leaf, name: str, docnums: range) -> list:
+    """The values of ``docnums`` in a column, as :func:`column_values` derives them.
+
+    One column reader for all of them: Whoosh's variable-length column reader loads the
+    whole offset table each time one is made.
+    """
     if not leaf.has_column(name):
-        return ""
-    return leaf.column_reader(name)[docnum] or ""
+        return [None if name == "date" else ""] * len(docnums)
+    if name == "date":
+        reader = leaf.column_reader(name, translate=False)
+        # Whoosh stores a missing date as an out-of-range default (as search.py reads it)
+        values = [reader[d] if d < reader._count else None for d in docnums]
+        return [v if v is not None and DATES[0] < v < DATES[1] else None for v in values]
+    reader = leaf.column_reader(name)
+    return [reader[d] or "" for d in docnums]
 
 
 def segment_lengths_byte(leaf, fname: str, docnum: int) -> int:
