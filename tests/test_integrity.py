@@ -382,7 +382,7 @@ def test_unreadable_index_file(index, runner):
     target.chmod(0)
     try:
         result = runner.invoke(main, ["check", "--index", str(index)])
-        assert result.exit_code == 1 and "Permission denied" in result.stderr
+        assert result.exit_code == 1 and "permission denied" in result.stderr
     finally:
         target.chmod(0o644)
 

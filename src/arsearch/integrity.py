@@ -271,7 +271,7 @@ def _verify_file(path: Path, size: int, crc: int | None) -> str | None:
     except FileNotFoundError:
         return "missing"
     except OSError as exc:
-        return f"cannot be read ({describe(exc)})"
+        return unreadable(exc)
     if not stat.S_ISREG(st.st_mode):
         return "is not a regular file"
     if st.st_size != size:
@@ -281,7 +281,7 @@ def _verify_file(path: Path, size: int, crc: int | None) -> str | None:
             if checksum(path) != crc:
                 return "its bytes changed after they were written (checksum mismatch)"
         except OSError as exc:
-            return f"cannot be read ({describe(exc)})"
+            return unreadable(exc)
     return None
 
 
@@ -332,7 +332,7 @@ def diagnose(folder: Path, indexname: str | None = None) -> Verdict:
         names = state_files(folder, indexname, toc)
     except Exception as exc:  # noqa: BLE001 - any failure to read it is its damage
         return Verdict([Finding(storage.toc_name(indexname, toc),
-                                f"cannot be read ({describe(exc)})")], False)
+                                unreadable(exc))], False)
     findings = missing_files(folder, segments, names)
     if state is not None:
         findings += verify_files(folder, state, set(names) & set(state.files))
@@ -422,7 +422,7 @@ def blame(folder: Path, exc: Exception, *, opening: bool = False) -> ArsearchErr
     if verdict.verified:
         return None
     findings = exc.findings if isinstance(exc, Inconsistent) else [
-        Finding(file_of(exc), f"cannot be read ({describe(exc)})")]
+        Finding(file_of(exc), unreadable(exc))]
     if not isinstance(exc, OSError):  # not a passing shortage (files, memory): remember it
         _remember(folder, Verdict(findings, False))
     return damaged(folder, findings)
@@ -465,6 +465,13 @@ def _attribute(obj, name: str):
         return getattr(obj, name, None)
     except Exception:  # noqa: BLE001 - a damaged object's property may fail in any way
         return None
+
+
+def unreadable(exc: BaseException) -> str:
+    """Why a file cannot be read, with what to do when it is not damage but permissions."""
+    if isinstance(exc, PermissionError):
+        return "cannot be read: permission denied (let the user running arsearch read it)"
+    return f"cannot be read ({describe(exc)})"
 
 
 def describe(exc: BaseException) -> str:
