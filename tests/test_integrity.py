@@ -491,3 +491,18 @@ def test_a_folder_in_place_of_the_lock_file(index, sample_dir, runner):
     (index / storage.LOCK).mkdir()
     assert "lock file" in one_error_line(
         runner.invoke(main, ["index", str(sample_dir), "--index", str(index)]))
+
+
+def test_a_folder_in_place_of_the_manifest(index, sample_dir, runner):
+    (index / integrity.MANIFEST).unlink()
+    (index / integrity.MANIFEST).mkdir()
+    with arsearch.open_index(index) as engine:  # bookkeeping only: searching works
+        assert engine.search("إدلب").total > 0
+    line = one_error_line(runner.invoke(main, ["index", str(sample_dir), "--index",
+                                               str(index), "--rebuild"]))
+    assert f"{integrity.MANIFEST} is a folder" in line and ".tmp" not in line
+    (index / integrity.MANIFEST).rmdir()
+    result = runner.invoke(main, ["index", str(sample_dir), "--index", str(index),
+                                  "--rebuild"])
+    assert result.exit_code == 0, result.output
+    assert check_index(index).checksums

@@ -114,6 +114,8 @@ def write_json(path: Path, data: dict) -> None:
     """Replace ``path`` by ``data`` as JSON atomically: a reader or a crash sees the old
     file or the new one, never a part (write a temporary file, fsync, rename, fsync the
     folder)."""
+    if path.is_dir() and not path.is_symlink():  # os.replace would blame the .tmp file
+        raise ArsearchError(f"{path} is a folder where arsearch keeps a file: remove it")
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(data, f)
