@@ -9,7 +9,7 @@ commit keep their checksum; only the files this commit wrote are read. With it:
 * opening an index and ``/healthz`` compare file sizes (a ``stat`` per file);
 * a writer verifies every checksum before it builds on a state, so an update never
   reports "unchanged" over a damaged index (:func:`verify_for_write`);
-* ``arsearch check`` verifies checksums, then decodes everything (:func:`check_index`);
+* ``arsearch check`` verifies checksums, then decodes everything (:mod:`arsearch.check`);
 * an error raised while index bytes were being decoded is blamed on the index only when
   the checksums cannot vouch for the files (:func:`blame`): when every byte is as it was
   written, the error is a bug and must surface as one.

@@ -178,7 +178,7 @@ class _Generation:
                                        self.ranker.live.tolist()))
         self.columns = {name: _Column(column(name)) for name in ("source", "category", "author")}
         # Whoosh stores a missing date as an out-of-range column default: keep -1 instead
-        lo, hi = datetime_to_long(datetime(1000, 1, 1)), datetime_to_long(datetime(9999, 1, 1))
+        lo, hi = integrity.DATES
 
         def dates(leaf) -> np.ndarray:
             values = leaf.column_reader("date", translate=False)
