@@ -113,7 +113,13 @@ def stored_ids(folder: Path) -> list[str]:
 
 
 def check_committed(folder: Path, input_ids: set[str], allowed_counts: set[int]) -> int:
-    """Assert the index opens and holds a committed state; return its document count."""
+    """Assert the index opens and holds a committed state; return its document count.
+
+    The state also checks sound: its checksums (when recorded: a kill between Whoosh's
+    commit and the manifest leaves the state unverified, never damaged) and every byte.
+    """
+    report = arsearch.check_index(folder)
+    assert report.ok, [str(f) for f in report.errors]
     engine = arsearch.open_index(folder)
     try:
         count = engine.stats()["documents"]

@@ -32,7 +32,7 @@ QUERIES = ("الحكومة", "وزير الخارجية", '"منظمة أوبك"
 
 
 class Readers:
-    """Threads that search, read documents and stats in a loop, recording any error."""
+    """Threads that search, read documents, stats and health in a loop, recording errors."""
 
     def __init__(self, engine: arsearch.Engine, ids: list[str], threads: int = 4):
         self.engine, self.ids = engine, ids
@@ -55,6 +55,9 @@ class Readers:
                 if rng.random() < 0.1:
                     self.counts.append(self.engine.stats()["documents"])
                     self.engine.more_like_this(rng.choice(self.ids))
+                if rng.random() < 0.3:
+                    # a commit deletes merged segments' files: never "damaged" for that
+                    assert self.engine.health()["documents"] >= 0
                 self.calls += 1
             except QueryError:
                 pass

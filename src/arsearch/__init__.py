@@ -11,10 +11,12 @@ Typical use::
 """
 
 from .analysis import AnalyzedToken, analyze
+from .check import CheckReport, check_index
 from .documents import Document, Problem, read_documents
 from .errors import (
     ArsearchError,
     DocumentError,
+    IndexDamagedError,
     IndexLockedError,
     IndexNotFoundError,
     IndexVersionError,
@@ -29,9 +31,9 @@ from .search import Engine, Hit, Results, open_index
 __version__ = "0.1.0"
 
 __all__ = [
-    "AnalyzedToken", "ArsearchError", "Document", "DocumentError", "Engine", "Hit",
-    "IndexLockedError", "IndexNotFoundError", "IndexReport", "IndexVersionError",
-    "ParsedQuery", "Problem", "Progress", "QueryError", "Results", "analyze",
-    "index_documents", "index_paths", "normalize", "open_index", "parse_query",
-    "read_documents",
+    "AnalyzedToken", "ArsearchError", "CheckReport", "Document", "DocumentError", "Engine",
+    "Hit", "IndexDamagedError", "IndexLockedError", "IndexNotFoundError", "IndexReport",
+    "IndexVersionError", "ParsedQuery", "Problem", "Progress", "QueryError", "Results",
+    "analyze", "check_index", "index_documents", "index_paths", "normalize", "open_index",
+    "parse_query", "read_documents",
 ]

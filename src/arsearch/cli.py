@@ -374,6 +374,39 @@ def stats_cmd(index_dir, as_json) -> None:
             click.echo(f"  {count:>7}  {name}")
 
 
+@main.command("check")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--quick", is_flag=True, help="Files and checksums only, then open the index "
+              "as a search would (no full read of every posting list).")
+@handle_errors
+def check_cmd(index_dir, as_json, quick) -> None:
+    """Verify the index: every file against its checksum, then every byte decoded.
+
+    Exits 0 when the index is sound, 1 when it is damaged (rebuild it with
+    `arsearch index --rebuild`).
+    """
+    from .check import check_index
+    from .integrity import REBUILD
+
+    report = check_index(index_dir, quick=quick)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for warning in report.warnings:
+            click.secho(f"warning: {warning}", fg="yellow", err=True)
+        for finding in report.errors:
+            click.secho(f"error: {finding}", fg="red", err=True)
+        how = ("checksums" if report.checksums else "no checksums") + (
+            ", every byte decoded" if report.decoded else "")
+        click.echo(f"{index_dir}: generation {report.generation} state {report.state}, "
+                   f"{report.documents:,} documents, {report.files} files, "
+                   f"{report.bytes / 1e6:.1f} MB ({how}; {report.seconds:.1f} s): "
+                   + ("sound" if report.ok else f"DAMAGED: {REBUILD}"))
+    if not report.ok:
+        sys.exit(EXIT_ERROR)
+
+
 @main.command("eval")
 @click.option("--qrels", required=True, type=click.Path(exists=True, dir_okay=False),
               help="TREC qrels: qid 0 docid grade.")

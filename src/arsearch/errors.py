@@ -24,6 +24,10 @@ class IndexVersionError(ArsearchError):
     """The index was written by an incompatible version of arsearch."""
 
 
+class IndexDamagedError(ArsearchError):
+    """The index files are damaged or missing: rebuild with ``arsearch index --rebuild``."""
+
+
 class QueryError(ArsearchError):
     """A search request is invalid (bad page, bad date, too long...)."""
 

@@ -27,9 +27,9 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
-from . import storage
+from . import integrity, storage
 from .documents import DEFAULT_MAX_DOC_BYTES, Document, Problem, read_sources
-from .errors import ArsearchError, IndexLockedError, IndexVersionError
+from .errors import ArsearchError, IndexDamagedError, IndexLockedError, IndexVersionError
 from .fastwriter import FastSegmentWriter, ParallelWriter, rare_gc
 from .progress import Progress
 from .schema import content_hash, make_schema, to_fields
@@ -119,18 +119,16 @@ def _stored_paths(folder: Path, indexname: str, limit: int = 200) -> list[str]:
     """Up to ``limit`` relative source paths of the index's documents."""
     paths: set[str] = set()
     with contextlib.suppress(Exception):  # unreadable: the caller falls back on its own
-        ix = whoosh_index.open_dir(str(folder), indexname=indexname)
-        try:
-            with ix.reader() as reader:
-                for leaf, _ in reader.leaf_readers():
-                    column = leaf.column_reader("path")
-                    for n in leaf.all_doc_ids():
-                        if column[n] and not column[n].startswith("/"):
-                            paths.add(column[n])
-                        if len(paths) >= limit:
-                            return sorted(paths)
-        finally:
-            ix.close()
+        # integrity's opener closes what it opened when a damaged file fails to decode
+        _, reader = integrity.open_reader(folder, indexname)
+        with reader:
+            for leaf, _ in reader.leaf_readers():
+                column = leaf.column_reader("path")
+                for n in leaf.all_doc_ids():
+                    if column[n] and not column[n].startswith("/"):
+                        paths.add(column[n])
+                    if len(paths) >= limit:
+                        return sorted(paths)
     return sorted(paths)
 
 
@@ -202,14 +200,14 @@ def _index(folder, make_documents: Callable[[str], Iterable[Document]], *, rebui
         try:
             meta = storage.read_meta(folder)
             damaged = False
-        except IndexVersionError:
+        except (IndexVersionError, IndexDamagedError):
             if not rebuild:
                 raise
             meta, damaged = None, True  # what the error message advises: build anew
         root = _choose_id_root(folder, meta, id_root, rebuild)
         recorded_root = _id_root_to_record(folder, root)
         current = meta["indexname"] if meta else None
-        if not damaged and (current is None or whoosh_index.exists_in(str(folder), current)):
+        if not damaged and (current is None or storage.generation_exists(folder, current)):
             # a killed build or rebuild leaves its generation behind: never current
             storage.remove_stale_generations(folder, current)
         # A rebuild writes a new generation that becomes current only when complete.
@@ -222,14 +220,15 @@ def _index(folder, make_documents: Callable[[str], Iterable[Document]], *, rebui
             existing: dict[str, tuple[str, str]] = {}
             if meta is None:
                 storage.write_meta(folder, indexname, extra=recorded_root)
+            integrity.record(folder, indexname)
         else:
             indexname = meta["indexname"]
-            try:
+            # never build on a damaged state (and never call it "unchanged")
+            integrity.verify_for_write(folder, indexname)
+            with integrity.reading(folder, opening=True):
                 ix = whoosh_index.open_dir(str(folder), indexname=indexname)
-            except Exception as exc:  # a generation missing or damaged
-                raise ArsearchError(f"cannot open the index in {folder} ({exc}): rebuild "
-                                    "it with `arsearch index --rebuild`") from exc
-            existing = _existing(ix)
+                integrity.check_opened(ix)  # a column that lost its end, e.g. the ids
+                existing = _existing(ix)
         run = _Run(root, report, on_problem, existing,
                    None if prune_roots is None
                    else [os.path.realpath(r) for r in prune_roots],
@@ -246,6 +245,7 @@ def _index(folder, make_documents: Callable[[str], Iterable[Document]], *, rebui
         storage.write_meta(folder, indexname, created=created, extra=recorded_root)
         if switch or damaged:
             storage.remove_stale_generations(folder, indexname)  # the old one included
+            integrity.record(folder, indexname)  # forget it in the manifest too
         with ix.reader() as reader:
             report.documents = reader.doc_count()
         ix.close()
@@ -407,12 +407,14 @@ def _write(ix, folder, documents, run: _Run, progress, procs, commit_every) -> N
             progress.advance()
             if pending >= commit_every:
                 writer.commit(merge=False)
+                integrity.record(folder, ix.indexname)
                 writer, pending = _writer(ix, folder, procs), 0
         for doc_id, (_, stored) in run.existing.items():
             if run.prunable(doc_id, stored):
                 writer.delete_by_term("id", doc_id)
                 report.deleted += 1
         writer.commit()
+        integrity.record(folder, ix.indexname)
     except BaseException:
         with contextlib.suppress(Exception):
             writer.cancel()

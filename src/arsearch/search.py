@@ -7,6 +7,7 @@ engine keeps one Whoosh searcher and refreshes it when a writer commits.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -17,10 +18,10 @@ from itertools import compress
 from pathlib import Path
 
 import numpy as np
-from whoosh import index as whoosh_index
+from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
-from . import storage
+from . import integrity, storage
 from .analysis import EXACT
 from .errors import ArsearchError, DocumentNotFoundError, QueryError
 from .query import ParsedQuery, parse_query
@@ -128,22 +129,39 @@ class _Column:
 
 
 class _Generation:
-    """Everything opened for one committed state of the index."""
+    """Everything opened for one committed state of the index.
+
+    Opening reads index files only: any failure here is checked against the recorded
+    checksums (:func:`integrity.blame`) and reported as a damaged index when it is one.
+    """
 
     def __init__(self, folder: Path, weights: Weights, segments: SegmentCache | None = None):
         meta = storage.require_meta(folder)
         self.indexname = meta["indexname"]
-        try:
-            self.ix = whoosh_index.open_dir(str(folder), indexname=self.indexname)
-        except Exception as exc:  # a damaged or foreign folder
-            raise ArsearchError(f"cannot open the index in {folder}: {exc}") from exc
-        self.searcher = self.ix.searcher()
-        # close the files when the last thread using this generation lets go of it
-        self.close = weakref.finalize(self, self.searcher.close)
+        self.segments = segments if segments is not None else SegmentCache()
         self.lock = threading.RLock()
         self.vocabulary = None  # spelling candidates' filter, read on first need
-        self.segments = segments if segments is not None else SegmentCache()
-        self._load(weights)
+        try:
+            with integrity.reading(folder, opening=True):
+                findings = integrity.check_sizes(folder, self.indexname)
+                if findings:
+                    raise integrity.damaged(folder, findings)
+                self.ix, reader = integrity.open_reader(folder, self.indexname)
+                self.searcher = Searcher(reader, fromindex=self.ix)
+                # close the files when the last thread using this generation lets go
+                self.close = weakref.finalize(self, self.searcher.close)
+                self._load(weights)
+        except BaseException:
+            if hasattr(self, "close"):
+                self.close()
+            raise
+
+    def probe(self) -> None:
+        """Read something real from every segment: its last stored document."""
+        with self.lock:
+            for leaf, _ in self.searcher.reader().leaf_readers():
+                if leaf.doc_count_all():
+                    leaf.stored_fields(leaf.doc_count_all() - 1)
 
     def _load(self, weights: Weights) -> None:
         reader = self.searcher.reader()
@@ -168,7 +186,7 @@ class _Generation:
                                        self.ranker.live.tolist()))
         self.columns = {name: _Column(column(name)) for name in ("source", "category", "author")}
         # Whoosh stores a missing date as an out-of-range column default: keep -1 instead
-        lo, hi = datetime_to_long(datetime(1000, 1, 1)), datetime_to_long(datetime(9999, 1, 1))
+        lo, hi = integrity.DATES
 
         def dates(leaf) -> np.ndarray:
             values = leaf.column_reader("date", translate=False)
@@ -178,6 +196,11 @@ class _Generation:
             [self.segments.get(leaf, "dates", lambda leaf=leaf: dates(leaf)) for leaf in leaves]
             or [np.zeros(0, np.int64)])
         self.years = _Column([str(y) if y else "" for y in _years(self.dates).tolist()])
+        # a truncated date or length column reads as "no value": checked once a segment
+        findings = [f for leaf in leaves for f in self.segments.get(
+            leaf, "checked", lambda leaf=leaf: integrity.check_last_documents([leaf]))]
+        if findings:
+            raise integrity.Inconsistent(findings)
 
     def refreshed(self, folder: Path, weights: Weights) -> _Generation:
         """This generation if still current, else a newer one."""
@@ -188,11 +211,40 @@ class _Generation:
                     return self
         # Not Whoosh's searcher.refresh(): its reader keeps the segments a merge replaced
         # (documents counted twice) and shares open files with this generation.
+        return _open_generation(folder, weights, self.segments)
+
+
+def _open_generation(folder: Path, weights: Weights,
+                     segments: SegmentCache | None = None) -> _Generation:
+    """Open the current generation, again if a writer committed meanwhile.
+
+    A commit deletes the files of merged segments and a rebuild switches generations:
+    an open that raced with either fails on files that are legitimately gone.
+    """
+    for attempt in range(3):
+        before = integrity.folder_key(folder)
         try:
-            return _Generation(folder, weights, self.segments)
+            return _Generation(folder, weights, segments)
         except ArsearchError:
-            # a rebuild switched generations between reading arsearch.json and opening
-            return _Generation(folder, weights, self.segments)
+            if attempt == 2 or integrity.folder_key(folder) == before:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _reads_index(method):
+    """Errors raised while decoding index files become IndexDamagedError.
+
+    Only errors that passed through Whoosh's readers or arsearch's decoders, and only
+    when the checksums cannot vouch for the files (:func:`integrity.blame`): any other
+    exception is a bug and propagates unchanged.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with integrity.reading(self.folder):
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class Engine:
@@ -209,8 +261,9 @@ class Engine:
         self.synonyms = load_synonyms(self.folder / "synonyms.txt", synonyms) \
             if expand_synonyms else None
         self.refresh_every = refresh_every
-        self._gen = _Generation(self.folder, self.weights)
+        self._gen = _open_generation(self.folder, self.weights)
         self._checked = time.monotonic()
+        self._failed: ArsearchError | None = None
         self._refresh_lock = threading.Lock()
 
     # -- lifecycle --------------------------------------------------------------------
@@ -218,14 +271,43 @@ class Engine:
     def refresh(self) -> None:
         """Pick up commits made since the index was opened (cheap when there are none)."""
         with self._refresh_lock:
-            # the old generation closes its files when the last thread drops it
-            self._gen = self._gen.refreshed(self.folder, self.weights)
-            self._checked = time.monotonic()
+            try:
+                # the old generation closes its files when the last thread drops it
+                self._gen = self._gen.refreshed(self.folder, self.weights)
+                self._failed = None
+            except ArsearchError as exc:
+                self._failed = exc
+                raise
+            finally:
+                self._checked = time.monotonic()
 
     def _current(self) -> _Generation:
         if time.monotonic() - self._checked >= self.refresh_every:
             self.refresh()
+        elif self._failed is not None:
+            # a damaged index: opening it costs as much as a healthy one, so every
+            # request must not try again; once per refresh interval is enough
+            raise type(self._failed)(*self._failed.args)
         return self._gen
+
+    @_reads_index
+    def health(self) -> dict:
+        """For monitoring: the document count, or IndexDamagedError with the reason.
+
+        Cheap: the files recorded for the current state on disk are compared by size
+        (by checksum when a failed search already computed them), and the last stored
+        document of every segment the engine serves is read.
+        """
+        gen = self._current()
+        verdict = integrity.known_verdict(self.folder)
+        if verdict is not None and verdict.findings:
+            raise integrity.damaged(self.folder, verdict.findings)
+        indexname = storage.require_meta(self.folder)["indexname"]
+        findings = integrity.check_sizes(self.folder, indexname)
+        if findings:
+            raise integrity.damaged(self.folder, findings)
+        gen.probe()
+        return {"documents": gen.ranker.doc_count}
 
     def close(self) -> None:
         self._gen.close()
@@ -242,6 +324,7 @@ class Engine:
 
     # -- searching ----------------------------------------------------------------------
 
+    @_reads_index
     def search(
         self,
         query: str,
@@ -290,6 +373,7 @@ class Engine:
         return Results(query, hits, total, page, per_page, facets, suggestion,
                        (time.perf_counter() - started) * 1000, expansions, sort)
 
+    @_reads_index
     def ranked_ids(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
         """(id, score) of the best ``limit`` documents: batch retrieval without snippets."""
         gen = self._current()
@@ -302,6 +386,7 @@ class Engine:
                 for d in top(scored.scores, scored.mask, limit, by_date=by_date,
                              dates=gen.dates)]
 
+    @_reads_index
     def explain(self, query: str, doc_id: str) -> Explanation:
         """Why ``doc_id`` scores what it scores for ``query``, part by part.
 
@@ -370,6 +455,7 @@ class Engine:
 
     # -- documents ---------------------------------------------------------------------
 
+    @_reads_index
     def document(self, doc_id: str, query: str = "", *, start: int = 0,
                  length: int | None = None) -> dict | None:
         """The stored document (with ``body_html`` highlighted for ``query``), or None.
@@ -398,6 +484,7 @@ class Engine:
         stored.pop("path", None)
         return stored
 
+    @_reads_index
     def more_like_this(self, doc_id: str, limit: int = 5) -> list[Hit]:
         """Related articles: Whoosh's key terms of the document, ranked by our scorer."""
         gen = self._current()
@@ -438,6 +525,7 @@ class Engine:
 
     # -- statistics ------------------------------------------------------------------------
 
+    @_reads_index
     def stats(self) -> dict:
         """Counts and facts about the index, as ``arsearch stats`` shows them."""
         gen = self._current()

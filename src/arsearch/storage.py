@@ -19,27 +19,40 @@ import json
 import os
 import re
 import shutil
+import stat
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError
+from whoosh.index import TOC
+
+from .errors import (
+    ArsearchError,
+    IndexDamagedError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexVersionError,
+)
 from .schema import FORMAT_VERSION
 
 META = "arsearch.json"
 LOCK = "arsearch.lock"
+#: arsearch.json and the manifest are a few hundred bytes to a few KiB.
+MAX_SMALL_FILE = 4 << 20
 
 
 def read_meta(folder: Path) -> dict | None:
     """The folder's metadata, or None when it holds no arsearch index."""
     path = folder / META
     try:
-        meta = json.loads(path.read_text("utf-8"))
+        meta = json.loads(read_small(path))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
-        raise IndexVersionError(f"{path} is unreadable ({exc}); rebuild with --rebuild") from exc
+    except (OSError, ValueError, RecursionError) as exc:  # deep nesting: RecursionError
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise IndexDamagedError(f"{path} is unreadable ({reason}): rebuild the index with "
+                                "`arsearch index --rebuild`") from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
         found = meta.get("format") if isinstance(meta, dict) else "?"
         raise IndexVersionError(
@@ -48,9 +61,31 @@ def read_meta(folder: Path) -> dict | None:
         )
     if not isinstance(meta.get("indexname"), str) or not re.fullmatch(r"gen\d+",
                                                                        meta["indexname"]):
-        raise IndexVersionError(f"{path} names no valid index generation; rebuild with "
-                                "`arsearch index --rebuild`")
+        raise IndexDamagedError(f"{path} names no valid index generation: rebuild the index "
+                                "with `arsearch index --rebuild`")
     return meta
+
+
+def read_small(path: Path, limit: int = MAX_SMALL_FILE) -> bytes:
+    """The bytes of one of the folder's small bookkeeping files (at most ``limit``).
+
+    A file swapped for something huge (or a device) must not be read whole into memory
+    by every search; a directory or a FIFO in its place fails at once instead of blocking.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        chunks, size = [], 0
+        while size <= limit and (chunk := os.read(fd, limit + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit} bytes")
+    return data
 
 
 def require_meta(folder: Path) -> dict:
@@ -75,16 +110,25 @@ def write_meta(folder: Path, indexname: str, created: str | None = None,
     ``extra``: more fields to record (the indexer's id root).
     """
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    meta = {**(extra or {}), "format": FORMAT_VERSION, "indexname": indexname,
-            "created": created or now, "updated": now}
-    tmp = folder / (META + ".tmp")
+    write_json(folder / META, {**(extra or {}), "format": FORMAT_VERSION,
+                               "indexname": indexname, "created": created or now,
+                               "updated": now})
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Replace ``path`` by ``data`` as JSON atomically: a reader or a crash sees the old
+    file or the new one, never a part (write a temporary file, fsync, rename, fsync the
+    folder)."""
+    if path.is_dir() and not path.is_symlink():  # os.replace would blame the .tmp file
+        raise ArsearchError(f"{path} is a folder where arsearch keeps a file: remove it")
+    tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(meta, f)
+        json.dump(data, f)
         f.flush()
         os.fsync(f.fileno())
-    os.replace(tmp, folder / META)
+    os.replace(tmp, path)
     with contextlib.suppress(OSError):
-        dirfd = os.open(folder, os.O_RDONLY)
+        dirfd = os.open(path.parent, os.O_RDONLY)
         try:
             os.fsync(dirfd)
         finally:
@@ -95,11 +139,32 @@ def next_indexname(folder: Path) -> str:
     """A generation name not used in ``folder`` yet."""
     used = {int(p.name[4:].split("_")[0]) for p in folder.glob("_gen*_*.toc")
             if p.name[4:].split("_")[0].isdigit()}
-    with contextlib.suppress(IndexVersionError):  # a damaged pointer: files count
+    with contextlib.suppress(IndexVersionError, IndexDamagedError):  # files count
         meta = read_meta(folder)
         if meta:
             used.add(int(meta["indexname"][3:]))
     return f"gen{max(used, default=0) + 1}"
+
+
+def toc_number(folder: Path, indexname: str) -> int:
+    """The number of the newest committed state of ``indexname``, -1 when there is none.
+
+    Whoosh commits by writing a new table of contents ``_<indexname>_<N>.toc`` and opens
+    the highest N: the same rule (Whoosh's own pattern) names the state readers see.
+    """
+    pattern = TOC._pattern(indexname)
+    numbers = [int(m[1]) for name in os.listdir(folder) if (m := pattern.match(name))]
+    return max(numbers, default=-1)
+
+
+def toc_name(indexname: str, number: int) -> str:
+    """The file name of the table of contents of committed state ``number``."""
+    return TOC._filename(indexname, number)
+
+
+def generation_exists(folder: Path, indexname: str) -> bool:
+    """Whether ``indexname`` has a committed state, without reading (or trusting) it."""
+    return toc_number(folder, indexname) >= 0
 
 
 def remove_generation(folder: Path, indexname: str) -> None:
@@ -125,7 +190,14 @@ def remove_stale_generations(folder: Path, current: str | None) -> None:
 @contextlib.contextmanager
 def write_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
     """Hold the folder's writer lock; wait up to ``wait`` seconds for another writer."""
-    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, 0o644)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise OSError(errno.EINVAL, "not a regular file")
+    except OSError as exc:  # a folder, a FIFO... in its place
+        raise ArsearchError(f"cannot use the lock file {folder / LOCK}: "
+                            f"{exc.strerror or exc}") from exc
     try:
         deadline = time.monotonic() + wait
         while True:

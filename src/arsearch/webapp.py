@@ -31,7 +31,14 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import PathConverter
 
-from .errors import ArsearchError, IndexNotFoundError, QueryError
+from . import integrity
+from .errors import (
+    ArsearchError,
+    IndexDamagedError,
+    IndexNotFoundError,
+    IndexVersionError,
+    QueryError,
+)
 from .search import Engine, open_index
 from .webserver import log_safe
 from .webutil import (
@@ -96,13 +103,16 @@ class EngineHolder:
     """Opens the engine lazily, once, and retries while the index does not exist yet.
 
     A missing index is not cached as a failure: once ``arsearch index`` has built it, the
-    next request opens it without restarting the server.
+    next request opens it without restarting the server. A damaged index is: opening it
+    can cost as much as opening a sound one, so it is tried again only once a file of
+    the folder has changed (a rebuild, a restored file).
     """
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
         self._engine: Engine | None = None
         self._lock = threading.Lock()
+        self._damaged: tuple[tuple, IndexDamagedError] | None = None
 
     def get(self) -> Engine:
         engine = self._engine
@@ -110,7 +120,15 @@ class EngineHolder:
             return engine
         with self._lock:
             if self._engine is None:
-                self._engine = open_index(self.folder)
+                key = integrity.folder_key(self.folder)
+                if self._damaged is not None and self._damaged[0] == key:
+                    raise IndexDamagedError(*self._damaged[1].args)
+                try:
+                    self._engine = open_index(self.folder)
+                except IndexDamagedError as exc:
+                    self._damaged = (key, exc)
+                    raise
+                self._damaged = None
             return self._engine
 
     def close(self) -> None:
@@ -246,9 +264,13 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def error_response(status: int, message: str, arabic: str | None = None) -> Response:
+def error_response(status: int, message: str, arabic: str | None = None,
+                   rebuild: bool = False) -> Response:
     """The one error shape: JSON ``{"error": {status, message, request_id}}`` or the Arabic
-    page, which shows the request id and keeps the user's query in the search box."""
+    page, which shows the request id and keeps the user's query in the search box.
+
+    ``rebuild``: the page shows how to rebuild the index (damaged or incompatible).
+    """
     rid = request_id()
     if _wants_json():
         response = jsonify(error={"status": status, "message": message, "request_id": rid})
@@ -256,8 +278,8 @@ def error_response(status: int, message: str, arabic: str | None = None) -> Resp
         query = request.args.get("q", "")
         response = current_app.make_response(render_template(
             "error.html", status=status, title=ERROR_TITLES.get(status, "خطأ"),
-            message=arabic or message, index_missing=status == 503, request_id=rid,
-            params=SearchParams(q=query[:MAX_QUERY_ECHO]),
+            message=arabic or message, index_missing=status == 503 and not rebuild,
+            rebuild=rebuild, request_id=rid, params=SearchParams(q=query[:MAX_QUERY_ECHO]),
             index_folder=current_app.config["ARSEARCH_INDEX"]))
     response.status_code = status
     return response
@@ -275,6 +297,10 @@ def _handle_error(exc: Exception) -> Response:
     if isinstance(exc, IndexNotFoundError):
         log.warning("%s: 503 %s", where, exc)
         return error_response(503, str(exc), "لم يُبنَ فهرس البحث بعد.")
+    if isinstance(exc, (IndexDamagedError, IndexVersionError)):
+        log.error("%s: index unreadable: %s", where, exc)
+        return error_response(503, str(exc), "تعذّرت قراءة فهرس البحث: يجب إعادة بنائه.",
+                              rebuild=True)
     if isinstance(exc, QueryError):  # the engine's own checks: the request, not the index
         log.info("%s: 400 %s", where, exc)
         return error_response(400, str(exc), "طلب البحث غير صالح.")

@@ -99,8 +99,9 @@ def opensearch() -> Response:
 
 @pages.get("/healthz")
 def healthz() -> Response:
-    """For load balancers and monitoring: 200 with the document count, or 503."""
-    return jsonify(ok=True, documents=get_engine().doc_count)
+    """For load balancers and monitoring: 200 with the document count, or 503 with the
+    reason when there is no index or it cannot be read (``Engine.health``)."""
+    return jsonify(ok=True, **get_engine().health())
 
 
 def _examples(engine) -> dict[str, Any]:
