@@ -21,9 +21,9 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
-from arsearch.dates import parse_date
-from arsearch.documents import Document, read_documents
-from arsearch.indexer import index_documents
+from arsearch.indexing import index_documents
+from arsearch.ingest.dates import parse_date
+from arsearch.ingest.readers import Document, read_documents
 from bench.corpus import iter_records
 from bench.measure import maxrss_mb
 from bench.scale import scale_records

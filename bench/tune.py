@@ -1,7 +1,7 @@
 """Tune a ranking knob on one half of every set, read it on the other half.
 
 Uses the arsearch indexes ``bench/quality.py`` built (run it once first) and evaluates
-each combination of a grid of :class:`arsearch.ranking.Weights` values on every set::
+each combination of a grid of :class:`arsearch.search.bm25.Weights` values on every set::
 
     python bench/tune.py --grid "title=1,2,3;title_b=0.3,0.75"
     python bench/tune.py --grid "lead=0,0.5" --base "title=2" --sets arcd,ant-ki
@@ -41,7 +41,7 @@ def grid(text: str) -> list[str]:
 
 
 def evaluate_set(engine, topics, qrels, split) -> dict[str, dict[str, float]]:
-    from arsearch.evaluate import metrics
+    from arsearch.search.evaluate import metrics
 
     per: dict[str, dict[str, float]] = {}
     for qid, text in topics:
@@ -60,7 +60,7 @@ def evaluate_set(engine, topics, qrels, split) -> dict[str, dict[str, float]]:
 
 def main(argv: list[str] | None = None) -> None:
     import arsearch
-    from arsearch.evaluate import read_qrels
+    from arsearch.search.evaluate import read_qrels
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--grid", default="")
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     for combo in grid(a.grid):
         weights = replace(base, **weight_changes(combo))  # type: ignore[arg-type]
         changed = {k: v for k, v in vars(weights).items()
-                   if getattr(arsearch.ranking.Weights(), k) != v}
+                   if getattr(arsearch.search.bm25.Weights(), k) != v}
         cells = []
         started = time.perf_counter()
         for name, (index, topics, qrels, split) in data.items():

@@ -2,7 +2,7 @@
 
     python bench/web_load.py INDEX_DIR [--workers 2] [--clients 4] [--seconds 60]
 
-Starts ``gunicorn -w WORKERS 'arsearch.webapp:create_app()'`` on a free port over
+Starts ``gunicorn -w WORKERS 'arsearch.web.app:create_app()'`` on a free port over
 INDEX_DIR, builds two-word queries from the index's own titles (so they have results),
 measures the median server time (the API's ``took_ms``) and client time of single HTML
 result pages, then runs CLIENTS concurrent clients for SECONDS and reports requests,
@@ -50,7 +50,7 @@ def start_gunicorn(index: Path, port: int, workers: int) -> subprocess.Popen:
     exe = shutil.which("gunicorn") or str(Path(sys.executable).with_name("gunicorn"))
     env = {**os.environ, "ARSEARCH_INDEX": str(index)}
     cmd = [exe, "-w", str(workers), "--threads", "2", "-b", f"127.0.0.1:{port}",
-           "--log-level", "warning", "arsearch.webapp:create_app()"]
+           "--log-level", "warning", "arsearch.web.app:create_app()"]
     return subprocess.Popen(cmd, env=env)
 
 

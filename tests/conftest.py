@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 import arsearch
-from arsearch.documents import Document
-from arsearch.webapp import create_app
+from arsearch.ingest.readers import Document
+from arsearch.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "src" / "arsearch" / "data" / "sample"

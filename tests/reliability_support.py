@@ -19,7 +19,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 import arsearch
-from arsearch import storage
+from arsearch.backends.whoosh import generations as storage
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"

@@ -9,8 +9,13 @@ from io import BytesIO
 from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.filedb.structfile import StructFile
 
-from arsearch.blocks import COMPRESS_MIN, CompactPostingsWriter, CompactTermInfo, compress
-from arsearch.schema import make_schema
+from arsearch.backends.whoosh.codec import (
+    COMPRESS_MIN,
+    CompactPostingsWriter,
+    CompactTermInfo,
+    compress,
+)
+from arsearch.backends.whoosh.schema import make_schema
 
 
 def test_compress_is_a_standard_zlib_stream():

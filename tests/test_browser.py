@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from arsearch.webapp import create_app
+from arsearch.web.app import create_app
 
 from .conftest import ROOT
 

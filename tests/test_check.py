@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 import arsearch
-from arsearch import check_index, integrity
+from arsearch import check_index
+from arsearch.backends.whoosh import integrity
 from arsearch.cli import main
 
 

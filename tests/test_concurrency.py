@@ -170,7 +170,7 @@ def test_second_writer_fails_clearly_or_waits(corpora):
 def test_wait_gives_up_with_a_clear_message(corpora):
     root, _ = corpora
     folder = root / "ix"
-    from arsearch import storage
+    from arsearch.backends.whoosh import generations as storage
 
     with storage.write_lock(folder):
         started = time.monotonic()

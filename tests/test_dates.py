@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from arsearch.dates import looks_like_date, parse_date
+from arsearch.ingest.dates import looks_like_date, parse_date
 
 FEB15 = datetime(2018, 2, 15)
 

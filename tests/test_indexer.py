@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 import arsearch
-from arsearch import storage
-from arsearch.documents import Document
+from arsearch.backends.whoosh import generations as storage
 from arsearch.errors import IndexLockedError
-from arsearch.indexer import index_documents, index_paths
+from arsearch.indexing import index_documents, index_paths
+from arsearch.ingest.readers import Document
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -199,7 +199,7 @@ def test_lock_held_by_another_process(tmp_path):
     code = textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from arsearch import storage
+        from arsearch.backends.whoosh import generations as storage
         with storage.write_lock(Path({str(ix)!r})):
             print("locked", flush=True)
             sys.stdin.readline()

@@ -21,9 +21,11 @@ import pytest
 from whoosh import index as whoosh_index
 
 import arsearch
-from arsearch import IndexDamagedError, check_index, integrity, storage
+from arsearch import IndexDamagedError, check_index
+from arsearch.backends.whoosh import generations as storage
+from arsearch.backends.whoosh import integrity
 from arsearch.cli import main
-from arsearch.webapp import create_app
+from arsearch.web.app import create_app
 from tests.reliability_support import child_env
 
 QUERIES = ("إدلب", "سوريا", "الحكومة", "داعش", "النفط", '"الجيش الحر"', "ترامب", "الأردن")

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arsearch.normalize import normalize, normalize_stepwise
+from arsearch.analysis.normalize import normalize, normalize_stepwise
 
 # the package re-exports the function ``normalize``, which shadows the module attribute
-n = importlib.import_module("arsearch.normalize")
+n = importlib.import_module("arsearch.analysis.normalize")
 
 
 def test_strip_tashkeel_harakat_tanween_shadda_sukun():

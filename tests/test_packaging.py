@@ -22,7 +22,7 @@ WEB_FILES = ["arsearch/web/templates/base.html", "arsearch/web/templates/search.
 
 RENDER = """
 import sys, arsearch
-from arsearch.webapp import create_app
+from arsearch.web.app import create_app
 assert arsearch.__file__.startswith(sys.argv[1]), arsearch.__file__
 app = create_app({"ARSEARCH_INDEX": sys.argv[2]})
 client = app.test_client()

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 import arsearch
 from arsearch import ParsedQuery, QueryError, Results, analyze, normalize, parse_query
-from arsearch.analysis import ArabicAnalyzer
-from arsearch.search import MAX_QUERY_CHARS
+from arsearch.analysis.chain import ArabicAnalyzer
+from arsearch.search.engine import MAX_QUERY_CHARS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "src" / "arsearch" / "data" / "sample"
 
@@ -116,7 +116,7 @@ def test_search_returns_results_or_query_error(engine, query, page, per_page, so
 
 
 def _synonym_entries() -> list[str]:
-    from arsearch.synonyms import _bundled
+    from arsearch.analysis.synonyms import _bundled
 
     return sorted({entry for group in _bundled() for entry in group})
 
@@ -173,8 +173,8 @@ def _known_nested_synonym_phrase(query: str) -> bool:
     """A quoted part that completes a synonym entry with the word before it
     (تنظيم "الدولة الإسلامية"): AttributeError in Engine._add_word, fixed on the ranking
     branch. Recognised by its signature, a phrase nested in a phrase after expansion."""
-    from arsearch.query import Phrase
-    from arsearch.synonyms import load_synonyms
+    from arsearch.analysis.synonyms import load_synonyms
+    from arsearch.search.query import Phrase
 
     try:
         q = parse_query(query)
@@ -187,7 +187,7 @@ def _known_nested_synonym_phrase(query: str) -> bool:
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
-    from arsearch.webapp import create_app
+    from arsearch.web.app import create_app
 
     folder = tmp_path_factory.mktemp("props-web") / "ix"
     arsearch.index_paths(folder, [SAMPLE])

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arsearch.query import ParsedQuery, Phrase, Word, parse_query
+from arsearch.search.query import ParsedQuery, Phrase, Word, parse_query
 
 
 def group_norms(q: ParsedQuery) -> list[list[str]]:
@@ -204,7 +204,7 @@ def test_edge_cases(text):
 
 
 def test_repeated_phrase_is_checked_once():
-    from arsearch.query import phrase_count
+    from arsearch.search.query import phrase_count
 
     q = parse_query('"الجيش الحر" «الجيش الحر» "الجيش   الحر" إدلب')
     assert phrase_count(q) == 1
@@ -212,7 +212,7 @@ def test_repeated_phrase_is_checked_once():
 
 
 def test_phrases_beyond_the_budget_are_searched_as_words():
-    from arsearch.query import MAX_PHRASES, Phrase, phrase_count
+    from arsearch.search.query import MAX_PHRASES, Phrase, phrase_count
 
     pairs = [f'"كلمة{i} أخرى{i}"' for i in range(MAX_PHRASES + 3)]
     q = parse_query(" ".join(pairs))

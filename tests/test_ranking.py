@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import arsearch
-from arsearch.analysis import stem
-from arsearch.normalize import normalize
-from arsearch.ranking import _intersect
+from arsearch.analysis.chain import stem
+from arsearch.analysis.normalize import normalize
+from arsearch.search.bm25 import _intersect
 
 sorted_ids = st.lists(st.integers(0, 500), max_size=60).map(
     lambda xs: np.asarray(sorted(set(xs)), dtype=np.int64))
@@ -57,7 +57,7 @@ def test_phrase_docs_within_limits_the_candidates(engine):
 
 
 def test_segment_lengths_equal_whoosh_per_document_lengths(tmp_path):
-    from arsearch.ranking import segment_lengths
+    from arsearch.search.bm25 import segment_lengths
 
     folder = tmp_path / "lengths"
     arsearch.index_documents(folder, [arsearch.Document(id="a", title="", body="كلمة " * 500)])

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import arsearch
+from arsearch.analysis.synonyms import _bundled
 from arsearch.errors import DocumentNotFoundError, QueryError
-from arsearch.ranking import Weights
-from arsearch.synonyms import _bundled
+from arsearch.search.bm25 import Weights
 
 # -- BM25F, computed by hand -------------------------------------------------------------
 

@@ -7,8 +7,8 @@ from datetime import datetime
 import numpy as np
 
 import arsearch
-from arsearch.search import _years
-from arsearch.segcache import SegmentCache
+from arsearch.backends.whoosh.segments import SegmentCache
+from arsearch.search.engine import _years
 
 
 def doc(i: int, **kw) -> arsearch.Document:

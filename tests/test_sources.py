@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import arsearch
-from arsearch.sources import SourceFile, find_files, path_id
+from arsearch.ingest.sources import SourceFile, find_files, path_id
 from tests.reliability_support import child_env
 
 ARTICLE = "عنوان {n}\n١٥ فبراير ٢٠١٨\nرؤية - كاتب\nنص المقال رقم {n} عن إدلب.\n"
@@ -89,11 +89,11 @@ def test_pipes_sockets_and_devices_are_reported_never_opened(tmp_path: Path) -> 
 def test_a_file_swapped_for_a_pipe_after_the_walk_is_not_opened_blocking(tmp_path: Path) -> None:
     code = textwrap.dedent(f"""
         import os, arsearch
-        from arsearch.sources import SourceFile
+        from arsearch.ingest.sources import SourceFile
         os.mkfifo({str(tmp_path / "late.txt")!r})
         problems = []
         src = SourceFile("late.txt", {str(tmp_path / "late.txt")!r})
-        print(list(arsearch.documents.read_sources([src], None, problems.append)), problems)
+        print(list(arsearch.ingest.readers.read_sources([src], None, problems.append)), problems)
     """)
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=child_env(), timeout=60)

@@ -8,10 +8,10 @@ import pytest
 from whoosh import index as whoosh_index
 
 import arsearch
-from arsearch import storage
-from arsearch.analysis import EXACT
-from arsearch.query import parse_query
-from arsearch.suggest import (
+from arsearch.analysis.chain import EXACT
+from arsearch.backends.whoosh import generations as storage
+from arsearch.search.query import parse_query
+from arsearch.search.suggest import (
     MAX_WORD_CHARS,
     MAX_WORDS,
     Vocabulary,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 import arsearch
-from arsearch.documents import Document
-from arsearch.query import Phrase, Word, parse_query
-from arsearch.synonyms import SYNONYM_WEIGHT, Synonyms, load_synonyms, parse_groups
+from arsearch.analysis.synonyms import SYNONYM_WEIGHT, Synonyms, load_synonyms, parse_groups
+from arsearch.ingest.readers import Document
+from arsearch.search.query import Phrase, Word, parse_query
 
 
 def test_bundled_groups_cover_names_and_months():
@@ -83,7 +83,7 @@ def test_web_page_says_what_else_was_searched(make_app, syn_index):
 
 
 def test_synonym_phrases_stop_at_the_query_phrase_budget():
-    from arsearch.query import MAX_PHRASES, phrase_count
+    from arsearch.search.query import MAX_PHRASES, phrase_count
 
     q = parse_query("داعش حماس السعودية الإمارات الفيفا كوريا الشمالية")
     added = load_synonyms().expand(q)

@@ -11,8 +11,8 @@ import pytest
 
 import arsearch
 from arsearch.cli import main as cli_main
-from arsearch.webapp import SECURITY_HEADERS, get_engine
-from arsearch.webutil import arabic_count, arabic_date
+from arsearch.web.app import SECURITY_HEADERS, get_engine
+from arsearch.web.params import arabic_count, arabic_date
 
 from .conftest import SAMPLE
 
@@ -409,7 +409,7 @@ def free_port() -> int:
 @pytest.fixture
 def served(monkeypatch):
     """``arsearch serve`` up to the point of serving: the bound server, then closed."""
-    from arsearch import webserver
+    from arsearch.web import server as webserver
 
     servers = []
     bind = webserver.bind
@@ -660,7 +660,7 @@ def test_front_page_links_of_long_titles_are_followable(make_app, long_index) ->
 
 
 def test_long_article_page_is_sent_in_parts(make_app, long_index) -> None:
-    from arsearch.webutil import DOCUMENT_PAGE_CHARS
+    from arsearch.web.params import DOCUMENT_PAGE_CHARS
 
     client = make_app(ARSEARCH_INDEX=str(long_index)).test_client()
     whole = arsearch.open_index(long_index).document("long")["body"]

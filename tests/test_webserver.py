@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from arsearch.webserver import common_log_line, quote_non_ascii
+from arsearch.web.server import common_log_line, quote_non_ascii
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}

@@ -253,8 +253,8 @@ def arsearch_run(corpus: Path, index: Path, topics: Path, run: Path, rebuild: bo
 
 
 def _arsearch_run(corpus: Path, index: Path, topics: Path, run: Path, rebuild: bool) -> dict:
-    from arsearch.indexer import index_paths
-    from arsearch.search import Engine
+    from arsearch.indexing import index_paths
+    from arsearch.search.engine import Engine
 
     info: dict = {"index": str(index)}
     if rebuild or not (index / "arsearch.json").exists():

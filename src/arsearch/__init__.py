@@ -10,10 +10,10 @@ Typical use::
         print(hit.title, hit.snippet)
 """
 
-from .analysis import AnalyzedToken, analyze
-from .check import CheckReport, check_index
-from .documents import Document, Problem, read_documents
-from .errors import (
+from arsearch.analysis.chain import AnalyzedToken, analyze
+from arsearch.analysis.normalize import normalize
+from arsearch.backends.whoosh.check import CheckReport, check_index
+from arsearch.errors import (
     ArsearchError,
     DocumentError,
     IndexDamagedError,
@@ -22,11 +22,11 @@ from .errors import (
     IndexVersionError,
     QueryError,
 )
-from .indexer import IndexReport, index_documents, index_paths
-from .normalize import normalize
-from .progress import Progress
-from .query import ParsedQuery, parse_query
-from .search import Engine, Hit, Results, open_index
+from arsearch.indexing import IndexReport, index_documents, index_paths
+from arsearch.ingest.readers import Document, Problem, read_documents
+from arsearch.progress import Progress
+from arsearch.search.engine import Engine, Hit, Results, open_index
+from arsearch.search.query import ParsedQuery, parse_query
 
 __version__ = "0.1.0"
 

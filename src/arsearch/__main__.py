@@ -1,5 +1,5 @@
 """``python -m arsearch``: the same as the ``arsearch`` command."""
 
-from .cli import main
+from arsearch.cli import main
 
 main()

@@ -1,7 +1,7 @@
 """The Whoosh schema of an arsearch index, and the mapping from a Document to it.
 
 Title and body share one analyzer that indexes the stem *and* the exact normalised form
-of every word (see :class:`arsearch.analysis.StemFilter`). Facet fields are sortable so
+of every word (see :class:`arsearch.analysis.chain.StemFilter`). Facet fields are sortable so
 their values live in columns the search side loads in one pass for filters and facets.
 """
 
@@ -11,15 +11,15 @@ import hashlib
 
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
-from .analysis import ArabicAnalyzer
-from .documents import Document
-from .postings import FastPositions
+from arsearch.analysis.chain import ArabicAnalyzer
+from arsearch.backends.whoosh.positions import FastPositions
+from arsearch.ingest.readers import Document
 
 #: Bump when the schema or the analysis changes in a way old indexes cannot serve.
 #: 5: plain-text articles' ids and stored paths are relative to the index's id root.
 FORMAT_VERSION = 5
 
-#: Whoosh's per-field boosts are not used: ranking weights live in :mod:`arsearch.ranking`.
+#: Whoosh's per-field boosts are not used: ranking weights live in :mod:`arsearch.search.bm25`.
 TEXT_FIELDS = ("title", "body")
 FACETS = ("source", "category", "author")
 

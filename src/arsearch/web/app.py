@@ -1,6 +1,6 @@
-"""The web front end: a thin Flask layer over :class:`arsearch.search.Engine`.
+"""The web front end: a thin Flask layer over :class:`arsearch.search.engine.Engine`.
 
-``create_app()`` is the application factory (``gunicorn 'arsearch.webapp:create_app()'``).
+``create_app()`` is the application factory (``gunicorn 'arsearch.web.app:create_app()'``).
 Each app owns ONE engine, opened on first use and shared by all threads, because opening
 an index loads per-document columns that are far too costly to repeat per request. All
 search logic stays in the engine; this module only handles HTTP: configuration, the
@@ -31,17 +31,16 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import PathConverter
 
-from . import integrity
-from .errors import (
+import arsearch.backends.whoosh.integrity as integrity
+from arsearch.errors import (
     ArsearchError,
     IndexDamagedError,
     IndexNotFoundError,
     IndexVersionError,
     QueryError,
 )
-from .search import Engine, open_index
-from .webserver import log_safe
-from .webutil import (
+from arsearch.search.engine import Engine, open_index
+from arsearch.web.params import (
     SearchParams,
     WebError,
     arabic_count,
@@ -49,6 +48,7 @@ from .webutil import (
     is_http_url,
     paragraphs,
 )
+from arsearch.web.server import log_safe
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +90,14 @@ MAX_QUERY_ECHO = 2000
 def web_folder() -> Path:
     """Where templates/ and static/ are: inside the installed package, else the checkout.
 
-    A wheel ships them as ``arsearch/web/``; in a source checkout (``PYTHONPATH=src`` or an
-    editable install) they are the top-level ``web/`` folder beside ``src/``.
+    A wheel ships them as ``arsearch/web/templates`` and ``.../static`` beside this module;
+    in a source checkout (``PYTHONPATH=src`` or an editable install) they are the
+    top-level ``web/`` folder beside ``src/``.
     """
-    installed = Path(__file__).resolve().parent / "web"
+    installed = Path(__file__).resolve().parent
     if (installed / "templates").is_dir():
         return installed
-    return Path(__file__).resolve().parents[2] / "web"
+    return Path(__file__).resolve().parents[3] / "web"
 
 
 class EngineHolder:
@@ -196,8 +197,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.tests["http_url"] = is_http_url
     app.jinja_env.globals["site_title"] = app.config["ARSEARCH_TITLE"]
 
-    from .webapi import api
-    from .webviews import pages
+    from arsearch.web.api import api
+    from arsearch.web.pages import pages
 
     app.register_blueprint(pages)
     app.register_blueprint(api)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from whoosh.formats import Positions
 
-from .analysis import EXACT, index_positions
+from arsearch.analysis.chain import EXACT, index_positions
 
 #: The value of an exact-form twin's posting: an unterminated varint, which decodes to
 #: no positions. Not empty: Whoosh's block format drops empty values, and merging
@@ -25,7 +25,7 @@ class FastPositions(Positions):
 
     The frequency is the number of varints, so it is not stored; most postings of a
     news archive hold one position, which encodes in a byte or two. Exact-form twins
-    (:data:`~arsearch.analysis.EXACT`) keep their frequency (the posting weight) but no
+    (:data:`~arsearch.analysis.chain.EXACT`) keep their frequency (the posting weight) but no
     positions: phrases, leads and proximity are matched on stems, so the twins'
     positions were a third of the postings file and never read.
     """

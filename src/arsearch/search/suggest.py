@@ -28,9 +28,9 @@ from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 
-from .analysis import EXACT, stem
-from .query import ParsedQuery
-from .segcache import SegmentCache
+from arsearch.analysis.chain import EXACT, stem
+from arsearch.backends.whoosh.segments import SegmentCache
+from arsearch.search.query import ParsedQuery
 
 #: Words in at most this many documents get a spelling check.
 RARE_DF = 2

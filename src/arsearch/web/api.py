@@ -10,9 +10,9 @@ from datetime import datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .errors import QueryError
-from .webapp import get_engine
-from .webutil import (
+from arsearch.errors import QueryError
+from arsearch.web.app import get_engine
+from arsearch.web.params import (
     DocumentParams,
     WebError,
     check_page,

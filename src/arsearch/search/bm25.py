@@ -18,8 +18,8 @@ import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-from .analysis import EXACT
-from .segcache import SegmentCache
+from arsearch.analysis.chain import EXACT
+from arsearch.backends.whoosh.segments import SegmentCache
 
 #: BM25 saturation and length normalisation: Lucene's defaults, re-measured on every
 #: visible set (README, "Ranking"): b = 0.6 suited the Qur'an passages alone, but where

@@ -26,8 +26,8 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
-from .blocks import CompactPostingsWriter, CompactTermInfo, compress
-from .errors import ArsearchError
+from arsearch.backends.whoosh.codec import CompactPostingsWriter, CompactTermInfo, compress
+from arsearch.errors import ArsearchError
 
 #: Documents per batch sent to a worker process.
 BATCH = 200
@@ -127,7 +127,7 @@ def write_postings(fieldwriter, schema, lengths: _Lengths | None, pool: GroupedP
     ``blocklimit`` postings is handed to Whoosh's postings writer as whole arrays, with
     the block statistics it would have computed (max weight, min and max field length),
     and Whoosh writes the block, the inlined list or the term entry as usual (in the
-    compact encoding of :mod:`arsearch.blocks`).
+    compact encoding of :mod:`arsearch.backends.whoosh.codec`).
     """
     lastfn = None
     flens = None

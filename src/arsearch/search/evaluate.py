@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .errors import ArsearchError
+from arsearch.errors import ArsearchError
 
 
 def read_qrels(path: str | Path) -> dict[str, dict[str, int]]:

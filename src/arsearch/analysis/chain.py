@@ -20,7 +20,7 @@ from importlib import resources
 
 from whoosh.analysis import Filter, RegexTokenizer, Token
 
-from .normalize import normalize
+from arsearch.analysis.normalize import normalize
 
 #: A word: letters and digits (``\w``) together with the combining marks ``\w`` does not
 #: match (harakat, dagger alef, Quranic marks, Latin accents) and the invisible joiners
@@ -40,7 +40,7 @@ _local = threading.local()
 
 
 def normalize_token(text: str) -> str:
-    """:func:`arsearch.normalize.normalize`, memoised: news text repeats its words."""
+    """:func:`arsearch.analysis.normalize.normalize`, memoised: news text repeats its words."""
     try:
         return _norm_cache[text]
     except KeyError:

@@ -1,6 +1,6 @@
 """The scoring policy: what each part of a parsed query adds to a document's score.
 
-:class:`~arsearch.ranking.Ranker` knows BM25F over posting lists; this module decides
+:class:`~arsearch.search.bm25.Ranker` knows BM25F over posting lists; this module decides
 which terms are scored with which weights, and how the parts combine:
 
 1. every query word scores its stem over title and body with BM25F, plus its exact
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .analysis import EXACT
-from .query import Item, ParsedQuery, Phrase, Word
-from .ranking import Ranker, Weights
+from arsearch.analysis.chain import EXACT
+from arsearch.search.bm25 import Ranker, Weights
+from arsearch.search.query import Item, ParsedQuery, Phrase, Word
 
 #: Phrases that rank (rather than filter) are checked in at most this many of the best
 #: documents: checking positions is Python work per document, and on a large archive a
@@ -297,8 +297,8 @@ class Scorer:
                           Part("proximity", f, 0.0, note="query words close together"))
 
     def _expand(self, sheet: Sheet, q: ParsedQuery, mask: np.ndarray) -> None:
-        """Add pseudo-relevance-feedback words (see :mod:`arsearch.feedback`)."""
-        from .feedback import expansion_terms
+        """Add pseudo-relevance-feedback words (see :mod:`arsearch.search.prf`)."""
+        from arsearch.search.prf import expansion_terms
 
         w, ranker = self.w, self.ranker
         best = top(sheet.scores, mask, w.prf_docs)

@@ -21,14 +21,15 @@ import numpy as np
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
-from . import integrity, storage
-from .analysis import EXACT
-from .errors import ArsearchError, DocumentNotFoundError, QueryError
-from .query import ParsedQuery, parse_query
-from .ranking import Ranker, Weights
-from .scoring import Explanation, Scored, Scorer, top
-from .segcache import SegmentCache
-from .snippets import highlight_all, snippet
+import arsearch.backends.whoosh.generations as storage
+import arsearch.backends.whoosh.integrity as integrity
+from arsearch.analysis.chain import EXACT
+from arsearch.backends.whoosh.segments import SegmentCache
+from arsearch.errors import ArsearchError, DocumentNotFoundError, QueryError
+from arsearch.search.bm25 import Ranker, Weights
+from arsearch.search.query import ParsedQuery, parse_query
+from arsearch.search.scoring import Explanation, Scored, Scorer, top
+from arsearch.search.snippets import highlight_all, snippet
 
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 500
@@ -254,7 +255,7 @@ class Engine:
                  refresh_every: float = 1.0, synonyms: str | os.PathLike | None = None,
                  expand_synonyms: bool = True):
         """``synonyms``: an extra synonyms file; ``<folder>/synonyms.txt`` is read too."""
-        from .synonyms import load_synonyms
+        from arsearch.analysis.synonyms import load_synonyms
 
         self.folder = Path(folder)
         self.weights = weights or Weights()
@@ -515,7 +516,7 @@ class Engine:
 
     def _suggest(self, gen: _Generation, query: str, q: ParsedQuery, total: int) -> str | None:
         """Did-you-mean: replace unknown or rare words by a frequent close spelling."""
-        from .suggest import Vocabulary, suggest
+        from arsearch.search.suggest import Vocabulary, suggest
 
         with gen.lock:
             if gen.vocabulary is None:

@@ -20,7 +20,7 @@ of it is ever read into memory at once, even from a single 200 MB JSON line or a
 bomb. Cutting rather than skipping keeps such an article findable by its title and
 first megabytes; a real news article is a hundred times smaller than the default cap.
 Which files are read at all (regular files only, no index folders, links...) is decided
-in :mod:`arsearch.sources`.
+in :mod:`arsearch.ingest.sources`.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from arsearch.dates import INDEXED_DATES, looks_like_date, parse_date
-from arsearch.sources import SourceFile, bad_name, find_files, path_id
+from arsearch.ingest.dates import INDEXED_DATES, looks_like_date, parse_date
+from arsearch.ingest.sources import SourceFile, bad_name, find_files, path_id
 
 __all__ = ["DEFAULT_MAX_DOC_BYTES", "MAX_ID_CHARS", "Document", "Problem", "read_documents",
            "read_file", "read_sources"]
@@ -140,7 +140,7 @@ def read_documents(
     Sorted walking makes runs reproducible; hidden files and folders are skipped because
     they are editor, VCS or OS litter, never articles. Plain-text articles get their
     canonical path relative to ``id_root`` (default: the current folder) as id, see
-    :func:`arsearch.sources.path_id`. ``exclude``: folders never read. Without
+    :func:`arsearch.ingest.sources.path_id`. ``exclude``: folders never read. Without
     ``on_problem`` problems are logged as warnings rather than silently lost.
     """
     report = on_problem or _log_problem
@@ -157,7 +157,7 @@ def read_sources(
     *,
     max_doc_bytes: int = DEFAULT_MAX_DOC_BYTES,
 ) -> Iterator[Document]:
-    """Yield the documents of files found by :func:`arsearch.sources.find_files`."""
+    """Yield the documents of files found by :func:`arsearch.ingest.sources.find_files`."""
     report = on_problem or _log_problem
     root = canonical_root(id_root)
     for src in files:

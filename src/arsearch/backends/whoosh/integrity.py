@@ -9,7 +9,8 @@ commit keep their checksum; only the files this commit wrote are read. With it:
 * opening an index and ``/healthz`` compare file sizes (a ``stat`` per file);
 * a writer verifies every checksum before it builds on a state, so an update never
   reports "unchanged" over a damaged index (:func:`verify_for_write`);
-* ``arsearch check`` verifies checksums, then decodes everything (:mod:`arsearch.check`);
+* ``arsearch check`` verifies checksums, then decodes everything
+  (:mod:`arsearch.backends.whoosh.check`);
 * an error raised while index bytes were being decoded is blamed on the index only when
   the checksums cannot vouch for the files (:func:`blame`): when every byte is as it was
   written, the error is a bug and must surface as one.
@@ -42,11 +43,11 @@ from whoosh.reading import IndexReader
 from whoosh.util.numeric import length_to_byte
 from whoosh.util.times import datetime_to_long
 
-from . import storage
-from .errors import ArsearchError, IndexDamagedError
-from .ranking import _read_postings, segment_lengths
-from .schema import TEXT_FIELDS
-from .suggest import _hashes
+import arsearch.backends.whoosh.generations as storage
+from arsearch.backends.whoosh.schema import TEXT_FIELDS
+from arsearch.errors import ArsearchError, IndexDamagedError
+from arsearch.search.bm25 import _read_postings, segment_lengths
+from arsearch.search.suggest import _hashes
 
 MANIFEST = "arsearch.manifest.json"
 #: Column values outside this range are Whoosh's "no date".
@@ -388,7 +389,8 @@ def folder_key(folder: Path) -> tuple:
 _DECODERS = {f.__code__ for f in (segment_lengths, _read_postings, _hashes)}
 _DECODER_MODULES = ("whoosh.codec", "whoosh.filedb", "whoosh.columns", "whoosh.reading",
                     "whoosh.index", "whoosh.searching", "whoosh.matching", "whoosh.fields",
-                    "whoosh.classify", "arsearch.postings", "arsearch.blocks")
+                    "whoosh.classify", "arsearch.backends.whoosh.positions",
+                    "arsearch.backends.whoosh.codec")
 
 
 def raised_while_decoding(exc: BaseException) -> bool:

@@ -13,7 +13,7 @@ the existing one stays. A record with the id of a record from another, still exi
 file is the same article re-exported: it replaces the old one (an update), and one
 warning per pair of files says so, since unrelated archives sharing ids would
 otherwise lose articles unnoticed. Ids of plain-text articles are paths relative to
-the index's *id root* (see :mod:`arsearch.sources`), recorded in its metadata.
+the index's *id root* (see :mod:`arsearch.ingest.sources`), recorded in its metadata.
 """
 
 from __future__ import annotations
@@ -27,13 +27,14 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
-from . import integrity, storage
-from .documents import DEFAULT_MAX_DOC_BYTES, Document, Problem, read_sources
-from .errors import ArsearchError, IndexDamagedError, IndexLockedError, IndexVersionError
-from .fastwriter import FastSegmentWriter, ParallelWriter, rare_gc
-from .progress import Progress
-from .schema import content_hash, make_schema, to_fields
-from .sources import find_files, foreign_files, is_inside, relative_or_absolute
+import arsearch.backends.whoosh.generations as storage
+import arsearch.backends.whoosh.integrity as integrity
+from arsearch.backends.whoosh.schema import content_hash, make_schema, to_fields
+from arsearch.backends.whoosh.writer import FastSegmentWriter, ParallelWriter, rare_gc
+from arsearch.errors import ArsearchError, IndexDamagedError, IndexLockedError, IndexVersionError
+from arsearch.ingest.readers import DEFAULT_MAX_DOC_BYTES, Document, Problem, read_sources
+from arsearch.ingest.sources import find_files, foreign_files, is_inside, relative_or_absolute
+from arsearch.progress import Progress
 
 #: Documents between intermediate commits of a large run: an interrupted build keeps
 #: what was committed and the next run resumes from there (unchanged documents skip).

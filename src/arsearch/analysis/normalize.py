@@ -5,7 +5,7 @@ forms of final ya and ta, decorative elongation, presentation-form ligatures and
 digit systems. A reader searching ``مسؤول`` expects ``مسئول`` too, ``إدلب`` to find
 ``ادلب`` and ``١٥`` to find ``15``. Every rule below folds one such family of variants.
 
-The rules are applied to *tokens* by :mod:`arsearch.analysis`, never to the document
+The rules are applied to *tokens* by :mod:`arsearch.analysis.chain`, never to the document
 before tokenising, so character offsets keep pointing at the original, vowelled text.
 
 :func:`normalize` lists the steps in order. It runs on every token of every document,

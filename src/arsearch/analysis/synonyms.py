@@ -14,9 +14,9 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from .analysis import query_terms
-from .errors import ArsearchError
-from .query import MAX_PHRASES, Item, ParsedQuery, Phrase, Word, phrase_count
+from arsearch.analysis.chain import query_terms
+from arsearch.errors import ArsearchError
+from arsearch.search.query import MAX_PHRASES, Item, ParsedQuery, Phrase, Word, phrase_count
 
 #: An expansion counts this much of a word the user typed (0.8 cost 0.01 MRR@10 on the
 #: ANT known-item titles, where the wording is exact; 0.5 keeps that loss to 0.003).

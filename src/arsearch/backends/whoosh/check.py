@@ -1,6 +1,7 @@
 """``arsearch check``: verify every file of the index, then decode every byte.
 
-The files against the checksums recorded at commit (:mod:`arsearch.integrity`), then a
+The files against the checksums recorded at commit
+(:mod:`arsearch.backends.whoosh.integrity`), then a
 full read of each segment as nothing else does it: every term entry and posting list
 (document numbers in range and increasing, counts as recorded, field lengths summed),
 every stored document, and every column against the stored documents and the postings.
@@ -20,9 +21,8 @@ import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3TermInfo, _lenfield
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from . import storage
-from .errors import IndexDamagedError, IndexVersionError
-from .integrity import (
+import arsearch.backends.whoosh.generations as storage
+from arsearch.backends.whoosh.integrity import (
     REBUILD,
     REQUIRED_COLUMNS,
     Finding,
@@ -40,8 +40,9 @@ from .integrity import (
     unreadable,
     verify_files,
 )
-from .ranking import _read_postings
-from .schema import TEXT_FIELDS
+from arsearch.backends.whoosh.schema import TEXT_FIELDS
+from arsearch.errors import IndexDamagedError, IndexVersionError
+from arsearch.search.bm25 import _read_postings
 
 
 @dataclass

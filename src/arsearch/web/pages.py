@@ -10,10 +10,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from .search import Results
-from .webapi import lookup_document
-from .webapp import get_engine, public_root
-from .webutil import (
+from arsearch.search.engine import Results
+from arsearch.web.api import lookup_document
+from arsearch.web.app import get_engine, public_root
+from arsearch.web.params import (
     SearchParams,
     WebError,
     check_page,

@@ -27,14 +27,14 @@ from pathlib import Path
 
 from whoosh.index import TOC
 
-from .errors import (
+from arsearch.backends.whoosh.schema import FORMAT_VERSION
+from arsearch.errors import (
     ArsearchError,
     IndexDamagedError,
     IndexLockedError,
     IndexNotFoundError,
     IndexVersionError,
 )
-from .schema import FORMAT_VERSION
 
 META = "arsearch.json"
 LOCK = "arsearch.lock"

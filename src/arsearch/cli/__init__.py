@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .errors import ArsearchError
+from arsearch.errors import ArsearchError
 
 EXIT_ERROR = 1
 EXIT_SKIPPED = 3
@@ -186,8 +186,8 @@ class ByteSize(click.ParamType):
 @handle_errors
 def index_cmd(paths, index_dir, rebuild, prune, id_root, max_doc_bytes, procs, wait) -> None:
     """Index files and folders (plain-text articles, <DOC> files, JSON Lines)."""
-    from .indexer import index_paths
-    from .progress import Progress, terminal_bar
+    from arsearch.indexing import index_paths
+    from arsearch.progress import Progress, terminal_bar
 
     def on_problem(problem) -> None:
         click.echo(f"skipped: {problem}" if problem.skipped else f"warning: {problem}",
@@ -246,7 +246,7 @@ def search_cmd(query, index_dir, limit, page, as_json, source, category, date_fr
     QUERY may be several arguments (they are joined by spaces) and may start with -
     (arsearch search -- -سوريا إدلب works too: after -- everything is the query).
     """
-    from .search import open_index
+    from arsearch.search.engine import open_index
 
     with open_index(index_dir) as engine:
         _search(engine, " ".join(query), limit, page, as_json, source, category,
@@ -284,7 +284,7 @@ def _search_page(engine, query: str, page: int, limit: int, **filters):
     """
     from dataclasses import replace
 
-    from .search import MAX_PER_PAGE
+    from arsearch.search.engine import MAX_PER_PAGE
 
     if limit <= MAX_PER_PAGE:
         return engine.search(query, page=page, per_page=limit, **filters)
@@ -306,8 +306,8 @@ def _batch(engine, topics: str, output: str, limit: int) -> int:
     A topic without a word to search (empty, or only stop words) is reported and left
     out of the run: it would rank arbitrary documents. The exit status is then 3.
     """
-    from .evaluate import read_topics
-    from .query import parse_query
+    from arsearch.search.evaluate import read_topics
+    from arsearch.search.query import parse_query
 
     queries = read_topics(topics)
     skipped = 0
@@ -357,7 +357,7 @@ def _print_results(results) -> None:
 @handle_errors
 def stats_cmd(index_dir, as_json) -> None:
     """Documents, sources, categories, date range and size of the index."""
-    from .search import open_index
+    from arsearch.search.engine import open_index
 
     with open_index(index_dir) as engine:
         stats = engine.stats()
@@ -386,8 +386,8 @@ def check_cmd(index_dir, as_json, quick) -> None:
     Exits 0 when the index is sound, 1 when it is damaged (rebuild it with
     `arsearch index --rebuild`).
     """
-    from .check import check_index
-    from .integrity import REBUILD
+    from arsearch.backends.whoosh.check import check_index
+    from arsearch.backends.whoosh.integrity import REBUILD
 
     report = check_index(index_dir, quick=quick)
     if as_json:
@@ -417,8 +417,8 @@ def check_cmd(index_dir, as_json, quick) -> None:
 @handle_errors
 def eval_cmd(qrels, topics, index_dir, as_json) -> None:
     """Score the index's rankings against your judgements (nDCG@10, MAP@10, MRR@10, R@100)."""
-    from .evaluate import evaluate, read_qrels, read_topics
-    from .search import open_index
+    from arsearch.search.engine import open_index
+    from arsearch.search.evaluate import evaluate, read_qrels, read_topics
 
     engine = open_index(index_dir)
     scores = evaluate(lambda q: [d for d, _ in engine.ranked_ids(q, 100)],
@@ -438,7 +438,7 @@ def eval_cmd(qrels, topics, index_dir, as_json) -> None:
 @handle_errors
 def explain_cmd(query, doc_id, index_dir, as_json) -> None:
     """Why DOC_ID scores what it does for QUERY: the score, part by part."""
-    from .search import open_index
+    from arsearch.search.engine import open_index
 
     with open_index(index_dir) as engine:
         explanation = engine.explain(query, doc_id)
@@ -482,9 +482,9 @@ def format_explanation(x) -> str:
 def serve_cmd(index_dir, host, port, threads, public_url, proxies, access_log,
               dev_server) -> None:
     """Serve the web search page and JSON API (waitress, a production WSGI server)."""
-    from .storage import read_meta
-    from .webapp import create_app
-    from .webserver import AccessLog, BindError, bind, configure_logging, run
+    from arsearch.backends.whoosh.generations import read_meta
+    from arsearch.web.app import create_app
+    from arsearch.web.server import AccessLog, BindError, bind, configure_logging, run
 
     if read_meta(Path(index_dir)) is None:
         click.secho(f"warning: no index in {index_dir} yet; the page explains how to build "
@@ -511,7 +511,7 @@ def serve_cmd(index_dir, host, port, threads, public_url, proxies, access_log,
 @handle_errors
 def analyze_cmd(text, as_json) -> None:
     """Show how TEXT is analysed: each token, its normal form, stem and offsets."""
-    from .analysis import analyze
+    from arsearch.analysis.chain import analyze
 
     tokens = analyze(text)
     if as_json:
