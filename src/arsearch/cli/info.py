@@ -1,0 +1,51 @@
+"""``arsearch stats`` and ``arsearch analyze``: what an index holds, and how text is read."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import click
+
+from arsearch.analysis.chain import analyze
+from arsearch.cli.exits import handle_errors
+from arsearch.cli.options import CLEAN_TEXT, index_option
+from arsearch.search.engine import open_index
+
+
+@click.command("stats")
+@index_option
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def stats_cmd(index_dir: str, as_json: bool) -> None:
+    """Documents, sources, categories, date range and size of the index."""
+    with open_index(index_dir) as engine:
+        stats = engine.stats()
+    if as_json:
+        click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"documents: {stats['documents']}")
+    click.echo(f"dates:     {stats['date_from']} .. {stats['date_to']}")
+    click.echo(f"size:      {stats['size_bytes'] / 1e6:.1f} MB")
+    click.echo(f"updated:   {stats['updated']}")
+    for key in ("sources", "categories"):
+        click.echo(f"{key}:")
+        for name, count in stats[key].items():
+            click.echo(f"  {count:>7}  {name}")
+
+
+@click.command("analyze")
+@click.argument("text", type=CLEAN_TEXT)
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def analyze_cmd(text: str, as_json: bool) -> None:
+    """Show how TEXT is analysed: each token, its normal form, stem and offsets."""
+    tokens = analyze(text)
+    if as_json:
+        click.echo(json.dumps([asdict(t) for t in tokens], ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'token':<16} {'normalised':<16} {'stem':<14} {'offsets':<10} pos")
+    for t in tokens:
+        stem = "(stop word)" if t.stopword else t.stem
+        click.echo(f"{t.text:<16} {t.normalized:<16} {stem:<14} {t.start}-{t.end:<7} "
+                   f"{t.position}")

@@ -1,0 +1,112 @@
+"""What the commands share on their command lines: the index folder, text and size types,
+and the query command class that lets a query start with ``-``."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+
+def _default_index() -> str:
+    return os.environ.get("ARSEARCH_INDEX", "index")
+
+
+#: ``--index DIR`` on every command that reads or writes an index.
+index_option = click.option(
+    "--index", "index_dir", default=_default_index, show_default="./index or $ARSEARCH_INDEX",
+    type=click.Path(file_okay=False), help="Index folder.",
+)
+
+
+class CleanText(click.ParamType):
+    """Command-line text as valid Unicode.
+
+    Bytes that are not UTF-8 reach Python as lone surrogates (``\\udcff``), which any
+    later print or JSON dump to a strict UTF-8 stdout turns into a traceback: they
+    become U+FFFD here, as the web does with such bytes in a URL.
+    """
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            raw = value.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a lone surrogate not from undecodable bytes
+            raw = value.encode("utf-8", "surrogatepass")
+        return raw.decode("utf-8", "replace")
+
+
+CLEAN_TEXT = CleanText()
+
+
+class ByteSize(click.ParamType):
+    """A size in bytes, optionally with a K, M or G suffix (powers of 1024)."""
+
+    name = "size"
+    _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("B")
+        number, unit = (text[:-1], text[-1]) if text[-1:] in "KMG" else (text, "")
+        try:
+            size = int(float(number) * self._UNITS[unit])
+        except ValueError:
+            self.fail(f"{value!r} is not a size like 4M, 500K or 4000000", param, ctx)
+        if size < 1024:
+            self.fail(f"{value!r} is below 1K", param, ctx)
+        return size
+
+
+class QueryCommand(click.Command):
+    """A command whose words form a query that may start with ``-`` (``-سوريا``).
+
+    click would read ``-سوريا`` as an unknown option. Here every argument that is not
+    one of the command's own options (or an option's value) is a query word, wherever
+    it stands; after ``--`` everything is. The words are handed to click after a
+    ``--`` of their own, in their order, so QUERY receives them all.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options: list[str] = []
+        words: list[str] = []
+        takes_value = {name: not (p.is_flag or p.count) for p in self.get_params(ctx)
+                       if isinstance(p, click.Option) for name in p.opts + p.secondary_opts}
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                words.extend(args[i + 1:])
+                break
+            name = _option_name(arg, takes_value)
+            if name is None:
+                words.append(arg)
+            else:
+                options.append(arg)
+                if takes_value[name] and arg == name:
+                    if i + 1 == len(args):  # its value is missing: let click say so
+                        return super().parse_args(ctx, options)
+                    i += 1
+                    options.append(args[i])  # the value, even if it starts with -
+            i += 1
+        return super().parse_args(ctx, [*options, "--", *words] if words else options)
+
+
+def _option_name(arg: str, takes_value: dict[str, bool]) -> str | None:
+    """The option ``arg`` names (``--limit``, ``--limit=5``, ``-n5``), or None."""
+    if not arg.startswith("-") or arg == "-":
+        return None
+    if arg in takes_value:
+        return arg
+    head = arg.split("=", 1)[0]
+    if arg.startswith("--"):
+        return head if head in takes_value and takes_value[head] else None
+    short = arg[:2]  # -n5; but -nato is an excluded word, not -n "ato"
+    return short if takes_value.get(short) and arg[2:].isdigit() else None

@@ -1,0 +1,204 @@
+"""``arsearch search`` (one query, or a batch of topics into a TREC run), ``explain`` and
+``eval``: the engine's answers printed for people (aligned text) or scripts (``--json``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from datetime import datetime
+from html import unescape
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from arsearch.cli.exits import EXIT_SKIPPED, handle_errors
+from arsearch.cli.options import CLEAN_TEXT, QueryCommand, index_option
+from arsearch.search.engine import MAX_PER_PAGE, Engine, Results, open_index
+from arsearch.search.evaluate import evaluate, read_qrels, read_topics
+from arsearch.search.query import parse_query
+
+if TYPE_CHECKING:
+    from arsearch.search.scoring import Explanation
+
+#: ``search --limit`` goes this far (read in engine pages of search.MAX_PER_PAGE).
+MAX_LIMIT = 1000
+
+
+@click.command("search", cls=QueryCommand)
+@click.argument("query", nargs=-1, type=CLEAN_TEXT)
+@index_option
+@click.option("--limit", "-n", type=click.IntRange(1, MAX_LIMIT), default=10,
+              show_default=True, help=f"Results to show (up to {MAX_LIMIT}).")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--source", multiple=True, type=CLEAN_TEXT,
+              help="Only this source (repeatable).")
+@click.option("--category", multiple=True, type=CLEAN_TEXT,
+              help="Only this category (repeatable).")
+@click.option("--from", "date_from", help="Only articles from this date (YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Only articles up to this date (YYYY-MM-DD).")
+@click.option("--topics", type=click.Path(exists=True, dir_okay=False),
+              help="Batch mode: a file of qid<TAB>query lines.")
+@click.option("--output", type=click.Path(dir_okay=False),
+              help="Batch mode: write a TREC run file here.")
+@handle_errors
+def search_cmd(query: tuple[str, ...], index_dir: str, limit: int, page: int, as_json: bool,
+               source: tuple[str, ...], category: tuple[str, ...], date_from: str | None,
+               date_to: str | None, topics: str | None, output: str | None) -> None:
+    """Search the index. QUERY supports "phrases", OR, -word, title:, source:, date:.
+
+    QUERY may be several arguments (they are joined by spaces) and may start with -
+    (arsearch search -- -سوريا إدلب works too: after -- everything is the query).
+    """
+    with open_index(index_dir) as engine:
+        if topics:
+            if not output:
+                raise click.UsageError("--topics needs --output RUN")
+            n = _batch(engine, topics, output, limit)
+            click.echo(f"{n} queries -> {output}", err=True)
+            return
+        results = _search(engine, " ".join(query), limit, page, source, category,
+                          date_from, date_to)
+        if as_json:
+            click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            _print_results(results)
+
+
+def _search(engine: Engine, query: str, limit: int, page: int, source: tuple[str, ...],
+            category: tuple[str, ...], date_from: str | None, date_to: str | None) -> Results:
+    """One page of results for the command line's query and filters."""
+    # a blank --source '' is no filter (as an empty field in the web form), not "none"
+    sources = [v.strip() for v in source if v.strip()]
+    categories = [v.strip() for v in category if v.strip()]
+    if not query.strip() and not (sources or categories or date_from or date_to):
+        raise click.UsageError("give a QUERY (or --topics FILE --output RUN)")
+    return _search_page(engine, query, page, limit, source=sources or None,
+                        category=categories or None,
+                        date_from=_parse_day(date_from, "--from"),
+                        date_to=_parse_day(date_to, "--to"))
+
+
+def _parse_day(value: str | None, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2018-02-15",
+                                 param_hint=name) from None
+
+
+def _search_page(engine: Engine, query: str, page: int, limit: int,
+                 **filters: Any) -> Results:
+    """Page ``page`` of ``limit`` results, in as many engine pages as that takes.
+
+    The engine serves at most MAX_PER_PAGE hits a call (a bound for the web); the CLI
+    promises up to MAX_LIMIT, so it reads the engine pages covering its own page.
+    """
+    if limit <= MAX_PER_PAGE:
+        return engine.search(query, page=page, per_page=limit, **filters)
+    start = (page - 1) * limit
+    first = start // MAX_PER_PAGE + 1
+    results = engine.search(query, page=first, per_page=MAX_PER_PAGE, **filters)
+    hits = list(results.hits)
+    inner = first
+    while len(hits) < start % MAX_PER_PAGE + limit and inner * MAX_PER_PAGE < results.total:
+        inner += 1
+        hits.extend(engine.search(query, page=inner, per_page=MAX_PER_PAGE, **filters).hits)
+    skip = start - (first - 1) * MAX_PER_PAGE
+    return replace(results, hits=hits[skip:skip + limit], page=page, per_page=limit)
+
+
+def _batch(engine: Engine, topics: str, output: str, limit: int) -> int:
+    """Write a TREC run for the ``qid<TAB>query`` lines of ``topics``; return their count.
+
+    A topic without a word to search (empty, or only stop words) is reported and left
+    out of the run: it would rank arbitrary documents. The exit status is then 3.
+    """
+    queries = read_topics(topics)
+    skipped = 0
+    with open(output, "w", encoding="utf-8") as out:
+        for qid, text in queries:
+            if parse_query(text).is_empty:
+                why = "empty query" if not text.strip() else "no word to search"
+                click.echo(f"skipped: topic {qid!r}: {why}", err=True)
+                skipped += 1
+                continue
+            for rank, (doc_id, score) in enumerate(engine.ranked_ids(text, limit), 1):
+                out.write(f"{qid} Q0 {doc_id} {rank} {score:.4f} arsearch\n")
+    if skipped:
+        click.echo(f"{len(queries) - skipped} queries -> {output}", err=True)
+        click.secho(f"{skipped} topic(s) skipped (see above)", fg="yellow", err=True)
+        sys.exit(EXIT_SKIPPED)
+    return len(queries)
+
+
+def _terminal_marks(html: str) -> str:
+    """Turn a snippet's <mark> into bold/reverse on a terminal, plain text otherwise."""
+    color = sys.stdout.isatty()
+    on, off = ("\x1b[1;7m", "\x1b[0m") if color else ("[", "]")
+    return unescape(html.replace("<mark>", on).replace("</mark>", off))
+
+
+def _print_results(results: Results) -> None:
+    first = (results.page - 1) * results.per_page
+    click.echo(f"{results.total} results ({results.took_ms:.0f} ms)")
+    if results.sorted_by == "date" and results.query.strip():
+        click.echo("no word to rank by: newest first")
+    if results.suggestion:
+        click.echo(f"did you mean: {results.suggestion}")
+    for i, hit in enumerate(results.hits, first + 1):
+        date = hit.date.date().isoformat() if hit.date else ""
+        meta = " · ".join(x for x in (hit.source, date, hit.id) if x)
+        click.echo(f"\n{i}. {_terminal_marks(hit.title_html) or hit.id}")
+        click.echo(f"   {meta}")
+        click.echo(f"   {_terminal_marks(hit.snippet)}")
+
+
+@click.command("explain")
+@click.argument("query")
+@click.argument("doc_id")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@handle_errors
+def explain_cmd(query: str, doc_id: str, index_dir: str, as_json: bool) -> None:
+    """Why DOC_ID scores what it does for QUERY: the score, part by part."""
+    with open_index(index_dir) as engine:
+        explanation = engine.explain(query, doc_id)
+    if as_json:
+        click.echo(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(format_explanation(explanation))
+
+
+def format_explanation(x: Explanation) -> str:
+    """The explanation as aligned lines: one per part, the total first."""
+    where = f"rank {x.rank} of {x.total}" if x.matches else "not a result of this query"
+    lines = [f"{x.score:.4f}  {x.id}  ({where})"]
+    for p in x.parts:
+        fields = ", ".join(f"{f} {share:.0%}" for f, share in p.fields.items())
+        detail = "  ".join(filter(None, (p.term if p.term != p.text else "", fields, p.note)))
+        lines.append(f"  {p.score:+10.4f}  {p.kind:<13} {p.text}  {detail}".rstrip())
+    return "\n".join(lines)
+
+
+@click.command("eval")
+@click.option("--qrels", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="TREC qrels: qid 0 docid grade.")
+@click.option("--topics", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="qid<TAB>query lines.")
+@index_option
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def eval_cmd(qrels: str, topics: str, index_dir: str, as_json: bool) -> None:
+    """Score the index's rankings against your judgements (nDCG@10, MAP@10, MRR@10, R@100)."""
+    with open_index(index_dir) as engine:
+        scores = evaluate(lambda q: [d for d, _ in engine.ranked_ids(q, 100)],
+                          read_topics(topics), read_qrels(qrels))
+    if as_json:
+        click.echo(json.dumps(scores))
+        return
+    click.echo(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
+                        for k, v in scores.items()))
