@@ -11,8 +11,9 @@ import pytest
 
 import arsearch
 from arsearch.cli import main as cli_main
-from arsearch.web.app import SECURITY_HEADERS, get_engine
-from arsearch.web.params import arabic_count, arabic_date
+from arsearch.web.engine import get_engine
+from arsearch.web.filters import arabic_count, arabic_date
+from arsearch.web.security import SECURITY_HEADERS
 
 from .conftest import SAMPLE
 

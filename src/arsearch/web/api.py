@@ -1,7 +1,8 @@
-"""The JSON API: ``/api/search`` and ``/api/documents/<id>``.
+"""The JSON API: ``/api/search``, ``/api/documents/<id>`` and ``/api/explain``.
 
 Responses are the engine's own ``to_dict()`` so the CLI's ``--json`` and the API agree;
-errors come from webapp's handler in the one ``{"error": {status, message}}`` shape.
+errors come from :mod:`arsearch.web.errors` in the one ``{"error": {status, message}}``
+shape. Each route is the JSON twin of an HTML page (:mod:`arsearch.web.pages`).
 """
 
 from __future__ import annotations
@@ -10,20 +11,10 @@ from datetime import datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from arsearch.errors import QueryError
-from arsearch.web.app import get_engine
-from arsearch.web.params import (
-    DocumentParams,
-    WebError,
-    check_page,
-    parse_document_args,
-    parse_search_args,
-)
+from arsearch.web.engine import get_engine, lookup_document
+from arsearch.web.params import check_page, parse_document_args, parse_search_args
 
 api = Blueprint("api", __name__, url_prefix="/api")
-
-#: Longer ids are never looked up: no stored id is that long, and it bounds the work.
-MAX_ID_CHARS = 1000
 
 
 @api.get("/search")
@@ -54,18 +45,3 @@ def explain() -> Response:
     doc_id = request.args.get("id", "")
     lookup_document(doc_id, params)  # 404 for an unknown id, 400 for a bad query
     return jsonify(get_engine().explain(params.q, doc_id).to_dict())
-
-
-def lookup_document(doc_id: str, params: DocumentParams) -> dict:
-    """The document (part) from the engine (ids are never paths), or WebError(404/400)."""
-    if len(doc_id) > MAX_ID_CHARS or "\x00" in doc_id:
-        doc = None
-    else:
-        try:
-            doc = get_engine().document(doc_id, params.q, start=params.start,
-                                        length=params.length)
-        except QueryError as exc:  # a start past the end of the article
-            raise WebError(400, str(exc), "موضع البداية بعد نهاية المقال.") from None
-    if doc is None:
-        raise WebError(404, "no document with this id", "لا يوجد مقال بهذا المعرّف.")
-    return doc

@@ -10,9 +10,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from arsearch.search.engine import Results
-from arsearch.web.api import lookup_document
-from arsearch.web.app import get_engine, public_root
+from arsearch.search.engine import Engine, Results
+from arsearch.web.engine import get_engine, lookup_document
 from arsearch.web.params import (
     SearchParams,
     WebError,
@@ -20,6 +19,7 @@ from arsearch.web.params import (
     parse_document_args,
     parse_search_args,
 )
+from arsearch.web.security import public_root
 
 pages = Blueprint("pages", __name__)
 
@@ -104,7 +104,7 @@ def healthz() -> Response:
     return jsonify(ok=True, **get_engine().health())
 
 
-def _examples(engine) -> dict[str, Any]:
+def _examples(engine: Engine) -> dict[str, Any]:
     """Example searches drawn from the index: newest titles and the biggest sources."""
     recent = engine.search("", per_page=EXAMPLES, sort="date", snippets=False).hits
     stats = engine.stats()

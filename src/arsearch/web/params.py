@@ -1,4 +1,4 @@
-"""Request parsing and Arabic formatting shared by the HTML pages and the JSON API.
+"""Request parameters shared by the HTML pages and the JSON API, and the error they raise.
 
 Both front ends read the same query-string parameters (q, page, per_page, source,
 category, from, to, sort) and must reject bad input with the same status and message, so
@@ -12,13 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from arsearch.search.engine import MAX_PER_PAGE, MAX_QUERY_CHARS
-
-ARABIC_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس",
-                 "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")
 
 
 class WebError(Exception):
@@ -74,10 +70,7 @@ class SearchParams:
 
 def parse_search_args(args: MultiDict[str, str], default_per_page: int = 10) -> SearchParams:
     """Read and check the search parameters; raises WebError(400) with a clear message."""
-    q = args.get("q", "")
-    if len(q) > MAX_QUERY_CHARS:
-        raise WebError(400, f"the query is longer than {MAX_QUERY_CHARS} characters",
-                       f"نص البحث أطول من {MAX_QUERY_CHARS} حرف.")
+    q = _query(args)
     page = _integer(args.get("page"), 1, "page", "رقم الصفحة")
     if page < 1:
         raise WebError(400, "page must be at least 1", "رقم الصفحة يجب أن يكون 1 أو أكثر.")
@@ -115,10 +108,7 @@ class DocumentParams:
 
 def parse_document_args(args: MultiDict[str, str]) -> DocumentParams:
     """Read and check ``q``, ``start`` and ``length``; raises WebError(400)."""
-    q = args.get("q", "")
-    if len(q) > MAX_QUERY_CHARS:
-        raise WebError(400, f"the query is longer than {MAX_QUERY_CHARS} characters",
-                       f"نص البحث أطول من {MAX_QUERY_CHARS} حرف.")
+    q = _query(args)
     start = _integer(args.get("start"), 0, "start", "موضع البداية")
     length = _integer(args.get("length"), DOCUMENT_PAGE_CHARS, "length", "الطول")
     if start < 0:
@@ -134,6 +124,15 @@ def check_page(params: SearchParams, pages: int) -> None:
     if params.page > pages:
         raise WebError(400, f"page {params.page} is beyond the results (last page: {pages})",
                        f"الصفحة {params.page} بعد آخر صفحة من النتائج ({pages}).")
+
+
+def _query(args: MultiDict[str, str]) -> str:
+    """``q``, at most MAX_QUERY_CHARS long (the engine's own bound, checked before it runs)."""
+    q = args.get("q", "")
+    if len(q) > MAX_QUERY_CHARS:
+        raise WebError(400, f"the query is longer than {MAX_QUERY_CHARS} characters",
+                       f"نص البحث أطول من {MAX_QUERY_CHARS} حرف.")
+    return q
 
 
 def _integer(value: str | None, default: int, name: str, arabic: str) -> int:
@@ -160,44 +159,3 @@ def _date(value: str | None, name: str) -> date | None:
 
 def _at_midnight(day: date | None) -> datetime | None:
     return datetime(day.year, day.month, day.day) if day else None
-
-
-def is_http_url(value: object) -> bool:
-    """Only http(s) links to sources: a stored ``javascript:`` URL must never be a link."""
-    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
-
-
-def paragraphs(escaped_html: str) -> Markup:
-    """Wrap each line of the engine's already-escaped ``body_html`` in <p>.
-
-    Only for the engine's highlighted HTML (escaped, <mark> only, no newline inside a
-    mark), so no markup from the document itself can get through.
-    """
-    lines = (line.strip() for line in escaped_html.split("\n"))
-    return Markup("".join(f"<p>{line}</p>\n" for line in lines if line))
-
-
-def arabic_date(value: datetime | date | None) -> str:
-    """``15 فبراير 2018``: Arabic month names, the digits most Arabic news sites use."""
-    if not value:
-        return ""
-    return f"{value.day} {ARABIC_MONTHS[value.month - 1]} {value.year}"
-
-
-#: Singular, dual, plural (3-10) and 11+ forms, which Arabic numbers agree with.
-COUNT_FORMS = {
-    "result": ("لا توجد نتائج", "نتيجة واحدة", "نتيجتان", "نتائج", "نتيجة"),
-    "article": ("لا توجد مقالات", "مقال واحد", "مقالان", "مقالات", "مقالا"),
-}
-
-
-def arabic_count(n: int, kind: str = "result") -> str:
-    """``n`` results (or articles) with Arabic's agreement rules (0, 1, 2, 3-10, 11+)."""
-    none, one, two, few, many = COUNT_FORMS[kind]
-    if n == 0:
-        return none
-    if n == 1:
-        return one
-    if n == 2:
-        return two
-    return f"{n:,} {few if 3 <= n % 100 <= 10 else many}"

@@ -22,12 +22,13 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
-from typing import Any
+from typing import IO, Any
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger("arsearch.serve")
 access_log = logging.getLogger("arsearch.access")
 
-WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+WSGIApp = WSGIApplication
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
@@ -38,7 +39,7 @@ def quote_non_ascii(line: bytes) -> bytes:
 
 
 @cache
-def _tolerant_channel():
+def _tolerant_channel() -> type:
     """waitress's channel class, with a parser that accepts raw UTF-8 request lines."""
     from waitress.channel import HTTPChannel
     from waitress.parser import HTTPRequestParser
@@ -73,7 +74,7 @@ def log_safe(text: str) -> str:
     return "".join(out)
 
 
-def common_log_line(environ: dict, status: str, size: int, when: float) -> str:
+def common_log_line(environ: WSGIEnvironment, status: str, size: int, when: float) -> str:
     """``host - user [time] "request line" status bytes`` (the Common Log Format)."""
     uri = environ.get("REQUEST_URI") or environ.get("RAW_URI")
     if not uri:
@@ -98,11 +99,13 @@ class AccessLog:
     def __init__(self, app: WSGIApp, logger: logging.Logger = access_log):
         self.app, self.logger = app, logger
 
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
         when = time.time()
         status = ["-"]
 
-        def start(status_line: str, headers: list, exc_info: Any = None):
+        def start(status_line: str, headers: list[tuple[str, str]],
+                  exc_info: Any = None) -> Callable[[bytes], object]:
             status[0] = status_line.split(" ", 1)[0]
             return start_response(status_line, headers, exc_info)
 
@@ -130,7 +133,7 @@ class _Logged:
             self.done(self.size)
 
 
-def configure_logging(access: bool, stream=None) -> None:
+def configure_logging(access: bool, stream: IO[str] | None = None) -> None:
     """Errors (with request ids) and, if ``access``, the access log, to ``stream``.
 
     For the ``serve`` command's process; calling it again replaces what it set up.
@@ -161,7 +164,7 @@ class BindError(OSError):
 
 
 def bind(app: WSGIApp, host: str, port: int, threads: int, dev_server: bool = False,
-         proxy_headers: bool = False):
+         proxy_headers: bool = False) -> Any:
     """A server listening on ``host:port`` (not yet serving); BindError if it cannot.
 
     ``proxy_headers``: pass ``X-Forwarded-*`` headers on to the app (whose ProxyFix
@@ -178,7 +181,7 @@ def bind(app: WSGIApp, host: str, port: int, threads: int, dev_server: bool = Fa
             return make_server(host, port, app, threaded=True, fd=listener.detach())
         import waitress
 
-        sockets: dict = {}
+        sockets: dict[int, Any] = {}
         server = waitress.create_server(app, map=sockets, host=host, port=port,
                                         threads=threads, ident="arsearch",
                                         clear_untrusted_proxy_headers=not proxy_headers)
@@ -193,13 +196,13 @@ def bind(app: WSGIApp, host: str, port: int, threads: int, dev_server: bool = Fa
         raise BindError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
-def _family(host: str):
+def _family(host: str) -> int:
     import socket
 
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
-def run(server) -> None:
+def run(server: Any) -> None:
     """Serve until interrupted."""
     if hasattr(server, "serve_forever"):
         server.serve_forever()
