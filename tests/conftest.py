@@ -1,9 +1,10 @@
 """Shared fixtures: the bundled sample, a built index, the CLI, and the web app.
 
 Core fixtures (``sample_dir``, ``sample_index``, ``engine``, ``runner``) depend on
-nothing but arsearch. The web fixtures (flaskr style: ``app``, ``client``) use one real
-index per session holding the sample plus a few hostile documents (markup in titles and
-bodies, a ``javascript:`` URL) so that escaping is tested on real pages.
+nothing but arsearch. The web's index (``index_dir``: one real index per session holding
+the sample plus a few hostile documents, markup in titles and bodies, a ``javascript:``
+URL, so that escaping is tested on real pages) and ``make_app`` are here because tests
+outside tests/web use them too; ``app`` and ``client`` are in tests/web/conftest.py.
 """
 
 from __future__ import annotations
@@ -107,13 +108,6 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def app(index_dir: Path):
-    app = create_app({"TESTING": True, "ARSEARCH_INDEX": str(index_dir)})
-    yield app
-    app.extensions["arsearch"].close()
-
-
-@pytest.fixture
 def make_app():
     """create_app for tests that need their own config; engines closed afterwards."""
     apps = []
@@ -126,8 +120,3 @@ def make_app():
     yield make
     for app in apps:
         app.extensions["arsearch"].close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()

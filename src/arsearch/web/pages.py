@@ -1,7 +1,8 @@
 """The HTML pages: search (and the front page), the article page, OpenSearch, health.
 
 Every piece of state is in the query string so that pages work without JavaScript, can
-be bookmarked and shared, and the back button behaves.
+be bookmarked and shared, and the back button behaves. Each page links its JSON twin
+(``json_url``: the same state from :mod:`arsearch.web.api`) in its head and footer.
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ def search() -> str:
     default_per_page = current_app.config["ARSEARCH_PER_PAGE"]
     params = parse_search_args(request.args, default_per_page)
     engine = get_engine()
+    json_url = url_for("api.search", **params.url_args(default_per_page))
     if not params.q.strip() and not params.filtered:
-        return render_template("front.html", params=params, **_examples(engine))
+        return render_template("front.html", params=params, json_url=json_url,
+                               **_examples(engine))
     results = engine.search(params.q, **params.engine_kwargs())
     check_page(params, results.pages)
 
@@ -55,7 +58,8 @@ def search() -> str:
 
     examples = _examples(engine) if not results.total else {}
     return render_template("search.html", params=params, results=results, link=link,
-                           page_numbers=_page_numbers(results), **examples)
+                           page_numbers=_page_numbers(results), json_url=json_url,
+                           **examples)
 
 
 @pages.get("/doc/<path:doc_id>")
@@ -71,13 +75,14 @@ def document(doc_id: str) -> str:
 
     def part(start: int) -> str:
         """The URL of the part of the article from ``start``."""
-        return url_for("pages.document", doc_id=doc["id"], q=params.q or None,
-                       start=start or None)
+        return url_for("pages.document", doc_id=doc["id"], **params.url_args(start=start))
 
     previous = max(0, doc["body_start"] - params.length) if doc["body_start"] else None
     following = doc["body_end"] if doc["body_end"] < doc["body_length"] else None
     return render_template("doc.html", doc=doc, related=related, params=SearchParams(q=params.q),
                            part=part, previous=previous, following=following,
+                           json_url=url_for("api.document", doc_id=doc["id"],
+                                            **params.url_args()),
                            explanation=explanation, part_labels=PART_LABELS,
                            field_labels=FIELD_LABELS)
 

@@ -105,6 +105,13 @@ class DocumentParams:
     start: int = 0
     length: int = DOCUMENT_PAGE_CHARS
 
+    def url_args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments for this state with ``changes``; defaults dropped."""
+        state: dict[str, Any] = {"q": self.q, "start": self.start, "length": self.length}
+        state.update(changes)
+        defaults = {"q": "", "start": 0, "length": DOCUMENT_PAGE_CHARS}
+        return {k: v for k, v in state.items() if v not in ("", None, defaults.get(k))}
+
 
 def parse_document_args(args: MultiDict[str, str]) -> DocumentParams:
     """Read and check ``q``, ``start`` and ``length``; raises WebError(400)."""

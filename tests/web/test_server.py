@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from arsearch.web.server import common_log_line, quote_non_ascii
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
 CLF = re.compile(r'^(\S+) - (\S+) \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] '
                  r'"([^"]*)" (\d{3}) (\d+|-)$')

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from arsearch.web.app import create_app
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTEFACTS = ROOT / "test-artefacts"

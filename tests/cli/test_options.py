@@ -1,0 +1,89 @@
+"""What the commands share on their command lines: queries that start with ``-``,
+undecodable bytes, ``$ARSEARCH_INDEX``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from arsearch.cli import main
+from tests.cli.support import json_ids
+from tests.conftest import ROOT
+
+
+def test_query_starting_with_a_dash_is_a_query(runner, built):
+    import arsearch
+
+    with arsearch.open_index(built) as engine:
+        expected = [h.id for h in engine.search("-سوريا", per_page=100).hits]
+    missing = runner.invoke(main, ["search", "-سوريا", "--index"])
+    assert missing.exit_code == 2 and "'--index' requires an argument" in missing.stderr
+    result = runner.invoke(main, ["search", "-سوريا", "--json", "-n", "100",
+                                  "--index", str(built)])
+    assert json_ids(result) == expected
+    result = runner.invoke(main, ["search", "--json", "-n", "100", "--index", str(built),
+                                  "--", "-سوريا"])
+    assert json_ids(result) == expected
+
+
+def test_several_query_arguments_are_one_query(runner, built):
+    one = runner.invoke(main, ["search", "داعش إدلب", "--json", "--index", str(built)])
+    several = runner.invoke(main, ["search", "داعش", "--json", "إدلب", "--index", str(built)])
+    assert json_ids(several) == json_ids(one)
+    assert json.loads(several.stdout)["query"] == "داعش إدلب"
+
+
+def test_option_values_may_start_with_a_dash(runner, built):
+    result = runner.invoke(main, ["search", "إدلب", "--source", "-x", "--json",
+                                  "--index", str(built)])
+    assert json_ids(result) == []  # the source "-x", not a query word
+    result = runner.invoke(main, ["search", "إدلب", "--source=-x", "-n2", "--json",
+                                  "--index", str(built)])
+    assert json_ids(result) == []
+
+
+def test_dash_word_that_starts_like_a_short_option_is_a_word(runner, built):
+    result = runner.invoke(main, ["search", "إدلب", "-nato", "-n2", "--json", "--index",
+                                  str(built)])
+    data = json.loads(result.stdout)
+    assert data["query"] == "إدلب -nato" and data["per_page"] == 2
+
+
+def test_after_double_dash_options_are_query_words(runner, built):
+    result = runner.invoke(main, ["search", "--json", "--index", str(built), "--",
+                                  "--limit", "إدلب"])
+    assert json.loads(result.stdout)["query"] == "--limit إدلب"
+
+
+def test_help_still_works_beside_dash_queries(runner):
+    for flag in ("--help", "-h"):
+        result = runner.invoke(main, ["search", "-سوريا", flag])
+        assert result.exit_code == 0 and "--limit" in result.stdout, flag
+
+
+def test_undecodable_argument_bytes_never_crash_the_output(built):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONIOENCODING": "utf-8"}
+    index = [b"--index", str(built).encode()]
+    for args in ([b"search", b"\xff\xfe", b"--json", *index],
+                 [b"search", "إدلب".encode() + b"\xff", *index], [b"analyze", b"\xd8\xa8\xff"]):
+        proc = subprocess.run([sys.executable.encode(), b"-m", b"arsearch", *args],
+                              capture_output=True, env=env, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert b"Traceback" not in proc.stderr
+        assert proc.stdout.decode("utf-8").strip()  # valid UTF-8, something printed
+
+
+def test_arsearch_index_env_var(runner, built, tmp_path, sample_docs, monkeypatch):
+    env = {"ARSEARCH_INDEX": str(built)}
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["stats", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["documents"] == len(sample_docs)
+    result = runner.invoke(main, ["search", "إدلب", "--json"], env=env)
+    assert json.loads(result.stdout)["total"] > 0
+    # --index wins over the variable
+    result = runner.invoke(main, ["stats", "--index", "elsewhere"], env=env)
+    assert result.exit_code == 1
+    assert not os.path.exists("index")

@@ -1,0 +1,74 @@
+"""Request parameters: every bad value is the same clear 400 on the page and the API."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.support import IDLIB, text
+
+BAD_REQUESTS = [
+    ({"q": "x", "page": "0"}, "page must be at least 1"),
+    ({"q": "x", "page": "-3"}, "page must be at least 1"),
+    ({"q": "x", "page": "abc"}, "page must be a whole number"),
+    ({"q": "x", "page": "1.5"}, "page must be a whole number"),
+    ({"q": "x", "page": "٢"}, "page must be a whole number"),
+    ({"q": "x", "page": "9" * 30}, "page must be a whole number"),
+    ({"q": IDLIB, "page": "99"}, "beyond the results"),
+    ({"q": "x", "per_page": "101"}, "per_page must be between 1 and 100"),
+    ({"q": "x", "per_page": "0"}, "per_page must be between 1 and 100"),
+    ({"q": "x" * 501}, "longer than 500 characters"),
+    ({"q": "x", "from": "2019-13-01"}, "from must be a date"),
+    ({"q": "x", "to": "yesterday"}, "to must be a date"),
+    ({"q": "x", "from": "2019-1-1"}, "from must be a date"),
+    ({"q": "x", "sort": "random"}, "sort must be"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_REQUESTS)
+def test_api_bad_requests(client, args, message) -> None:
+    r = client.get("/api/search", query_string=args)
+    assert r.status_code == 400
+    assert set(r.json) == {"error"} and r.json["error"]["status"] == 400
+    assert message in r.json["error"]["message"]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_REQUESTS)
+def test_html_bad_requests_are_friendly(client, args, message) -> None:
+    r = client.get("/", query_string=args)
+    html = text(r)
+    assert r.status_code == 400 and r.mimetype == "text/html"
+    assert "طلب غير صالح" in html and 'dir="rtl"' in html
+    assert "Traceback" not in html
+
+
+def test_reversed_date_range_is_a_clear_400(client) -> None:
+    r = client.get("/api/search?q=x&from=2019-01-01&to=2018-01-01")
+    assert r.status_code == 400 and "after" in r.json["error"]["message"]
+    assert "قبل" in text(client.get("/?q=x&from=2019-01-01&to=2018-01-01"))
+
+
+def test_search_state_round_trips_through_its_url_args() -> None:
+    from werkzeug.datastructures import MultiDict
+
+    from arsearch.web.params import parse_search_args
+
+    args = {"q": "إدلب", "source": "العربية", "from": "2019-01-01", "to": "2019-12-31",
+            "sort": "date", "per_page": "5", "page": "3"}
+    params = parse_search_args(MultiDict(args), default_per_page=10)
+    assert params.url_args(10) == {**args, "per_page": 5, "page": 3}
+    as_url = {k: str(v) for k, v in params.url_args(10).items()}
+    assert parse_search_args(MultiDict(as_url), 10) == params
+    assert params.url_args(5, page=1) == {k: v for k, v in args.items()
+                                          if k not in ("per_page", "page")}
+
+
+def test_document_state_url_args_drop_only_the_defaults() -> None:
+    from werkzeug.datastructures import MultiDict
+
+    from arsearch.web.params import DOCUMENT_PAGE_CHARS, DocumentParams, parse_document_args
+
+    assert DocumentParams().url_args() == {}
+    params = parse_document_args(MultiDict({"q": "x", "start": "10", "length": "50"}))
+    assert params.url_args() == {"q": "x", "start": 10, "length": 50}
+    assert params.url_args(start=0) == {"q": "x", "length": 50}
+    assert DocumentParams(length=DOCUMENT_PAGE_CHARS, start=1).url_args() == {"start": 1}
