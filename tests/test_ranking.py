@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import arsearch
-from arsearch.analysis.chain import stem
+from arsearch.analysis import stem
 from arsearch.analysis.normalize import normalize
 from arsearch.search.bm25 import _intersect
 

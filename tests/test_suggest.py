@@ -8,7 +8,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 import arsearch
-from arsearch.analysis.chain import EXACT
+from arsearch.analysis import EXACT
 from arsearch.backends.whoosh import generations as storage
 from arsearch.search.query import parse_query
 from arsearch.search.suggest import (

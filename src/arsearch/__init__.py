@@ -10,7 +10,7 @@ Typical use::
         print(hit.title, hit.snippet)
 """
 
-from arsearch.analysis.chain import AnalyzedToken, analyze
+from arsearch.analysis import AnalyzedToken, analyze
 from arsearch.analysis.normalize import normalize
 from arsearch.backends.whoosh.check import CheckReport, check_index
 from arsearch.errors import (

@@ -18,7 +18,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-from arsearch.analysis.chain import EXACT
+from arsearch.analysis import EXACT
 from arsearch.backends.whoosh.segments import SegmentCache
 
 #: BM25 saturation and length normalisation: Lucene's defaults, re-measured on every

@@ -23,10 +23,11 @@ from whoosh.util.times import datetime_to_long, long_to_datetime
 
 import arsearch.backends.whoosh.generations as storage
 import arsearch.backends.whoosh.integrity as integrity
-from arsearch.analysis.chain import EXACT
+from arsearch.analysis import EXACT
 from arsearch.backends.whoosh.segments import SegmentCache
 from arsearch.errors import ArsearchError, DocumentNotFoundError, QueryError
 from arsearch.search.bm25 import Ranker, Weights
+from arsearch.search.expand import expand
 from arsearch.search.query import ParsedQuery, parse_query
 from arsearch.search.scoring import Explanation, Scored, Scorer, top
 from arsearch.search.snippets import highlight_all, snippet
@@ -345,7 +346,7 @@ class Engine:
         _check_request(query, page, per_page, sort)
         gen = self._current()
         parsed = parse_query(query)
-        expansions = self.synonyms.expand(parsed, self.weights.synonyms) \
+        expansions = expand(self.synonyms, parsed, self.weights.synonyms) \
             if self.synonyms else []
         for name, value in (("source", source), ("category", category), ("author", author)):
             if value:
@@ -380,7 +381,7 @@ class Engine:
         gen = self._current()
         parsed = parse_query(query)
         if self.synonyms:
-            self.synonyms.expand(parsed, self.weights.synonyms)
+            expand(self.synonyms, parsed, self.weights.synonyms)
         scored = self._score(gen, parsed)
         by_date = _effective_sort(parsed, "relevance") == "date"
         return [(gen.ids[d], float(scored.scores[d]))
@@ -402,7 +403,7 @@ class Engine:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
         parsed = parse_query(query)
         if self.synonyms:
-            self.synonyms.expand(parsed, self.weights.synonyms)
+            expand(self.synonyms, parsed, self.weights.synonyms)
         scored = self._score(gen, parsed, explain=docnum)
         scores, mask = scored.scores, scored.mask
         score = float(scores[docnum])

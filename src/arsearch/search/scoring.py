@@ -5,7 +5,7 @@ which terms are scored with which weights, and how the parts combine:
 
 1. every query word scores its stem over title and body with BM25F, plus its exact
    (normalised, unstemmed) form at ``Weights.exact``; a synonym the engine added counts
-   ``SYNONYM_WEIGHT`` of a typed word, an alternative phrase only where it occurs;
+   ``Weights.synonyms`` of a typed word, an alternative phrase only where it occurs;
 2. among the best results, query words in the lead of a story add ``lead`` x idf, and
    (optional) words standing close together add a proximity score;
 3. tiers: documents with a quoted phrase, then (short queries) documents holding every
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from arsearch.analysis.chain import EXACT
+from arsearch.analysis import EXACT
 from arsearch.search.bm25 import Ranker, Weights
 from arsearch.search.query import Item, ParsedQuery, Phrase, Word
 

@@ -28,7 +28,7 @@ from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 
-from arsearch.analysis.chain import EXACT, stem
+from arsearch.analysis import EXACT, stem
 from arsearch.backends.whoosh.segments import SegmentCache
 from arsearch.search.query import ParsedQuery
 
