@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from arsearch.search.engine import Results
+from arsearch.search.results import Results
 from arsearch.web.api import lookup_document
 from arsearch.web.app import get_engine, public_root
 from arsearch.web.params import (

@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from arsearch.search.engine import MAX_PER_PAGE, MAX_QUERY_CHARS
+from arsearch.search.requests import MAX_PER_PAGE, MAX_QUERY_CHARS
 
 ARABIC_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس",
                  "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")

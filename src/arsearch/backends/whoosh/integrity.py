@@ -44,10 +44,10 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.util.times import datetime_to_long
 
 import arsearch.backends.whoosh.generations as storage
+from arsearch.backends.whoosh.postings import read_postings, segment_lengths
 from arsearch.backends.whoosh.schema import TEXT_FIELDS
+from arsearch.backends.whoosh.vocabulary import _hashes
 from arsearch.errors import ArsearchError, IndexDamagedError
-from arsearch.search.bm25 import _read_postings, segment_lengths
-from arsearch.search.suggest import _hashes
 
 MANIFEST = "arsearch.manifest.json"
 #: Column values outside this range are Whoosh's "no date".
@@ -386,7 +386,7 @@ def folder_key(folder: Path) -> tuple:
 
 #: Code that decodes index files: Whoosh's readers and arsearch's own decoders. Not
 #: Whoosh's utilities (dates, queries, analysis), which arsearch also calls directly.
-_DECODERS = {f.__code__ for f in (segment_lengths, _read_postings, _hashes)}
+_DECODERS = {f.__code__ for f in (segment_lengths, read_postings, _hashes)}
 _DECODER_MODULES = ("whoosh.codec", "whoosh.filedb", "whoosh.columns", "whoosh.reading",
                     "whoosh.index", "whoosh.searching", "whoosh.matching", "whoosh.fields",
                     "whoosh.classify", "arsearch.backends.whoosh.positions",
