@@ -241,7 +241,7 @@ def judged_at_10(qrels: Path, run: Path) -> float:
 
 def weight_changes(text: str) -> dict[str, object]:
     """``title=1.5,lead=0`` -> {"title": 1.5, "lead": 0.0}, typed as Weights declares."""
-    from arsearch.search.bm25 import Weights
+    from arsearch.search.weights import Weights
 
     types = {f.name: str(f.type) for f in fields(Weights)}
     changes: dict[str, object] = {}
@@ -257,7 +257,7 @@ def weight_changes(text: str) -> dict[str, object]:
 
 def parse_weights(text: str):
     """``title=1.5,lead=0`` -> a Weights with those fields changed."""
-    from arsearch.search.bm25 import Weights
+    from arsearch.search.weights import Weights
 
     return Weights(**weight_changes(text))  # type: ignore[arg-type]
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import arsearch
-from arsearch.analysis.chain import (
+from arsearch.analysis import (
     EXACT,
     ArabicAnalyzer,
     ArabicTokenizer,
@@ -128,7 +128,7 @@ def test_conjunction_before_article_removed_before_snowball():
     assert stem("والكتاب") == stem("فالكتاب") == stem("الكتاب")
     assert stem("فالمدرسه") == stem("المدرسه")
     # و that is part of a short word is not a conjunction: والد (father) keeps it
-    from arsearch.analysis.chain import _CONJ_ARTICLE
+    from arsearch.analysis.stem import _CONJ_ARTICLE
 
     assert _CONJ_ARTICLE.sub("", "والد") == "والد"
     assert _CONJ_ARTICLE.sub("", "والكتاب") == "الكتاب"
@@ -141,7 +141,7 @@ def test_non_arabic_words_unchanged_by_stemmer():
 
 def test_stemmer_is_pystemmer():
     assert isinstance(snowballstemmer.stemmer("arabic"), Stemmer.Stemmer)
-    from arsearch.analysis.chain import _snowball
+    from arsearch.analysis.stem import _snowball
 
     assert isinstance(_snowball(), Stemmer.Stemmer)
 
@@ -248,7 +248,7 @@ _PIECES = ["في", "من", "إِدْلِبَ", "ـــ", "\u064e", "المدرس
 
 @given(st.lists(st.sampled_from(_PIECES), max_size=40).map(" ".join))
 def test_index_positions_equals_the_chain(text):
-    from arsearch.analysis.chain import ArabicAnalyzer, index_positions
+    from arsearch.analysis import ArabicAnalyzer, index_positions
 
     for exact in (True, False):
         analyzer = ArabicAnalyzer(exact)
@@ -256,7 +256,7 @@ def test_index_positions_equals_the_chain(text):
 
 
 def test_index_positions_equals_the_chain_on_the_sample(sample_docs):
-    from arsearch.analysis.chain import ArabicAnalyzer, index_positions
+    from arsearch.analysis import ArabicAnalyzer, index_positions
 
     analyzer = ArabicAnalyzer()
     for doc in sample_docs:
@@ -267,7 +267,7 @@ def test_index_positions_equals_the_chain_on_the_sample(sample_docs):
 def test_index_positions_declines_other_analyzers():
     from whoosh.analysis import StandardAnalyzer
 
-    from arsearch.analysis.chain import ArabicTokenizer, NormalizeFilter, index_positions
+    from arsearch.analysis import ArabicTokenizer, NormalizeFilter, index_positions
 
     assert index_positions(StandardAnalyzer(), "text") is None
     assert index_positions(ArabicTokenizer() | NormalizeFilter(), "نص") is None

@@ -53,7 +53,7 @@ def test_every_doc_record_is_indexed(corpus_engine, records):
     assert len(records) == 300
     assert report.documents == report.added == len(records)
     assert engine.doc_count == len(records)
-    assert set(engine._gen.docnum_of) == set(records)
+    assert set(engine.reader.docnum_of) == set(records)
 
 
 def test_titles_find_their_document_in_top_3(corpus_engine, records):

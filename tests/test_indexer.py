@@ -41,8 +41,8 @@ def failing(docs, after: int):
 
 def all_ids(folder: Path) -> set[str]:
     with arsearch.open_index(folder) as engine:
-        gen = engine._gen
-        return {gen.ids[d] for d in range(len(gen.ids)) if gen.ranker.live[d]}
+        gen = engine.reader
+        return {gen.ids[d] for d in range(len(gen.ids)) if gen.live[d]}
 
 
 def doc_count(folder: Path) -> int:
@@ -120,7 +120,7 @@ def test_rebuild_switches_generation_and_removes_old(tmp_path, sample_dir, sampl
         for i, doc in enumerate(sample_docs):
             if i == len(sample_docs) // 2:  # mid-way: searchers still see the old index
                 with arsearch.open_index(ix) as engine:
-                    seen_mid_way.append((engine._gen.indexname, engine.doc_count))
+                    seen_mid_way.append((engine.reader.indexname, engine.doc_count))
             yield doc
 
     report = index_documents(ix, docs_checking_old_index(), rebuild=True, commit_every=5)
@@ -279,7 +279,7 @@ def test_merged_segments_keep_twins_inlined_lists_and_columns(tmp_path):
             id=f"m{i}", title=f"خبر {i}", body=f"للمدارس في مدينة فريدة{i} والمستشفى الكبير",
             date=datetime(2018, 1 + i, 5))])
     with arsearch.open_index(ix) as engine:
-        gen = engine._gen
+        gen = engine.reader
         assert len(list(gen.searcher.reader().leaf_readers())) < 12  # merged
         assert "date" not in set(gen.searcher.reader().indexed_field_names())
         assert engine.doc_count == 12

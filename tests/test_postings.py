@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arsearch.analysis.chain import EXACT, ArabicAnalyzer
+from arsearch.analysis import EXACT, ArabicAnalyzer
 from arsearch.backends.whoosh.positions import NO_POSITIONS, FastPositions
 
 FORMAT = FastPositions(field_boost=1.0)

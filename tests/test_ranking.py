@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import arsearch
-from arsearch.analysis.chain import stem
+from arsearch.analysis import stem
 from arsearch.analysis.normalize import normalize
-from arsearch.search.bm25 import _intersect
+from arsearch.search.bm25 import BM25F, _intersect
 
 sorted_ids = st.lists(st.integers(0, 500), max_size=60).map(
     lambda xs: np.asarray(sorted(set(xs)), dtype=np.int64))
@@ -42,22 +42,23 @@ def stems(text: str) -> list[str]:
 
 
 def test_phrase_docs_need_consecutive_words(engine):
-    gen = engine._current()
-    found = gen.ranker.phrase_docs("body", stems("الجيش الحر"))
+    gen = engine.reader
+    found = BM25F(gen).phrase_docs("body", stems("الجيش الحر"))
     assert sorted(gen.ids[d] for d in found.tolist()) == ["p1", "p3"]
 
 
 def test_phrase_docs_within_limits_the_candidates(engine):
-    gen = engine._current()
+    gen = engine.reader
+    bm25 = BM25F(gen)
     p3 = np.asarray([gen.docnum_of["p3"]], dtype=np.int64)
-    found = gen.ranker.phrase_docs("body", stems("الجيش الحر"), within=p3)
+    found = bm25.phrase_docs("body", stems("الجيش الحر"), within=p3)
     assert [gen.ids[d] for d in found.tolist()] == ["p3"]
-    assert not len(gen.ranker.phrase_docs("body", stems("الجيش الحر"),
-                                          within=np.zeros(0, np.int64)))
+    assert not len(bm25.phrase_docs("body", stems("الجيش الحر"),
+                                    within=np.zeros(0, np.int64)))
 
 
 def test_segment_lengths_equal_whoosh_per_document_lengths(tmp_path):
-    from arsearch.search.bm25 import segment_lengths
+    from arsearch.backends.whoosh.postings import segment_lengths
 
     folder = tmp_path / "lengths"
     arsearch.index_documents(folder, [arsearch.Document(id="a", title="", body="كلمة " * 500)])
@@ -65,7 +66,7 @@ def test_segment_lengths_equal_whoosh_per_document_lengths(tmp_path):
         arsearch.Document(id=f"b{i}", title="عنوان " * i, body="نص قصير عن المدينة " * i)
         for i in range(1, 40)])
     with arsearch.open_index(folder) as engine:
-        leaves = list(engine._gen.searcher.reader().leaf_readers())
+        leaves = list(engine.reader.searcher.reader().leaf_readers())
         assert len(leaves) == 2
         for leaf, _ in leaves:
             for field in ("title", "body"):

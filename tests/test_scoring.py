@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import arsearch
 from arsearch.analysis.synonyms import _bundled
 from arsearch.errors import DocumentNotFoundError, QueryError
-from arsearch.search.bm25 import Weights
+from arsearch.search.weights import Weights
 
 # -- BM25F, computed by hand -------------------------------------------------------------
 

@@ -10,8 +10,8 @@ import pytest
 import arsearch
 from arsearch.errors import QueryError
 from arsearch.ingest.readers import Document
-from arsearch.search.bm25 import Weights
 from arsearch.search.engine import MAX_QUERY_CHARS
+from arsearch.search.weights import Weights
 
 VOWELLED = "حَضَرْتُ الدَّرْسَ فِي المَدْرَسَةِ صَبَاحًا"
 
@@ -496,7 +496,7 @@ def test_dates_with_a_time_zone_are_compared_in_utc(engine):
 
 
 def test_long_titles_are_shortened_for_display(tmp_path):
-    from arsearch.search.engine import MAX_TITLE_CHARS, display_title
+    from arsearch.search.requests import MAX_TITLE_CHARS, display_title
 
     title = "عنوان طويل عن سوريا " * 10_000  # a text file without line breaks
     arsearch.index_documents(tmp_path, [Document(id="t", title=title, body="سوريا")])

@@ -8,7 +8,7 @@ import numpy as np
 
 import arsearch
 from arsearch.backends.whoosh.segments import SegmentCache
-from arsearch.search.engine import _years
+from arsearch.search.facets import Column, date_key, years
 
 
 def doc(i: int, **kw) -> arsearch.Document:
@@ -20,26 +20,27 @@ def test_refresh_reads_only_new_segments_and_rebuild_forgets_old(tmp_path):
     folder = tmp_path / "ix"
     arsearch.index_documents(folder, [doc(0), doc(1)])
     with arsearch.open_index(folder, refresh_every=3600) as engine:
-        first = engine._gen
-        first.ranker.lengths("body")
+        first = engine.reader
+        first.lengths("body")
         cache = first.segments
         kept = dict(cache._data)
         assert kept and all(isinstance(k, tuple) for k in kept)
 
         arsearch.index_documents(folder, [doc(2, source="وكالة")])
         engine.refresh()
-        second = engine._gen
+        second = engine.reader
         assert second is not first and second.segments is cache
         for key, value in kept.items():  # the old segment's arrays were not read again
             assert cache._data[key] is value
         assert sorted(second.ids) == ["d0", "d1", "d2"]
         assert second.docnum_of["d2"] == second.ids.index("d2")
         assert engine.search("خبر", source="وكالة").hits[0].id == "d2"
-        assert second.years.counts(second.ranker.live) == {"2015": 1, "2016": 1, "2017": 1}
+        year_column = Column([str(y) for y in years(second.dates).tolist()])
+        assert year_column.counts(second.live) == {"2015": 1, "2016": 1, "2017": 1}
 
         arsearch.index_documents(folder, [doc(0), doc(1), doc(2)], rebuild=True)
         engine.refresh()
-        third = engine._gen
+        third = engine.reader
         current = {leaf._segment.segment_id() for leaf, _ in
                    third.searcher.reader().leaf_readers()}
         assert {segment for segment, _ in cache._data} <= current
@@ -67,5 +68,6 @@ def test_years_from_whoosh_longs():
 
     when = [datetime(1999, 12, 31, 23, 59), datetime(2000, 1, 1), datetime(2018, 6, 5)]
     dates = np.asarray([datetime_to_long(d) for d in when] + [-1], dtype=np.int64)
-    assert _years(dates).tolist() == [1999, 2000, 2018, 0]
-    assert _years(np.zeros(0, np.int64)).tolist() == []
+    assert [date_key(d) for d in when] == dates[:-1].tolist()  # the readers' unit
+    assert years(dates).tolist() == [1999, 2000, 2018, 0]
+    assert years(np.zeros(0, np.int64)).tolist() == []

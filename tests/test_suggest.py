@@ -8,13 +8,13 @@ import pytest
 from whoosh import index as whoosh_index
 
 import arsearch
-from arsearch.analysis.chain import EXACT
+from arsearch.analysis import EXACT
 from arsearch.backends.whoosh import generations as storage
+from arsearch.backends.whoosh.vocabulary import Vocabulary
 from arsearch.search.query import parse_query
 from arsearch.search.suggest import (
     MAX_WORD_CHARS,
     MAX_WORDS,
-    Vocabulary,
     _df,
     best_spelling,
     edits1,

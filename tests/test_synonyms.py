@@ -5,22 +5,23 @@ from __future__ import annotations
 import pytest
 
 import arsearch
-from arsearch.analysis.synonyms import SYNONYM_WEIGHT, Synonyms, load_synonyms, parse_groups
+from arsearch.analysis.synonyms import Synonyms, load_synonyms, parse_groups
 from arsearch.ingest.readers import Document
+from arsearch.search.expand import SYNONYM_WEIGHT, expand
 from arsearch.search.query import Phrase, Word, parse_query
 
 
 def test_bundled_groups_cover_names_and_months():
     syn = load_synonyms()
-    added = syn.expand(parse_query("داعش"))
+    added = expand(syn, parse_query("داعش"))
     assert "تنظيم الدولة" in added and "الدولة الإسلامية" in added
-    assert syn.expand(parse_query("ترامب")) == ["ترمب"]
-    assert set(syn.expand(parse_query("شباط"))) == {"فبراير", "فيفري"}
+    assert expand(syn, parse_query("ترامب")) == ["ترمب"]
+    assert set(expand(syn, parse_query("شباط"))) == {"فبراير", "فيفري"}
 
 
 def test_expansion_adds_weighted_alternatives_in_the_same_group():
     q = parse_query("داعش إدلب")
-    load_synonyms().expand(q)
+    expand(load_synonyms(), q)
     assert len(q.groups) == 2  # still two concepts: all-words-first is unchanged
     first = q.groups[0]
     assert isinstance(first[0], Word) and first[0].weight == 1.0
@@ -30,7 +31,7 @@ def test_expansion_adds_weighted_alternatives_in_the_same_group():
 
 def test_multi_word_entry_in_the_query_becomes_one_concept():
     q = parse_query("تنظيم الدولة في الرقة")
-    added = load_synonyms().expand(q)
+    added = expand(load_synonyms(), q)
     assert "داعش" in added
     assert len(q.groups) == 2 and isinstance(q.groups[0][0], Phrase)
 
@@ -86,7 +87,7 @@ def test_synonym_phrases_stop_at_the_query_phrase_budget():
     from arsearch.search.query import MAX_PHRASES, phrase_count
 
     q = parse_query("داعش حماس السعودية الإمارات الفيفا كوريا الشمالية")
-    added = load_synonyms().expand(q)
+    added = expand(load_synonyms(), q)
     assert phrase_count(q) <= MAX_PHRASES
     assert "ترمب" not in added and added  # single words still expand
     assert "بيونغيانغ" in added or "فيفا" in added

@@ -10,7 +10,7 @@ Typical use::
         print(hit.title, hit.snippet)
 """
 
-from arsearch.analysis.chain import AnalyzedToken, analyze
+from arsearch.analysis import AnalyzedToken, analyze
 from arsearch.analysis.normalize import normalize
 from arsearch.backends.whoosh.check import CheckReport, check_index
 from arsearch.errors import (
@@ -25,8 +25,9 @@ from arsearch.errors import (
 from arsearch.indexing import IndexReport, index_documents, index_paths
 from arsearch.ingest.readers import Document, Problem, read_documents
 from arsearch.progress import Progress
-from arsearch.search.engine import Engine, Hit, Results, open_index
+from arsearch.search.engine import Engine, open_index
 from arsearch.search.query import ParsedQuery, parse_query
+from arsearch.search.results import Hit, Results
 
 __version__ = "0.1.0"
 

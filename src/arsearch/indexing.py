@@ -18,20 +18,20 @@ the index's *id root* (see :mod:`arsearch.ingest.sources`), recorded in its meta
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-from whoosh.writing import LockError
-
 import arsearch.backends.whoosh.generations as storage
-import arsearch.backends.whoosh.integrity as integrity
-from arsearch.backends.whoosh.schema import content_hash, make_schema, to_fields
-from arsearch.backends.whoosh.writer import FastSegmentWriter, ParallelWriter, rare_gc
-from arsearch.errors import ArsearchError, IndexDamagedError, IndexLockedError, IndexVersionError
+from arsearch.backends.whoosh.store import (
+    WriteSession,
+    content_hash,
+    rare_gc,
+    read_meta_for_write,
+    sample_paths,
+)
+from arsearch.errors import ArsearchError
 from arsearch.ingest.readers import DEFAULT_MAX_DOC_BYTES, Document, Problem, read_sources
 from arsearch.ingest.sources import find_files, foreign_files, is_inside, relative_or_absolute
 from arsearch.progress import Progress
@@ -59,31 +59,6 @@ class IndexReport:
         return sum(1 for p in self.problems if p.skipped)
 
 
-def _existing(ix) -> dict[str, tuple[str, str]]:
-    """id -> (hash, path) of every live document in ``ix``."""
-    out: dict[str, tuple[str, str]] = {}
-    with ix.reader() as reader:
-        # leaf by leaf: a MultiReader's column reader skips segments without the column
-        for leaf, _ in reader.leaf_readers():
-            if leaf.doc_count() == 0:
-                continue
-            ids = leaf.column_reader("id")
-            hashes = leaf.column_reader("hash")
-            paths = leaf.column_reader("path")
-            for n in leaf.all_doc_ids():
-                out[ids[n]] = (hashes[n], paths[n])
-    return out
-
-
-def _writer(ix, folder: Path, procs: int):
-    try:
-        if procs > 1:
-            return ParallelWriter(ix, str(folder), procs)
-        return FastSegmentWriter(ix)
-    except LockError as exc:  # pragma: no cover - our own lock is taken first
-        raise IndexLockedError(f"the index is being updated by another process ({exc})") from exc
-
-
 def default_id_root(folder: str | os.PathLike) -> str:
     """The id root of an index that records none: the folder holding the index folder.
 
@@ -108,29 +83,12 @@ def _recorded_id_root(folder: Path, meta: dict | None) -> str | None:
     if (not isinstance(absolute, str) or absolute == moved_with
             or not os.path.isdir(absolute)):
         return moved_with
-    sample = _stored_paths(folder, meta["indexname"])
+    sample = sample_paths(folder, meta["indexname"])
 
     def found(root: str) -> int:
         return sum(os.path.exists(os.path.join(root, p)) for p in sample)
 
     return absolute if found(absolute) > found(moved_with) else moved_with
-
-
-def _stored_paths(folder: Path, indexname: str, limit: int = 200) -> list[str]:
-    """Up to ``limit`` relative source paths of the index's documents."""
-    paths: set[str] = set()
-    with contextlib.suppress(Exception):  # unreadable: the caller falls back on its own
-        # integrity's opener closes what it opened when a damaged file fails to decode
-        _, reader = integrity.open_reader(folder, indexname)
-        with reader:
-            for leaf, _ in reader.leaf_readers():
-                column = leaf.column_reader("path")
-                for n in leaf.all_doc_ids():
-                    if column[n] and not column[n].startswith("/"):
-                        paths.add(column[n])
-                    if len(paths) >= limit:
-                        return sorted(paths)
-    return sorted(paths)
 
 
 def _id_root_to_record(folder: Path, root: str) -> dict[str, str]:
@@ -198,58 +156,22 @@ def _index(folder, make_documents: Callable[[str], Iterable[Document]], *, rebui
     progress = progress or Progress()
     report = IndexReport()
     with storage.write_lock(folder, wait=wait):
-        try:
-            meta = storage.read_meta(folder)
-            damaged = False
-        except (IndexVersionError, IndexDamagedError):
-            if not rebuild:
-                raise
-            meta, damaged = None, True  # what the error message advises: build anew
+        meta, damaged = read_meta_for_write(folder, rebuild)
         root = _choose_id_root(folder, meta, id_root, rebuild)
-        recorded_root = _id_root_to_record(folder, root)
-        current = meta["indexname"] if meta else None
-        if not damaged and (current is None or storage.generation_exists(folder, current)):
-            # a killed build or rebuild leaves its generation behind: never current
-            storage.remove_stale_generations(folder, current)
-        # A rebuild writes a new generation that becomes current only when complete.
-        # A first build has nothing to protect: it is current from the start, so its
-        # intermediate commits survive an interruption and the next run resumes.
-        switch = rebuild and meta is not None
-        if rebuild or meta is None:
-            indexname = storage.next_indexname(folder)
-            ix = whoosh_index.create_in(str(folder), make_schema(), indexname=indexname)
-            existing: dict[str, tuple[str, str]] = {}
-            if meta is None:
-                storage.write_meta(folder, indexname, extra=recorded_root)
-            integrity.record(folder, indexname)
-        else:
-            indexname = meta["indexname"]
-            # never build on a damaged state (and never call it "unchanged")
-            integrity.verify_for_write(folder, indexname)
-            with integrity.reading(folder, opening=True):
-                ix = whoosh_index.open_dir(str(folder), indexname=indexname)
-                integrity.check_opened(ix)  # a column that lost its end, e.g. the ids
-                existing = _existing(ix)
-        run = _Run(root, report, on_problem, existing,
+        session = WriteSession(folder, meta, damaged, rebuild, procs,
+                               _id_root_to_record(folder, root))
+        run = _Run(root, report, on_problem, session.existing,
                    None if prune_roots is None
                    else [os.path.realpath(r) for r in prune_roots],
                    prune_keep, {relative_or_absolute(f, root) for f in run_files})
         try:
             with rare_gc():
-                _write(ix, folder, make_documents(root), run, progress, procs, commit_every)
+                _write(session, make_documents(root), run, progress, commit_every)
+                session.commit(final=True)
         except BaseException:
-            if switch:  # the half-built generation was never current: drop it
-                ix.close()
-                storage.remove_generation(folder, indexname)
+            session.abort()
             raise
-        created = None if switch else (meta or {}).get("created")
-        storage.write_meta(folder, indexname, created=created, extra=recorded_root)
-        if switch or damaged:
-            storage.remove_stale_generations(folder, indexname)  # the old one included
-            integrity.record(folder, indexname)  # forget it in the manifest too
-        with ix.reader() as reader:
-            report.documents = reader.doc_count()
-        ix.close()
+        report.documents = session.finish()
     progress.finish()
     report.seconds = progress.elapsed
     return report
@@ -382,44 +304,33 @@ def _kept(real: str, keep: Collection[str]) -> bool:
         real = parent
 
 
-def _write(ix, folder, documents, run: _Run, progress, procs, commit_every) -> None:
+def _write(session: WriteSession, documents: Iterable[Document], run: _Run,
+           progress: Progress, commit_every: int) -> None:
+    """Add what is new, replace what changed, skip what did not, prune what is gone."""
     report = run.report
-    writer = _writer(ix, folder, procs)
-    pending = 0
-    try:
-        for doc in documents:
-            stored = run.stored_path(doc)
-            digest = content_hash(doc)
-            old = run.existing.get(doc.id)
-            if run.duplicate(doc, digest) or (old and run.clash(doc, stored, old[1])):
-                continue
-            run.seen[doc.id] = (stored, digest)
-            if old is not None and old[0] == digest:
-                report.unchanged += 1  # the same article, wherever it is read from now
-            else:
-                if old is not None:
-                    run.note_replaced(doc.id, stored, old[1])
-                    writer.delete_by_term("id", doc.id)
-                    report.updated += 1
-                else:
-                    report.added += 1
-                writer.add_document(**to_fields(doc, digest, stored))
-                pending += 1
-            progress.advance()
-            if pending >= commit_every:
-                writer.commit(merge=False)
-                integrity.record(folder, ix.indexname)
-                writer, pending = _writer(ix, folder, procs), 0
-        for doc_id, (_, stored) in run.existing.items():
-            if run.prunable(doc_id, stored):
-                writer.delete_by_term("id", doc_id)
-                report.deleted += 1
-        writer.commit()
-        integrity.record(folder, ix.indexname)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            writer.cancel()
-        raise
+    for doc in documents:
+        stored = run.stored_path(doc)
+        digest = content_hash(doc)
+        old = run.existing.get(doc.id)
+        if run.duplicate(doc, digest) or (old and run.clash(doc, stored, old[1])):
+            continue
+        run.seen[doc.id] = (stored, digest)
+        if old is not None and old[0] == digest:
+            report.unchanged += 1  # the same article, wherever it is read from now
+        elif old is not None:
+            run.note_replaced(doc.id, stored, old[1])
+            session.replace(doc, digest, stored)
+            report.updated += 1
+        else:
+            session.add(doc, digest, stored)
+            report.added += 1
+        progress.advance()
+        if session.pending >= commit_every:
+            session.commit()
+    for doc_id, (_, stored) in run.existing.items():
+        if run.prunable(doc_id, stored):
+            session.delete(doc_id)
+            report.deleted += 1
     run.report_replaced()
 
 

@@ -4,23 +4,26 @@ Each part is a small Whoosh filter that changes one thing. Tokens keep the chara
 offsets of the original text (normalisation happens per token, after tokenising), so a
 highlight marks the reader's own vowelled spelling, not a normalised copy.
 
-The analyzer is pickled into the index schema, so the filters hold no unpicklable
-state: the Snowball stemmer (PyStemmer, C) is created lazily per thread and the caches
-live at module level.
+The analyzer is pickled into the index schema by module path (this module's:
+``schema.PICKLED`` lists it, and renaming it changes the on-disk format), so the filters
+hold no unpicklable state: the stemmer is created lazily per thread and the caches live
+at module level. The rules themselves live in :mod:`~arsearch.analysis.normalize`,
+:mod:`~arsearch.analysis.stopwords`, :mod:`~arsearch.analysis.stem` and
+:mod:`~arsearch.analysis.exact`.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
 from whoosh.analysis import Filter, RegexTokenizer, Token
 
+from arsearch.analysis.exact import twin
 from arsearch.analysis.normalize import normalize
+from arsearch.analysis.stem import stem
+from arsearch.analysis.stopwords import stopwords
 
 #: A word: letters and digits (``\w``) together with the combining marks ``\w`` does not
 #: match (harakat, dagger alef, Quranic marks, Latin accents) and the invisible joiners
@@ -29,14 +32,8 @@ TOKEN_PATTERN = (
     r"[\w\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
     r"\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+"
 )
-#: Prefix of the unstemmed (exact) form indexed beside each stem, so a query can rank
-#: exact spellings above stem-only matches. Tokens never contain it.
-EXACT = "="
-
 _CACHE_LIMIT = 300_000
 _norm_cache: dict[str, str] = {}
-_stem_cache: dict[str, str] = {}
-_local = threading.local()
 
 
 def normalize_token(text: str) -> str:
@@ -48,62 +45,6 @@ def normalize_token(text: str) -> str:
             _norm_cache.clear()
         value = _norm_cache[text] = normalize(text)
         return value
-
-
-@cache
-def stopwords() -> frozenset[str]:
-    """The curated stop list (``data/stopwords_ar.txt``), normalised."""
-    text = resources.files("arsearch").joinpath("data/stopwords_ar.txt").read_text("utf-8")
-    words = (line.strip() for line in text.splitlines())
-    return frozenset(normalize(w) for w in words if w and not w.startswith("#"))
-
-
-def _snowball():
-    """This thread's Snowball Arabic stemmer (PyStemmer's C implementation)."""
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        import Stemmer  # PyStemmer: thread-safe per instance, ~100x the pure-Python one
-
-        stemmer = _local.stemmer = Stemmer.Stemmer("arabic")
-    return stemmer
-
-
-#: Conjunction + article prefixes Snowball leaves in place (والكتاب stays والكتاب).
-_CONJ_ARTICLE = re.compile(r"^[وف](?=(?:ال|بال|كال|لل)..)")
-_ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
-
-
-def _tidy(root: str, word: str) -> str:
-    """Finish what Snowball leaves half done, so definite and bare forms meet.
-
-    After removing the article Snowball keeps a final ه (from ة): الجامعة -> جامعه but
-    جامعة -> جامع; and of the feminine plural ات it may drop only the ت (حكومات ->
-    حكوما). Both endings are removed when at least three letters remain.
-    """
-    ending = root[-1:]
-    if len(root) >= 4 and (ending == "ه" or (ending == "ا" and word.endswith("ات"))):
-        return root[:-1]
-    return root
-
-
-def stem(word: str) -> str:
-    """Stem a *normalised* word: Snowball Arabic, after dropping و/ف before ال.
-
-    Non-Arabic words (Latin names, numbers) are returned unchanged. Memoised.
-    """
-    try:
-        return _stem_cache[word]
-    except KeyError:
-        pass
-    if _ARABIC_LETTER.match(word):
-        base = _CONJ_ARTICLE.sub("", word)
-        result = _tidy(_snowball().stemWord(base) or word, base)
-    else:
-        result = word
-    if len(_stem_cache) > _CACHE_LIMIT:
-        _stem_cache.clear()
-    _stem_cache[word] = result
-    return result
 
 
 class ArabicTokenizer(RegexTokenizer):
@@ -150,10 +91,9 @@ class ArabicStopFilter(Filter):
 class StemFilter(Filter):
     """Replace the text by its stem; with ``exact``, also emit the exact form.
 
-    The exact form (prefixed with :data:`EXACT`) shares the stem's position, in the
-    manner of Lucene's KeywordRepeatFilter: one field, one analysis pass, and phrase
-    queries over stems still line up. A word that is its own stem gets no exact twin
-    (a sixth of all postings): the stem term already is its exact form.
+    The exact form (its :func:`~arsearch.analysis.exact.twin`) shares the stem's
+    position: one field, one analysis pass, and phrase queries over stems still line
+    up. A word that is its own stem gets no twin (a sixth of all postings).
     """
 
     def __init__(self, exact: bool = True):
@@ -168,8 +108,8 @@ class StemFilter(Filter):
             word = t.text
             t.text = root = stem(word)
             yield t
-            if exact and root != word:
-                t.text = EXACT + word
+            if exact and (term := twin(word, root)) is not None:
+                t.text = term
                 yield t
 
 
@@ -191,7 +131,7 @@ def _word_terms(surface: str) -> object:
     if norm in stopwords():
         return _STOP
     root = stem(norm)
-    return root, (EXACT + norm if root != norm else None)
+    return root, twin(norm, root)
 
 
 def _standard_exact(analyzer) -> bool | None:
@@ -231,16 +171,16 @@ def index_positions(analyzer, text: str) -> dict[str, list[int]] | None:
             pos = i
         if terms is _STOP:
             continue
-        root, twin = terms
+        root, exact_form = terms
         plist = poses.get(root)
         if plist is None:
             poses[root] = [pos]
         else:
             plist.append(pos)
-        if exact and twin is not None:
-            plist = poses.get(twin)
+        if exact and exact_form is not None:
+            plist = poses.get(exact_form)
             if plist is None:
-                poses[twin] = [pos]
+                poses[exact_form] = [pos]
             else:
                 plist.append(pos)
         pos += 1

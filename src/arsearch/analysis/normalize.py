@@ -42,6 +42,11 @@ ALEF_FORMS = "\u0623\u0625\u0622\u0671\u0672\u0673\u0675"
 HAMZA_CARRIERS = "\u0624\u0626"
 ALEF_MAQSURA = "\u0649"
 TA_MARBUTA = "\u0629"
+#: What ة becomes (ه): other rules that look at normalised words (the stem tidying, the
+#: dates parser) name it from here.
+TA_MARBUTA_FOLDED = "\u0647"
+#: The feminine plural ending (ات) as normalised words spell it.
+FEMININE_PLURAL = "\u0627\u062a"
 ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 
@@ -53,7 +58,7 @@ _STRIP_INVISIBLE = str.maketrans("", "", INVISIBLE)
 _ALEF = str.maketrans(dict.fromkeys(ALEF_FORMS, "ا"))
 _HAMZA = str.maketrans(dict.fromkeys(HAMZA_CARRIERS, "ء"))
 _YA = str.maketrans({ALEF_MAQSURA: "\u064a", "\u06cc": "\u064a", "\u06d0": "\u064a"})
-_TA_MARBUTA = str.maketrans({TA_MARBUTA: "\u0647"})
+_TA_MARBUTA = str.maketrans({TA_MARBUTA: TA_MARBUTA_FOLDED})
 _PERSIAN_LETTERS = str.maketrans({"\u06a9": "\u0643", "\u06c1": "\u0647", "\u06be": "\u0647"})
 _DIGITS = str.maketrans(ARABIC_INDIC_DIGITS + PERSIAN_DIGITS, "0123456789" * 2)
 

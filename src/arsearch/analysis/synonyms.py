@@ -1,4 +1,4 @@
-"""Query-time synonyms: one search for داعش also finds تنظيم الدولة.
+"""Synonyms: groups of names for one thing (داعش, تنظيم الدولة, الدولة الإسلامية).
 
 Names in Arabic news come in several spellings and several names (organisations,
 transliterated leaders, the three month-naming systems). Expanding at query time keeps
@@ -9,89 +9,58 @@ The bundled list is small and curated; users add groups in a file of the same fo
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from arsearch.analysis.chain import query_terms
 from arsearch.errors import ArsearchError
-from arsearch.search.query import MAX_PHRASES, Item, ParsedQuery, Phrase, Word, phrase_count
 
-#: An expansion counts this much of a word the user typed (0.8 cost 0.01 MRR@10 on the
-#: ANT known-item titles, where the wording is exact; 0.5 keeps that loss to 0.003).
-SYNONYM_WEIGHT = 0.5
 MAX_ENTRY_WORDS = 4
 
-Entry = tuple[str, ...]  # stems
+Stems = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One way of naming a thing: its text, and its words as (stem, normalised form)."""
+
+    text: str
+    terms: tuple[tuple[str, str], ...]
+
+    @property
+    def stems(self) -> Stems:
+        return tuple(stem for stem, _ in self.terms)
 
 
 class Synonyms:
-    """Groups of equivalent entries, looked up by their stems."""
+    """Groups of equivalent entries, looked up by their stems.
+
+    Expanding a query with them is the search side's job (:mod:`arsearch.search.expand`):
+    this class only knows which entries name the same thing.
+    """
 
     def __init__(self, groups: list[list[str]]):
-        self.groups: list[list[tuple[Entry, str, tuple[Word, ...]]]] = []
-        self.index: dict[Entry, int] = {}
+        self.groups: list[list[Entry]] = []
+        self.index: dict[Stems, int] = {}
         for group in groups:
-            entries = []
-            for text in group:
-                words = tuple(Word(s, n, n) for s, n in query_terms(text))
-                if words:
-                    entries.append((tuple(w.stem for w in words), text.strip(), words))
+            entries = [Entry(text.strip(), tuple(query_terms(text))) for text in group]
+            entries = [e for e in entries if e.terms]
             if len(entries) > 1:
-                for stems, _, _ in entries:
-                    self.index.setdefault(stems, len(self.groups))
+                for entry in entries:
+                    self.index.setdefault(entry.stems, len(self.groups))
                 self.groups.append(entries)
 
     def __len__(self) -> int:
         return len(self.groups)
 
-    def expand(self, q: ParsedQuery, weight: float = SYNONYM_WEIGHT) -> list[str]:
-        """Add the synonyms of the query's words and names to ``q``, each counting ``weight``
-        of a typed word; return what was added."""
-        added: list[str] = []
-        groups = q.groups
-        i = 0
-        while i < len(groups):
-            for size in range(min(MAX_ENTRY_WORDS, len(groups) - i), 0, -1):
-                run = groups[i:i + size]
-                stems = _single_stems(run)
-                if stems is None or stems not in self.index:
-                    continue
-                phrases = phrase_count(q) + (size > 1)
-                if phrases > MAX_PHRASES:
-                    continue  # the query's phrase budget is spent (query.py)
-                original = run[0][0] if size == 1 else Phrase(tuple(g[0] for g in run))
-                extra: list[Item] = []
-                for entry_stems, text, words in self.groups[self.index[stems]]:
-                    if entry_stems == stems or (len(words) > 1 and phrases >= MAX_PHRASES):
-                        continue
-                    phrases += len(words) > 1
-                    words = tuple(replace(w, field=original.field) for w in words)
-                    extra.append(replace(words[0], weight=weight) if len(words) == 1
-                                 else Phrase(words, original.field, weight=weight))
-                    added.append(text)
-                groups[i:i + size] = [[original, *extra]]
-                break
-            i += 1
-        return added
-
-
-def _single_stems(run: list[list[Item]]) -> Entry | None:
-    """The stems of ``run`` if it can be one synonym entry, else None.
-
-    A run of several groups must be plain words (تنظيم الدولة): a phrase the user
-    quoted is a unit of its own, matched as an entry only alone ("الدولة الإسلامية"),
-    never merged with its neighbours into a longer phrase.
-    """
-    if len(run) == 1 and len(run[0]) == 1 and isinstance(run[0][0], Phrase):
-        return tuple(w.stem for w in run[0][0].words)
-    stems = []
-    for group in run:
-        if len(group) != 1 or not isinstance(group[0], Word):
+    def others(self, stems: Stems) -> list[Entry] | None:
+        """The other entries of the group ``stems`` names, or None when it names none."""
+        group = self.index.get(stems)
+        if group is None:
             return None
-        stems.append(group[0].stem)
-    return tuple(stems)
+        return [e for e in self.groups[group] if e.stems != stems]
 
 
 def parse_groups(text: str) -> list[list[str]]:

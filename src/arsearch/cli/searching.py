@@ -8,18 +8,17 @@ import sys
 from dataclasses import replace
 from datetime import datetime
 from html import unescape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from arsearch.cli.exits import EXIT_SKIPPED, handle_errors
 from arsearch.cli.options import CLEAN_TEXT, QueryCommand, index_option
-from arsearch.search.engine import MAX_PER_PAGE, Engine, Results, open_index
+from arsearch.search.engine import Engine, open_index
 from arsearch.search.evaluate import evaluate, read_qrels, read_topics
 from arsearch.search.query import parse_query
-
-if TYPE_CHECKING:
-    from arsearch.search.scoring import Explanation
+from arsearch.search.requests import MAX_PER_PAGE
+from arsearch.search.results import Explanation, Results
 
 #: ``search --limit`` goes this far (read in engine pages of search.MAX_PER_PAGE).
 MAX_LIMIT = 1000

@@ -1,8 +1,10 @@
 """Searching an index: the one API behind the CLI, the web app and Python callers.
 
 ``engine = open_index("index/")`` opens the index once; ``engine.search(...)`` answers
-queries with ranked, highlighted hits, facet counts and a did-you-mean suggestion. The
-engine keeps one Whoosh searcher and refreshes it when a writer commits.
+queries with ranked, highlighted hits, facet counts and a did-you-mean suggestion;
+``engine.explain(...)`` says why a document has its score. The engine reads one
+committed state of the index at a time (a backend's reader, :mod:`arsearch.backends`)
+and moves to a newer one when a writer commits; readers never block on writers.
 """
 
 from __future__ import annotations
@@ -11,238 +13,66 @@ import functools
 import os
 import threading
 import time
-import weakref
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from itertools import compress
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
-from whoosh.searching import Searcher
-from whoosh.util.times import datetime_to_long, long_to_datetime
 
-import arsearch.backends.whoosh.generations as storage
-import arsearch.backends.whoosh.integrity as integrity
-from arsearch.analysis.chain import EXACT
-from arsearch.backends.whoosh.segments import SegmentCache
-from arsearch.errors import ArsearchError, DocumentNotFoundError, QueryError
-from arsearch.search.bm25 import Ranker, Weights
+from arsearch.analysis import is_exact
+from arsearch.backends import IndexReader, guard, open_reader
+from arsearch.errors import ArsearchError, DocumentNotFoundError
+from arsearch.search.bm25 import BM25F
+from arsearch.search.expand import expand
+from arsearch.search.facets import Column, date_key, freshness, key_date, years
 from arsearch.search.query import ParsedQuery, parse_query
-from arsearch.search.scoring import Explanation, Scored, Scorer, top
+from arsearch.search.requests import (
+    MAX_PER_PAGE,
+    MAX_QUERY_CHARS,
+    body_window,
+    check_request,
+    display_title,
+    effective_sort,
+    naive_utc,
+)
+from arsearch.search.results import Explanation, Hit, Results
+from arsearch.search.scoring import Scored, Scorer, top
 from arsearch.search.snippets import highlight_all, snippet
+from arsearch.search.weights import Weights
 
-MAX_PER_PAGE = 100
-MAX_QUERY_CHARS = 500
-#: Titles are shown (in hits, on the article page, in the JSON) up to this many
-#: characters: a plain-text file without line breaks makes its whole text the title,
-#: and a 5 MB title was sent in every result list and front page that showed it.
-MAX_TITLE_CHARS = 300
+__all__ = ["MAX_PER_PAGE", "MAX_QUERY_CHARS", "Engine", "open_index"]
+
 #: Related articles are found from at most this many characters of an article: the
 #: key terms of a whole book (an archive may hold one) took seconds to compute.
 RELATED_SCAN_CHARS = 50_000
+FACETS = ("source", "category", "author")
 
 
 @dataclass
-class Hit:
-    """One search result. ``snippet`` and ``title_html`` are escaped HTML with <mark>."""
+class _State:
+    """One committed state of the index with what the engine computed for it once."""
 
-    id: str
-    title: str
-    date: datetime | None
-    source: str | None
-    category: str | None
-    author: str | None
-    url: str | None
-    score: float
-    snippet: str = ""
-    title_html: str = ""
-    docnum: int = field(default=-1, repr=False)
+    reader: IndexReader
+    bm25: BM25F
+    columns: dict[str, Column]
+    years: Column
 
-    def to_dict(self) -> dict:
-        return {
-            "id": self.id, "title": self.title,
-            "date": self.date.isoformat() if self.date else None,
-            "source": self.source, "category": self.category, "author": self.author,
-            "url": self.url, "score": round(self.score, 4), "snippet_html": self.snippet,
-            "title_html": self.title_html,
-        }
-
-
-@dataclass
-class Results:
-    """A page of results with the total, facet counts and a spelling suggestion."""
-
-    query: str
-    hits: list[Hit]
-    total: int
-    page: int
-    per_page: int
-    facets: dict[str, dict[str, int]]
-    suggestion: str | None
-    took_ms: float
-    expansions: list[str] = field(default_factory=list)  # "also searched for"
-    #: "relevance" or "date" (newest first): a query without a word to score (only stop
-    #: words, filters or exclusions) is sorted by date, whatever was asked
-    sorted_by: str = "relevance"
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    def to_dict(self) -> dict:
-        return {
-            "query": self.query, "total": self.total, "page": self.page,
-            "per_page": self.per_page, "took_ms": round(self.took_ms, 2),
-            "suggestion": self.suggestion, "expansions": self.expansions,
-            "sorted_by": self.sorted_by,
-            "facets": self.facets,
-            "hits": [h.to_dict() for h in self.hits],
-        }
-
-
-class _Column:
-    """A facet column as integer codes per document, plus the distinct values."""
-
-    def __init__(self, values: list):
-        self.values: list[str] = []
-        index: dict[str, int] = {}
-        codes = np.empty(len(values), dtype=np.int32)
-        for i, v in enumerate(values):
-            v = v or ""
-            code = index.get(v)
-            if code is None:
-                code = index[v] = len(self.values)
-                self.values.append(v)
-            codes[i] = code
-        self.codes = codes
-        self.index = index
-
-    def mask(self, wanted: list[str]) -> np.ndarray:
-        lowered = {w.casefold() for w in wanted}
-        codes = [c for v, c in self.index.items() if v and v.casefold() in lowered]
-        return np.isin(self.codes, codes)
-
-    def counts(self, selection: np.ndarray) -> dict[str, int]:
-        """Value counts among ``selection`` (a boolean mask or docnums)."""
-        counts = np.bincount(self.codes[selection], minlength=len(self.values))
-        order = np.argsort(-counts, kind="stable")
-        return {self.values[i]: int(counts[i]) for i in order if counts[i] and self.values[i]}
-
-
-class _Generation:
-    """Everything opened for one committed state of the index.
-
-    Opening reads index files only: any failure here is checked against the recorded
-    checksums (:func:`integrity.blame`) and reported as a damaged index when it is one.
-    """
-
-    def __init__(self, folder: Path, weights: Weights, segments: SegmentCache | None = None):
-        meta = storage.require_meta(folder)
-        self.indexname = meta["indexname"]
-        self.segments = segments if segments is not None else SegmentCache()
-        self.lock = threading.RLock()
-        self.vocabulary = None  # spelling candidates' filter, read on first need
-        try:
-            with integrity.reading(folder, opening=True):
-                findings = integrity.check_sizes(folder, self.indexname)
-                if findings:
-                    raise integrity.damaged(folder, findings)
-                self.ix, reader = integrity.open_reader(folder, self.indexname)
-                self.searcher = Searcher(reader, fromindex=self.ix)
-                # close the files when the last thread using this generation lets go
-                self.close = weakref.finalize(self, self.searcher.close)
-                self._load(weights)
-        except BaseException:
-            if hasattr(self, "close"):
-                self.close()
-            raise
-
-    def probe(self) -> None:
-        """Read something real from every segment: its last stored document."""
-        with self.lock:
-            for leaf, _ in self.searcher.reader().leaf_readers():
-                if leaf.doc_count_all():
-                    leaf.stored_fields(leaf.doc_count_all() - 1)
-
-    def _load(self, weights: Weights) -> None:
-        reader = self.searcher.reader()
-        n = reader.doc_count_all()
-        leaves = [leaf for leaf, _ in reader.leaf_readers()] if n else []
-        self.segments.keep(leaves)
-        self.ranker = Ranker(reader, weights, segments=self.segments)
-        self.ranker._lock = self.lock
-
-        def column(name):
-            # per segment: Whoosh's MultiReader.column_reader skips segments that have
-            # no column file for the field (no document there had a value), which
-            # shifts every later value onto the wrong document
-            values: list = []
-            for leaf in leaves:
-                values.extend(self.segments.get(
-                    leaf, f"column:{name}", lambda leaf=leaf: list(leaf.column_reader(name))))
-            return values
-
-        self.ids = column("id")
-        self.docnum_of = dict(compress(zip(self.ids, range(n), strict=True),
-                                       self.ranker.live.tolist()))
-        self.columns = {name: _Column(column(name)) for name in ("source", "category", "author")}
-        # Whoosh stores a missing date as an out-of-range column default: keep -1 instead
-        lo, hi = integrity.DATES
-
-        def dates(leaf) -> np.ndarray:
-            values = leaf.column_reader("date", translate=False)
-            return np.asarray([v if lo < v < hi else -1 for v in values], dtype=np.int64)
-
-        self.dates = np.concatenate(
-            [self.segments.get(leaf, "dates", lambda leaf=leaf: dates(leaf)) for leaf in leaves]
-            or [np.zeros(0, np.int64)])
-        self.years = _Column([str(y) if y else "" for y in _years(self.dates).tolist()])
-        # a truncated date or length column reads as "no value": checked once a segment
-        findings = [f for leaf in leaves for f in self.segments.get(
-            leaf, "checked", lambda leaf=leaf: integrity.check_last_documents([leaf]))]
-        if findings:
-            raise integrity.Inconsistent(findings)
-
-    def refreshed(self, folder: Path, weights: Weights) -> _Generation:
-        """This generation if still current, else a newer one."""
-        meta = storage.read_meta(folder)
-        if meta is not None and meta["indexname"] == self.indexname:
-            with self.lock:
-                if self.searcher.up_to_date():
-                    return self
-        # Not Whoosh's searcher.refresh(): its reader keeps the segments a merge replaced
-        # (documents counted twice) and shares open files with this generation.
-        return _open_generation(folder, weights, self.segments)
-
-
-def _open_generation(folder: Path, weights: Weights,
-                     segments: SegmentCache | None = None) -> _Generation:
-    """Open the current generation, again if a writer committed meanwhile.
-
-    A commit deletes the files of merged segments and a rebuild switches generations:
-    an open that raced with either fails on files that are legitimately gone.
-    """
-    for attempt in range(3):
-        before = integrity.folder_key(folder)
-        try:
-            return _Generation(folder, weights, segments)
-        except ArsearchError:
-            if attempt == 2 or integrity.folder_key(folder) == before:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    @classmethod
+    def of(cls, reader: IndexReader, weights: Weights) -> _State:
+        return cls(reader, BM25F(reader, weights),
+                   {name: Column(reader.facet_values[name]) for name in FACETS},
+                   Column([str(y) if y else "" for y in years(reader.dates).tolist()]))
 
 
 def _reads_index(method):
-    """Errors raised while decoding index files become IndexDamagedError.
-
-    Only errors that passed through Whoosh's readers or arsearch's decoders, and only
-    when the checksums cannot vouch for the files (:func:`integrity.blame`): any other
-    exception is a bug and propagates unchanged.
-    """
+    """Errors raised while decoding index files become IndexDamagedError (the backend's
+    :func:`~arsearch.backends.guard` decides which are; any other is a bug and
+    propagates unchanged)."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        with integrity.reading(self.folder):
+        with guard(self.folder):
             return method(self, *args, **kwargs)
 
     return wrapper
@@ -262,7 +92,7 @@ class Engine:
         self.synonyms = load_synonyms(self.folder / "synonyms.txt", synonyms) \
             if expand_synonyms else None
         self.refresh_every = refresh_every
-        self._gen = _open_generation(self.folder, self.weights)
+        self._state = _State.of(open_reader(self.folder), self.weights)
         self._checked = time.monotonic()
         self._failed: ArsearchError | None = None
         self._refresh_lock = threading.Lock()
@@ -273,8 +103,10 @@ class Engine:
         """Pick up commits made since the index was opened (cheap when there are none)."""
         with self._refresh_lock:
             try:
-                # the old generation closes its files when the last thread drops it
-                self._gen = self._gen.refreshed(self.folder, self.weights)
+                # the old state closes its files when the last thread drops it
+                reader = self._state.reader.refreshed()
+                if reader is not self._state.reader:
+                    self._state = _State.of(reader, self.weights)
                 self._failed = None
             except ArsearchError as exc:
                 self._failed = exc
@@ -282,36 +114,25 @@ class Engine:
             finally:
                 self._checked = time.monotonic()
 
-    def _current(self) -> _Generation:
+    def _current(self) -> _State:
         if time.monotonic() - self._checked >= self.refresh_every:
             self.refresh()
         elif self._failed is not None:
             # a damaged index: opening it costs as much as a healthy one, so every
             # request must not try again; once per refresh interval is enough
             raise type(self._failed)(*self._failed.args)
-        return self._gen
+        return self._state
 
     @_reads_index
     def health(self) -> dict:
-        """For monitoring: the document count, or IndexDamagedError with the reason.
-
-        Cheap: the files recorded for the current state on disk are compared by size
-        (by checksum when a failed search already computed them), and the last stored
-        document of every segment the engine serves is read.
-        """
-        gen = self._current()
-        verdict = integrity.known_verdict(self.folder)
-        if verdict is not None and verdict.findings:
-            raise integrity.damaged(self.folder, verdict.findings)
-        indexname = storage.require_meta(self.folder)["indexname"]
-        findings = integrity.check_sizes(self.folder, indexname)
-        if findings:
-            raise integrity.damaged(self.folder, findings)
-        gen.probe()
-        return {"documents": gen.ranker.doc_count}
+        """For monitoring: the document count, or IndexDamagedError with the reason
+        (cheap: the backend's own check, plus a real read of every segment)."""
+        state = self._current()
+        state.reader.probe()
+        return {"documents": state.reader.doc_count}
 
     def close(self) -> None:
-        self._gen.close()
+        self._state.reader.close()
 
     def __enter__(self) -> Engine:
         return self
@@ -321,7 +142,13 @@ class Engine:
 
     @property
     def doc_count(self) -> int:
-        return self._current().ranker.doc_count
+        return self._current().reader.doc_count
+
+    @property
+    def reader(self) -> IndexReader:
+        """The committed state searches read now (refreshed as usual): for tools and
+        tests that need the index's arrays, e.g. ``BM25F(engine.reader)``."""
+        return self._current().reader
 
     # -- searching ----------------------------------------------------------------------
 
@@ -342,50 +169,51 @@ class Engine:
     ) -> Results:
         """Search; ``date_to`` is inclusive of that day. Raises QueryError on bad arguments."""
         started = time.perf_counter()
-        _check_request(query, page, per_page, sort)
-        gen = self._current()
+        check_request(query, page, per_page, sort)
+        state = self._current()
         parsed = parse_query(query)
-        expansions = self.synonyms.expand(parsed, self.weights.synonyms) \
+        expansions = expand(self.synonyms, parsed, self.weights.synonyms) \
             if self.synonyms else []
         for name, value in (("source", source), ("category", category), ("author", author)):
             if value:
                 parsed.filters.setdefault(name, []).extend(
                     [value] if isinstance(value, str) else list(value))
-        date_from, date_to = _naive_utc(date_from, "date_from"), _naive_utc(date_to, "date_to")
+        date_from, date_to = naive_utc(date_from, "date_from"), naive_utc(date_to, "date_to")
         if date_from:
             parsed.date_from = max(filter(None, (parsed.date_from, date_from)))
         if date_to:
             end = date_to if (date_to.hour, date_to.minute, date_to.second) != (0, 0, 0) \
                 else date_to.replace(hour=23, minute=59, second=59, microsecond=999999)
             parsed.date_to = min(filter(None, (parsed.date_to, end)))
-        scored = self._score(gen, parsed)
+        scored = self._score(state, parsed)
         scores, mask = scored.scores, scored.mask
-        sort = _effective_sort(parsed, sort)
+        sort = effective_sort(parsed, sort)
         total = int(mask.sum())
         matching = np.flatnonzero(mask)  # index once, count three columns
-        facets = {name: gen.columns[name].counts(matching) for name in ("source", "category")}
-        facets["year"] = dict(sorted(gen.years.counts(matching).items(), reverse=True))
+        facets = {name: state.columns[name].counts(matching) for name in ("source", "category")}
+        facets["year"] = dict(sorted(state.years.counts(matching).items(), reverse=True))
         start = (page - 1) * per_page
-        order = top(scores, mask, start + per_page, by_date=sort == "date", dates=gen.dates)
+        order = top(scores, mask, start + per_page, by_date=sort == "date",
+                    dates=state.reader.dates)
         docnums = order[start:start + per_page]
         terms = parsed.highlight_terms() if snippets else None
-        hits = [self._hit(gen, int(d), float(scores[d]), terms) for d in docnums]
-        suggestion = self._suggest(gen, query, parsed, total)
+        hits = [self._hit(state, int(d), float(scores[d]), terms) for d in docnums]
+        suggestion = self._suggest(state, query, parsed, total)
         return Results(query, hits, total, page, per_page, facets, suggestion,
                        (time.perf_counter() - started) * 1000, expansions, sort)
 
     @_reads_index
     def ranked_ids(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
         """(id, score) of the best ``limit`` documents: batch retrieval without snippets."""
-        gen = self._current()
+        state = self._current()
         parsed = parse_query(query)
         if self.synonyms:
-            self.synonyms.expand(parsed, self.weights.synonyms)
-        scored = self._score(gen, parsed)
-        by_date = _effective_sort(parsed, "relevance") == "date"
-        return [(gen.ids[d], float(scored.scores[d]))
+            expand(self.synonyms, parsed, self.weights.synonyms)
+        scored = self._score(state, parsed)
+        by_date = effective_sort(parsed, "relevance") == "date"
+        return [(state.reader.ids[d], float(scored.scores[d]))
                 for d in top(scored.scores, scored.mask, limit, by_date=by_date,
-                             dates=gen.dates)]
+                             dates=state.reader.dates)]
 
     @_reads_index
     def explain(self, query: str, doc_id: str) -> Explanation:
@@ -395,15 +223,15 @@ class Engine:
         add up to the score ``search`` gives the same document. Raises QueryError for a
         bad query and DocumentNotFoundError for an unknown id.
         """
-        _check_request(query, 1, 1, "relevance")
-        gen = self._current()
-        docnum = gen.docnum_of.get(doc_id)
+        check_request(query, 1, 1, "relevance")
+        state = self._current()
+        docnum = state.reader.docnum_of.get(doc_id)
         if docnum is None:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
         parsed = parse_query(query)
         if self.synonyms:
-            self.synonyms.expand(parsed, self.weights.synonyms)
-        scored = self._score(gen, parsed, explain=docnum)
+            expand(self.synonyms, parsed, self.weights.synonyms)
+        scored = self._score(state, parsed, explain=docnum)
         scores, mask = scored.scores, scored.mask
         score = float(scores[docnum])
         matches = bool(mask[docnum])
@@ -414,35 +242,35 @@ class Engine:
             rank = int(ahead.sum()) + 1
         return Explanation(doc_id, query, score, matches, rank, int(mask.sum()), scored.parts)
 
-    def _scorer(self, gen: _Generation) -> Scorer:
+    def _scorer(self, state: _State) -> Scorer:
+        reader = state.reader
+
         def texts(docnums: np.ndarray) -> list[str]:
-            with gen.lock:
-                stored = [gen.searcher.stored_fields(int(d)) for d in docnums]
+            stored = [reader.stored(int(d)) for d in docnums]
             return [f"{s.get('title') or ''}\n{s.get('body') or ''}" for s in stored]
 
-        return Scorer(gen.ranker, self.weights, texts,
-                      lambda: _freshness(gen.dates, self.weights.recency_half_life))
+        return Scorer(state.bm25, self.weights, texts,
+                      lambda: freshness(reader.dates, self.weights.recency_half_life))
 
-    def _allowed(self, gen: _Generation, q: ParsedQuery) -> np.ndarray:
+    def _allowed(self, state: _State, q: ParsedQuery) -> np.ndarray:
         """Live documents within the query's filters (sources, categories, dates)."""
-        mask = gen.ranker.live.copy()
+        dates = state.reader.dates
+        mask = state.reader.live.copy()
         for name, values in q.filters.items():
-            mask &= gen.columns[name].mask(values)
+            mask &= state.columns[name].mask(values)
         if q.date_from is not None:
-            mask &= gen.dates >= datetime_to_long(q.date_from)
+            mask &= dates >= date_key(q.date_from)
         if q.date_to is not None:
-            mask &= (gen.dates >= 0) & (gen.dates < datetime_to_long(q.date_to))
+            mask &= (dates >= 0) & (dates < date_key(q.date_to))
         return mask
 
-    def _score(self, gen: _Generation, q: ParsedQuery,
-               explain: int | None = None) -> Scored:
-        return self._scorer(gen).score(q, self._allowed(gen, q), explain)
+    def _score(self, state: _State, q: ParsedQuery, explain: int | None = None) -> Scored:
+        return self._scorer(state).score(q, self._allowed(state, q), explain)
 
-    def _hit(self, gen: _Generation, docnum: int, score: float,
+    def _hit(self, state: _State, docnum: int, score: float,
              terms: tuple[set[str], set[str]] | None) -> Hit:
         """A hit with snippets marking ``terms`` (stems, norms); None: no snippets."""
-        with gen.lock:
-            stored = gen.searcher.stored_fields(docnum)
+        stored = state.reader.stored(docnum)
         title = display_title(stored.get("title") or "")
         body = stored.get("body") or ""
         return Hit(
@@ -468,12 +296,11 @@ class Engine:
         ``body_length`` (the whole body's) say where it lies. Raises QueryError for a
         start past the end.
         """
-        gen = self._current()
-        docnum = gen.docnum_of.get(doc_id)
+        state = self._current()
+        docnum = state.reader.docnum_of.get(doc_id)
         if docnum is None:
             return None
-        with gen.lock:
-            stored = dict(gen.searcher.stored_fields(docnum))
+        stored = state.reader.stored(docnum)
         body = stored.get("body") or ""
         first, last = body_window(body, start, length)
         stems, norms = parse_query(query).highlight_terms()
@@ -487,160 +314,57 @@ class Engine:
 
     @_reads_index
     def more_like_this(self, doc_id: str, limit: int = 5) -> list[Hit]:
-        """Related articles: Whoosh's key terms of the document, ranked by our scorer."""
-        gen = self._current()
-        docnum = gen.docnum_of.get(doc_id)
+        """Related articles: the document's key terms (the backend's), ranked by BM25."""
+        state = self._current()
+        docnum = state.reader.docnum_of.get(doc_id)
         if docnum is None:
             return []
-        with gen.lock:
-            body = gen.searcher.stored_fields(docnum).get("body") or ""
-            # every word is indexed twice (stem and =exact form) and the exact forms,
-            # rarer, crowd the top of Whoosh's list: ask for all terms and keep the 25
-            # best stems that occur in some other document too. From the text (what
-            # Whoosh's key_terms does without term vectors), bounded for huge articles.
-            terms = gen.searcher.key_terms_from_text(
-                "body", body[:RELATED_SCAN_CHARS], numterms=10**6) if body else []
-            keys = [t for t, _ in terms if not t.startswith(EXACT)
-                    and gen.ranker.doc_frequency("body", t) > 1][:25]
+        reader = state.reader
+        body = reader.stored(docnum).get("body") or ""
+        # every word is indexed twice (stem and =exact form) and the exact forms, rarer,
+        # crowd the top of the key terms: keep the 25 best stems that occur in some
+        # other document too, from a bounded start of the text (a book takes seconds)
+        terms = reader.key_terms("body", body[:RELATED_SCAN_CHARS], 10**6) if body else []
+        keys = list(islice((t for t in terms if not is_exact(t)
+                            and reader.doc_frequency("body", t) > 1), 25))
         if not keys:
             return []
-        scores = np.zeros(gen.ranker.size, dtype=np.float32)
+        scores = np.zeros(reader.size, dtype=np.float32)
         for key in keys:
-            gen.ranker.add_scores(scores, "body", key, 1.0)
-        mask = gen.ranker.live & (scores > 0)
+            state.bm25.add_scores(scores, "body", key, 1.0)
+        mask = reader.live & (scores > 0)
         mask[docnum] = False
-        return [self._hit(gen, int(d), float(scores[d]), None)
+        return [self._hit(state, int(d), float(scores[d]), None)
                 for d in top(scores, mask, limit)]
 
     # -- suggestions ----------------------------------------------------------------------
 
-    def _suggest(self, gen: _Generation, query: str, q: ParsedQuery, total: int) -> str | None:
+    def _suggest(self, state: _State, query: str, q: ParsedQuery, total: int) -> str | None:
         """Did-you-mean: replace unknown or rare words by a frequent close spelling."""
-        from arsearch.search.suggest import Vocabulary, suggest
+        from arsearch.search.suggest import suggest
 
-        with gen.lock:
-            if gen.vocabulary is None:
-                gen.vocabulary = Vocabulary(gen.searcher.reader(), gen.segments)
-        # the lock guards only the reader's lookups: other threads search meanwhile
-        return suggest(gen.searcher.reader(), query, q, total, gen.vocabulary, lock=gen.lock)
+        return suggest(state.reader, query, q, total, state.reader)
 
     # -- statistics ------------------------------------------------------------------------
 
     @_reads_index
     def stats(self) -> dict:
         """Counts and facts about the index, as ``arsearch stats`` shows them."""
-        gen = self._current()
-        live = gen.ranker.live
-        dated = gen.dates[live & (gen.dates >= 0)]
-        size = _folder_size(self.folder)
-        meta = storage.read_meta(self.folder) or {}
+        state = self._current()
+        reader = state.reader
+        dated = reader.dates[reader.live & (reader.dates >= 0)]
+        info = reader.info()
         return {
-            "documents": gen.ranker.doc_count,
-            "sources": gen.columns["source"].counts(live),
-            "categories": gen.columns["category"].counts(live),
-            "date_from": long_to_datetime(int(dated.min())).date().isoformat()
-            if dated.size else None,
-            "date_to": long_to_datetime(int(dated.max())).date().isoformat()
-            if dated.size else None,
-            "size_bytes": size,
-            "created": meta.get("created"),
-            "updated": meta.get("updated"),
+            "documents": reader.doc_count,
+            "sources": state.columns["source"].counts(reader.live),
+            "categories": state.columns["category"].counts(reader.live),
+            "date_from": key_date(int(dated.min())).date().isoformat() if dated.size else None,
+            "date_to": key_date(int(dated.max())).date().isoformat() if dated.size else None,
+            "size_bytes": info.get("size_bytes"),
+            "created": info.get("created"),
+            "updated": info.get("updated"),
             "index": str(self.folder),
         }
-
-
-def _years(dates: np.ndarray) -> np.ndarray:
-    """The calendar year of each date (Whoosh's microsecond longs); 0 where there is none."""
-    years = np.zeros(len(dates), dtype=np.int32)
-    has = dates >= 0
-    if has.any():
-        first = long_to_datetime(int(dates[has].min())).year
-        last = long_to_datetime(int(dates[has].max())).year
-        starts = np.asarray([datetime_to_long(datetime(y, 1, 1))
-                             for y in range(first, last + 2)], dtype=np.int64)
-        years[has] = first + np.searchsorted(starts, dates[has], side="right") - 1
-    return years
-
-
-def _folder_size(folder: Path) -> int:
-    """Bytes of the files in ``folder``; a writer may delete some while we count."""
-    size = 0
-    for path in folder.iterdir():
-        try:
-            if path.is_file():
-                size += path.stat().st_size
-        except FileNotFoundError:  # a merge or a generation switch removed it
-            continue
-    return size
-
-
-def _freshness(dates: np.ndarray, half_life_days: float) -> np.ndarray:
-    """1 for the newest document, halving every ``half_life_days``; 0 without a date."""
-    dated = dates >= 0
-    if not dated.any():
-        return np.zeros(len(dates), dtype=np.float32)
-    age_days = (dates.max() - dates) / 86_400_000_000  # Whoosh stores microseconds
-    return np.where(dated, 0.5 ** (age_days / half_life_days), 0.0).astype(np.float32)
-
-
-def display_title(title: str) -> str:
-    """``title``, or its first MAX_TITLE_CHARS characters (cut at a space) and " …"."""
-    if len(title) <= MAX_TITLE_CHARS:
-        return title
-    space = title.rfind(" ", MAX_TITLE_CHARS // 2, MAX_TITLE_CHARS)
-    return title[:space if space > 0 else MAX_TITLE_CHARS].rstrip() + " …"
-
-
-def body_window(body: str, start: int = 0, length: int | None = None) -> tuple[int, int]:
-    """(first, last) character of the part of ``body`` from ``start``, about ``length``
-    long, ending at a space when one is in its second half (so no word is cut)."""
-    if not isinstance(start, int) or start < 0 or (start and start >= len(body)):
-        raise QueryError(f"start must be between 0 and {max(len(body) - 1, 0)}")
-    if length is None or start + length >= len(body):
-        return start, len(body)
-    if length < 1:
-        raise QueryError("length must be at least 1")
-    last, half = start + length, start + length // 2
-    space = max(body.rfind(" ", half, last), body.rfind("\n", half, last))
-    return start, space + 1 if space >= 0 else last
-
-
-def _naive_utc(value: object, name: str) -> datetime | None:
-    """``value`` as the index stores dates (naive, UTC); QueryError if not a datetime.
-
-    A date with a time zone (``2018-02-15T10:00+05:00``) compared with the query's own
-    naive dates raised TypeError.
-    """
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        raise QueryError(f"{name} must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
-def _effective_sort(parsed: ParsedQuery, sort: str) -> str:
-    """``sort``, or "date" when the query has no word to score.
-
-    Stop words only (في), filters only (date:2016) or exclusions only (-سوريا) match
-    documents that all score 0: ranking them "by relevance" would be an arbitrary
-    order, so they are listed newest first and the results say so.
-    """
-    return "date" if parsed.is_empty else sort
-
-
-def _check_request(query: str, page: int, per_page: int, sort: str) -> None:
-    if not isinstance(query, str):
-        raise QueryError("the query must be text")
-    if len(query) > MAX_QUERY_CHARS:
-        raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
-    if not isinstance(page, int) or page < 1:
-        raise QueryError("page must be a whole number of at least 1")
-    if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
-        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
-    if sort not in ("relevance", "date"):
-        raise QueryError("sort must be 'relevance' or 'date'")
 
 
 def open_index(folder: str | os.PathLike = "index", **options) -> Engine:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from arsearch.analysis.chain import analyze
+from arsearch.analysis import analyze
 
 
 def expansion_terms(texts: list[str], scores: list[float], doc_freq, n_docs: int,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from arsearch.analysis.chain import query_terms
+from arsearch.analysis import query_terms
 
 TEXT_FIELDS = ("title", "body")
 FILTER_FIELDS = ("source", "category", "author")
@@ -102,7 +102,7 @@ class ParsedQuery:
 
 
 def _words(text: str, field_name: str | None) -> list[Word]:
-    from arsearch.analysis.chain import analyze
+    from arsearch.analysis import analyze
 
     return [Word(t.stem, t.normalized, t.text, field_name) for t in analyze(text)
             if not t.stopword]

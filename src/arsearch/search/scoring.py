@@ -1,11 +1,11 @@
 """The scoring policy: what each part of a parsed query adds to a document's score.
 
-:class:`~arsearch.search.bm25.Ranker` knows BM25F over posting lists; this module decides
+:class:`~arsearch.search.bm25.BM25F` knows BM25F over posting lists; this module decides
 which terms are scored with which weights, and how the parts combine:
 
 1. every query word scores its stem over title and body with BM25F, plus its exact
    (normalised, unstemmed) form at ``Weights.exact``; a synonym the engine added counts
-   ``SYNONYM_WEIGHT`` of a typed word, an alternative phrase only where it occurs;
+   ``Weights.synonyms`` of a typed word, an alternative phrase only where it occurs;
 2. among the best results, query words in the lead of a story add ``lead`` x idf, and
    (optional) words standing close together add a proximity score;
 3. tiers: documents with a quoted phrase, then (short queries) documents holding every
@@ -19,61 +19,21 @@ search gives, because they are the same additions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from arsearch.analysis.chain import EXACT
-from arsearch.search.bm25 import Ranker, Weights
+from arsearch.analysis import twin
+from arsearch.search.bm25 import BM25F
 from arsearch.search.query import Item, ParsedQuery, Phrase, Word
+from arsearch.search.results import Part
+from arsearch.search.weights import Weights
 
 #: Phrases that rank (rather than filter) are checked in at most this many of the best
 #: documents: checking positions is Python work per document, and on a large archive a
 #: phrase of two common words occurs in tens of thousands.
 PHRASE_CHECK = 2000
 TEXT_FIELDS = ("title", "body")
-
-
-@dataclass
-class Part:
-    """One addend of a document's score (``Engine.explain``)."""
-
-    #: stem, exact, synonym, expansion, phrase bonus, lead, proximity, recency,
-    #: phrase tier, all-words tier
-    kind: str
-    text: str  # the query word, or what the part is about
-    score: float
-    term: str = ""  # the indexed term scored
-    fields: dict[str, float] = field(default_factory=dict)  # each field's share of score
-    note: str = ""
-
-    def to_dict(self) -> dict:
-        out: dict = {"kind": self.kind, "text": self.text, "score": round(self.score, 6)}
-        if self.term:
-            out["term"] = self.term
-        if self.fields:
-            out["fields"] = {k: round(v, 6) for k, v in self.fields.items()}
-        if self.note:
-            out["note"] = self.note
-        return out
-
-
-@dataclass
-class Explanation:
-    """Why a document has its score for a query: the parts, which add up to ``score``."""
-
-    id: str
-    query: str
-    score: float  # as search gives it (same float32 arithmetic)
-    matches: bool  # a result of the query (within filters, not excluded, some word found)
-    rank: int | None  # 1-based position among the results, None when not a result
-    total: int  # number of results
-    parts: list[Part]
-
-    def to_dict(self) -> dict:
-        return {"id": self.id, "query": self.query, "score": round(self.score, 6),
-                "matches": self.matches, "rank": self.rank, "total": self.total,
-                "parts": [p.to_dict() for p in self.parts]}
 
 
 class Sheet:
@@ -107,9 +67,9 @@ class Scored:
 
 
 class Scorer:
-    """Scores parsed queries against one generation's :class:`Ranker`."""
+    """Scores parsed queries against one reader's :class:`BM25F`."""
 
-    def __init__(self, ranker: Ranker, weights: Weights,
+    def __init__(self, ranker: BM25F, weights: Weights,
                  texts: Callable[[np.ndarray], list[str]] | None = None,
                  freshness: Callable[[], np.ndarray] | None = None):
         """``texts(docnums)``: the documents' text, for pseudo-relevance feedback;
@@ -208,8 +168,8 @@ class Scorer:
         kind = "synonym" if weight < 1.0 else "stem"  # an expansion, not a typed word
         hits = [self._term(sheet, word.stem, fields, weight, Part(kind, word.surface, 0.0,
                                                                   term=word.stem))]
-        if word.norm != word.stem and w.exact > 0:  # its own stem has no exact twin
-            term = EXACT + word.norm
+        term = twin(word.norm, word.stem)
+        if term is not None and w.exact > 0:  # a word that is its own stem has none
             hits.append(self._term(sheet, term, fields, weight * w.exact,
                                    Part("exact" if kind == "stem" else kind, word.surface,
                                         0.0, term=term)))
@@ -273,7 +233,7 @@ class Scorer:
             return self.phrase_mask(item)
         mask = np.zeros(self.ranker.size, dtype=bool)
         for f in (item.field,) if item.field else TEXT_FIELDS:
-            mask[self.ranker.postings(f, item.stem)[0]] = True
+            mask[self.ranker.reader.postings(f, item.stem)[0]] = True
         return mask
 
     # -- re-ranking the best results --------------------------------------------------------
@@ -306,7 +266,7 @@ class Scorer:
             return
         terms = expansion_terms(
             self.texts(best), [float(sheet.scores[d]) for d in best],
-            lambda t: ranker.doc_frequency("body", t), ranker.doc_count,
+            lambda t: ranker.reader.doc_frequency("body", t), ranker.doc_count,
             {word.stem for word in q.words}, w.prf_terms)
         scale = w.prf_weight * len(q.words)
         for stem, weight in terms:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection
 from html import escape
 
-from arsearch.analysis.chain import TOKEN_PATTERN, normalize_token, stem, stopwords
+from arsearch.analysis import TOKEN_PATTERN, normalize_token, stem, stopwords
 
 _TOKEN = re.compile(TOKEN_PATTERN)
 #: Articles are scanned up to here for a snippet: the best passage is nearly always

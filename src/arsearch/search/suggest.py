@@ -25,11 +25,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
+from typing import Protocol
 
 import numpy as np
 
-from arsearch.analysis.chain import EXACT, stem
-from arsearch.backends.whoosh.segments import SegmentCache
+from arsearch.analysis import stem, written_term
 from arsearch.search.query import ParsedQuery
 
 #: Words in at most this many documents get a spelling check.
@@ -47,72 +47,24 @@ ARABIC_LETTERS = "ءابتثجحخدذرزسشصضطظعغفقكلمنهويى"
 LATIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-#: One slot of a Whoosh hash-file table: the key's hash and the key's file position.
-_SLOT = np.dtype([("hash", ">u4"), ("pos", ">i8")])
+class Lookups(Protocol):
+    """What a spelling check asks of an index (its reader, for the Whoosh backend)."""
+
+    def doc_frequency(self, field: str, term: str) -> int: ...
 
 
-class Vocabulary:
-    """Which terms may exist in an index, from the hash tables of its term files.
+class Vocabulary(Protocol):
+    """A fast filter of the terms that may exist (no false negatives)."""
 
-    Whoosh's term files (``.trm``) are hash files whose tables list every key's 32-bit
-    hash: reading them costs milliseconds a segment, and testing hundreds of candidate
-    words against them is one NumPy search. A match may be a hash collision (about one
-    in ten thousand), so callers count the survivors with real lookups; no match means
-    the term is certainly absent. Readers of another format are never filtered.
-    """
-
-    def __init__(self, reader, segments: SegmentCache | None = None):
-        """``segments``: per-segment hash arrays kept from an earlier generation."""
-        cache = segments if segments is not None else SegmentCache()
-        # (key coder, hash function, sorted hashes) per segment; None: test nothing
-        self._tables: list | None = []
-        for leaf, _ in reader.leaf_readers():
-            try:
-                terms = leaf._terms
-                keycoder, hashfn = terms._keycoder, terms._tindex.hashfn
-                hashes = cache.get(leaf, "term-hashes", lambda terms=terms: _hashes(terms))
-            except (AttributeError, TypeError, ValueError):
-                self._tables = None  # not a Whoosh 3 segment
-                return
-            self._tables.append((keycoder, hashfn, hashes))
-
-    def may_contain(self, fieldname: str, terms: list[str]) -> np.ndarray:
-        """A boolean per term: False means no segment holds it in ``fieldname``."""
-        if self._tables is None:
-            return np.ones(len(terms), dtype=bool)
-        found = np.zeros(len(terms), dtype=bool)
-        encoded = [t.encode("utf-8") for t in terms]
-        known: dict[bytes, np.ndarray] = {}  # segments usually share the field numbers
-        for keycoder, hashfn, hashes in self._tables:
-            if not len(hashes):
-                continue
-            prefix = keycoder(fieldname, b"")
-            wanted = known.get(prefix)
-            if wanted is None:
-                wanted = known[prefix] = np.fromiter(
-                    (hashfn(keycoder(fieldname, b)) for b in encoded), np.uint32,
-                    count=len(encoded))
-            where = np.minimum(np.searchsorted(hashes, wanted), len(hashes) - 1)
-            found |= hashes[where] == wanted
-        return found
-
-
-def _hashes(terms) -> np.ndarray:
-    """The sorted key hashes of one segment's term file."""
-    table = terms._tindex
-    parts = [np.frombuffer(table.dbfile.get(pos, n * _SLOT.itemsize), _SLOT)
-             for pos, n in table.tables if n]
-    slots = np.concatenate(parts) if parts else np.zeros(0, _SLOT)
-    # sorted for the binary search; colliding hashes may repeat, which it does not mind
-    return np.sort(slots["hash"][slots["pos"] != 0].astype(np.uint32))
+    def may_contain(self, field: str, terms: list[str]) -> np.ndarray: ...
 
 
 def _term(word: str) -> str:
     """The indexed term of ``word`` as written (a word that is its own stem has no twin)."""
-    return EXACT + word if stem(word) != word else word
+    return written_term(word, stem(word))
 
 
-def _df(reader, word: str) -> int:
+def _df(reader: Lookups, word: str) -> int:
     """Documents holding ``word`` as written."""
     term = _term(word)
     return reader.doc_frequency("body", term) + reader.doc_frequency("title", term)
@@ -129,7 +81,7 @@ def edits1(word: str) -> set[str]:
     return (deletes | transposes | replaces | inserts) - {word}
 
 
-def best_spelling(reader, norm: str, vocabulary: Vocabulary | None = None, *,
+def best_spelling(reader: Lookups, norm: str, vocabulary: Vocabulary | None = None, *,
                   lock: AbstractContextManager | None = None,
                   deadline: float | None = None) -> str | None:
     """The most frequent indexed form one edit from ``norm``, if clearly more common.
@@ -176,7 +128,7 @@ def words_to_check(parsed: ParsedQuery) -> Iterator[tuple[str, str]]:
             return
 
 
-def suggest(reader, query: str, parsed: ParsedQuery, total: int,
+def suggest(reader: Lookups, query: str, parsed: ParsedQuery, total: int,
             vocabulary: Vocabulary | None = None, *,
             lock: AbstractContextManager | None = None,
             budget: float = TIME_BUDGET) -> str | None:

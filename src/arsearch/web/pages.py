@@ -11,7 +11,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from arsearch.search.engine import Engine, Results
+from arsearch.search.engine import Engine
+from arsearch.search.results import Results
 from arsearch.web.engine import get_engine, lookup_document
 from arsearch.web.params import (
     SearchParams,

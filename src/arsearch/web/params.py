@@ -14,7 +14,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from arsearch.search.engine import MAX_PER_PAGE, MAX_QUERY_CHARS
+from arsearch.search.requests import MAX_PER_PAGE, MAX_QUERY_CHARS
 
 
 class WebError(Exception):

@@ -40,9 +40,9 @@ from arsearch.backends.whoosh.integrity import (
     unreadable,
     verify_files,
 )
+from arsearch.backends.whoosh.postings import read_postings
 from arsearch.backends.whoosh.schema import TEXT_FIELDS
 from arsearch.errors import IndexDamagedError, IndexVersionError
-from arsearch.search.bm25 import _read_postings
 
 
 @dataclass
@@ -230,7 +230,7 @@ def _check_postings(leaf, n: int) -> tuple[dict | None, Finding | None]:
                 where = pst
                 fmt = formats.get(fieldname) or formats.setdefault(
                     fieldname, leaf.schema[fieldname].format)
-                ids, weights, _ = _read_postings(W3LeafMatcher(
+                ids, weights, _ = read_postings(W3LeafMatcher(
                     terms._postfile, info._offset, info._length, fmt, term=term))
             problem = _bad_postings(ids, info.doc_frequency(), n)
             if problem:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from whoosh.formats import Positions
 
-from arsearch.analysis.chain import EXACT, index_positions
+from arsearch.analysis import EXACT, index_positions
 
 #: The value of an exact-form twin's posting: an unterminated varint, which decodes to
 #: no positions. Not empty: Whoosh's block format drops empty values, and merging

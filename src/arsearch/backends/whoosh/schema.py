@@ -11,7 +11,7 @@ import hashlib
 
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
-from arsearch.analysis.chain import ArabicAnalyzer
+from arsearch.analysis import ArabicAnalyzer
 from arsearch.backends.whoosh.positions import FastPositions
 from arsearch.ingest.readers import Document
 

@@ -1,0 +1,78 @@
+"""Facet columns and dates: counting and filtering results by source, category and time.
+
+A facet's values are kept as one integer code per document, so a filter is one NumPy
+comparison and the counts among any result set one ``bincount``. Dates are microseconds
+since 0001-01-01 (the unit every backend's reader gives them in, and Whoosh's own).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+
+_EPOCH = datetime(1, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+_DAY = 86_400_000_000
+
+
+class Column:
+    """A facet column as integer codes per document, plus the distinct values."""
+
+    def __init__(self, values: list):
+        self.values: list[str] = []
+        index: dict[str, int] = {}
+        codes = np.empty(len(values), dtype=np.int32)
+        for i, v in enumerate(values):
+            v = v or ""
+            code = index.get(v)
+            if code is None:
+                code = index[v] = len(self.values)
+                self.values.append(v)
+            codes[i] = code
+        self.codes = codes
+        self.index = index
+
+    def mask(self, wanted: list[str]) -> np.ndarray:
+        """Documents whose value is one of ``wanted`` (case-insensitively)."""
+        lowered = {w.casefold() for w in wanted}
+        codes = [c for v, c in self.index.items() if v and v.casefold() in lowered]
+        return np.isin(self.codes, codes)
+
+    def counts(self, selection: np.ndarray) -> dict[str, int]:
+        """Value counts among ``selection`` (a boolean mask or docnums), largest first."""
+        counts = np.bincount(self.codes[selection], minlength=len(self.values))
+        order = np.argsort(-counts, kind="stable")
+        return {self.values[i]: int(counts[i]) for i in order if counts[i] and self.values[i]}
+
+
+def date_key(value: datetime) -> int:
+    """A naive (UTC) datetime as the readers' date arrays hold it."""
+    return (value.replace(tzinfo=None) - _EPOCH) // _MICROSECOND
+
+
+def key_date(key: int) -> datetime:
+    """The datetime of a date key."""
+    return _EPOCH + timedelta(microseconds=int(key))
+
+
+def years(dates: np.ndarray) -> np.ndarray:
+    """The calendar year of each date key; 0 where there is none (-1)."""
+    out = np.zeros(len(dates), dtype=np.int32)
+    has = dates >= 0
+    if has.any():
+        first = key_date(int(dates[has].min())).year
+        last = key_date(int(dates[has].max())).year
+        starts = np.asarray([date_key(datetime(y, 1, 1)) for y in range(first, last + 2)],
+                            dtype=np.int64)
+        out[has] = first + np.searchsorted(starts, dates[has], side="right") - 1
+    return out
+
+
+def freshness(dates: np.ndarray, half_life_days: float) -> np.ndarray:
+    """1 for the newest document, halving every ``half_life_days``; 0 without a date."""
+    dated = dates >= 0
+    if not dated.any():
+        return np.zeros(len(dates), dtype=np.float32)
+    age_days = (dates.max() - dates) / _DAY
+    return np.where(dated, 0.5 ** (age_days / half_life_days), 0.0).astype(np.float32)

@@ -1,0 +1,110 @@
+"""What a search returns: hits, a page of results, and the explanation of a score.
+
+Plain data with ``to_dict()`` for the JSON API and ``arsearch search --json``, so the
+CLI, the web and Python callers see the same fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class Hit:
+    """One search result. ``snippet`` and ``title_html`` are escaped HTML with <mark>."""
+
+    id: str
+    title: str
+    date: datetime | None
+    source: str | None
+    category: str | None
+    author: str | None
+    url: str | None
+    score: float
+    snippet: str = ""
+    title_html: str = ""
+    docnum: int = field(default=-1, repr=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source, "category": self.category, "author": self.author,
+            "url": self.url, "score": round(self.score, 4), "snippet_html": self.snippet,
+            "title_html": self.title_html,
+        }
+
+
+@dataclass
+class Results:
+    """A page of results with the total, facet counts and a spelling suggestion."""
+
+    query: str
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None
+    took_ms: float
+    expansions: list[str] = field(default_factory=list)  # "also searched for"
+    #: "relevance" or "date" (newest first): a query without a word to score (only stop
+    #: words, filters or exclusions) is sorted by date, whatever was asked
+    sorted_by: str = "relevance"
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def to_dict(self) -> dict:
+        return {
+            "query": self.query, "total": self.total, "page": self.page,
+            "per_page": self.per_page, "took_ms": round(self.took_ms, 2),
+            "suggestion": self.suggestion, "expansions": self.expansions,
+            "sorted_by": self.sorted_by,
+            "facets": self.facets,
+            "hits": [h.to_dict() for h in self.hits],
+        }
+
+
+@dataclass
+class Part:
+    """One addend of a document's score (``Engine.explain``)."""
+
+    #: stem, exact, synonym, expansion, phrase bonus, lead, proximity, recency,
+    #: phrase tier, all-words tier
+    kind: str
+    text: str  # the query word, or what the part is about
+    score: float
+    term: str = ""  # the indexed term scored
+    fields: dict[str, float] = field(default_factory=dict)  # each field's share of score
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        out: dict = {"kind": self.kind, "text": self.text, "score": round(self.score, 6)}
+        if self.term:
+            out["term"] = self.term
+        if self.fields:
+            out["fields"] = {k: round(v, 6) for k, v in self.fields.items()}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass
+class Explanation:
+    """Why a document has its score for a query: the parts, which add up to ``score``."""
+
+    id: str
+    query: str
+    score: float  # as search gives it (same float32 arithmetic)
+    matches: bool  # a result of the query (within filters, not excluded, some word found)
+    rank: int | None  # 1-based position among the results, None when not a result
+    total: int  # number of results
+    parts: list[Part]
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "query": self.query, "score": round(self.score, 6),
+                "matches": self.matches, "rank": self.rank, "total": self.total,
+                "parts": [p.to_dict() for p in self.parts]}
