@@ -47,7 +47,8 @@ def test_wheel_ships_and_renders_the_web_front_end(tmp_path: Path, index_dir: Pa
     assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
     wheel = next((tmp_path / "dist").glob("arsearch-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    for name in [*WEB_FILES, "arsearch/webapp.py", "arsearch/data/stopwords_ar.txt"]:
+    for name in [*WEB_FILES, "arsearch/web/app.py", "arsearch/cli/__init__.py",
+                 "arsearch/data/stopwords_ar.txt"]:
         assert name in names, name
     assert not [n for n in names if n.startswith(("web/", "tests/"))]
 
