@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from arsearch.cli import main
 from tests.cli.support import json_ids
 from tests.conftest import ROOT
@@ -87,3 +89,13 @@ def test_arsearch_index_env_var(runner, built, tmp_path, sample_docs, monkeypatc
     result = runner.invoke(main, ["stats", "--index", "elsewhere"], env=env)
     assert result.exit_code == 1
     assert not os.path.exists("index")
+
+
+@pytest.mark.parametrize("size", ["inf", "1e400", "-inf", "nan", "1e400K", "lots", "12"])
+def test_byte_sizes_that_are_not_sizes_are_usage_errors_not_tracebacks(runner, tmp_path,
+                                                                       size):
+    result = runner.invoke(main, ["index", str(tmp_path), "--index", str(tmp_path / "ix"),
+                                  "--max-doc-bytes", size])
+    assert result.exit_code == 2, result.output
+    assert "--max-doc-bytes" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "ix").exists()

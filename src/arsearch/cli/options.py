@@ -58,7 +58,7 @@ class ByteSize(click.ParamType):
         number, unit = (text[:-1], text[-1]) if text[-1:] in "KMG" else (text, "")
         try:
             size = int(float(number) * self._UNITS[unit])
-        except ValueError:
+        except (ValueError, OverflowError):  # "lots", "nan"; "inf" and "1e400" overflow
             self.fail(f"{value!r} is not a size like 4M, 500K or 4000000", param, ctx)
         if size < 1024:
             self.fail(f"{value!r} is below 1K", param, ctx)
