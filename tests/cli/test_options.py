@@ -99,3 +99,14 @@ def test_byte_sizes_that_are_not_sizes_are_usage_errors_not_tracebacks(runner, t
     assert result.exit_code == 2, result.output
     assert "--max-doc-bytes" in result.stderr and "Traceback" not in result.output
     assert not (tmp_path / "ix").exists()
+
+
+def test_wait_nan_is_refused_before_it_could_wait_forever(runner, tmp_path) -> None:
+    result = runner.invoke(main, ["index", str(tmp_path), "--index", str(tmp_path / "ix"),
+                                  "--wait", "nan"])
+    assert result.exit_code == 2 and "--wait" in result.stderr
+    assert "'nan' is not a number of seconds" in result.stderr
+    from arsearch.cli.options import Seconds
+
+    assert [Seconds().convert(v, None, None) for v in ("0", "2.5", "inf")] == \
+        [0, 2.5, float("inf")]

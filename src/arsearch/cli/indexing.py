@@ -10,7 +10,7 @@ import click
 from arsearch.backends.whoosh.check import check_index
 from arsearch.backends.whoosh.integrity import REBUILD
 from arsearch.cli.exits import EXIT_ERROR, EXIT_SKIPPED, handle_errors
-from arsearch.cli.options import ByteSize, index_option
+from arsearch.cli.options import ByteSize, Seconds, index_option
 from arsearch.indexing import index_paths
 from arsearch.progress import Progress, terminal_bar
 
@@ -29,7 +29,7 @@ from arsearch.progress import Progress, terminal_bar
               help="Cut documents larger than this (reported), e.g. 500K, 16M.")
 @click.option("--procs", type=click.IntRange(1, 64), default=None,
               help="Writer processes (default: 2 for large runs, else 1).")
-@click.option("--wait", type=click.FloatRange(0), default=0.0, show_default=True,
+@click.option("--wait", type=Seconds(), default=0.0, show_default=True,
               help="Seconds to wait for another indexing run to finish.")
 @handle_errors
 def index_cmd(paths: tuple[str, ...], index_dir: str, rebuild: bool, prune: bool,

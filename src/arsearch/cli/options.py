@@ -3,6 +3,7 @@ and the query command class that lets a query start with ``-``."""
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -63,6 +64,21 @@ class ByteSize(click.ParamType):
         if size < 1024:
             self.fail(f"{value!r} is below 1K", param, ctx)
         return size
+
+
+class Seconds(click.FloatRange):
+    """Seconds, 0 or more; ``inf`` waits as long as it takes. ``nan`` passes a range check
+    (every comparison with it is false) and would then wait forever: it is refused."""
+
+    def __init__(self) -> None:
+        super().__init__(min=0)
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if math.isnan(seconds):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return seconds
 
 
 class QueryCommand(click.Command):
