@@ -54,6 +54,12 @@ def test_every_page_route_has_a_json_twin(app) -> None:
     assert set(PARTS.values()) <= pages
 
 
+def test_the_front_page_twin_asks_for_no_page_it_ignores(client) -> None:
+    html = text(client.get("/?page=999999999&per_page=3"))
+    twin = json_twin(html)
+    assert twin == "/api/search?per_page=3" and client.get(twin).status_code == 200
+
+
 @pytest.mark.parametrize("url", ["/", f"/?q={IDLIB}", f"/?q={IDLIB}&per_page=2&page=2",
                                  "/?q=الرئيس&source=العربية&from=2018-01-01&sort=date",
                                  "/?category=sport"])

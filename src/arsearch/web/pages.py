@@ -45,10 +45,11 @@ def search() -> str:
     default_per_page = current_app.config["ARSEARCH_PER_PAGE"]
     params = parse_search_args(request.args, default_per_page)
     engine = get_engine()
+    if not params.q.strip() and not params.filtered:  # newest first: no page to ask for
+        return render_template("front.html", params=params, **_examples(engine),
+                               json_url=url_for("api.search", **params.url_args(
+                                   default_per_page, page=1)))
     json_url = url_for("api.search", **params.url_args(default_per_page))
-    if not params.q.strip() and not params.filtered:
-        return render_template("front.html", params=params, json_url=json_url,
-                               **_examples(engine))
     results = engine.search(params.q, **params.engine_kwargs())
     check_page(params, results.pages)
 
