@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import arsearch
-from arsearch.ingest.readers import Document, Problem, read_documents, read_file
+from arsearch.ingest import Document, Problem, read_documents, read_file
 from tests.conftest import SHARED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -425,7 +425,7 @@ def test_oversized_jsonl_line_without_text_is_skipped_and_the_next_read(tmp_path
 
 @pytest.mark.parametrize("cut", [1, 2, 3, 5, 6, 7])
 def test_cutting_a_json_string_never_splits_an_escape(cut: int) -> None:
-    from arsearch.ingest.readers import _shrink_json_line
+    from arsearch.ingest.json_cut import shrink_json_line as _shrink_json_line
 
     content = "ab" + "\\u0627\\\\\\\"" * 3
     line = '{"id": "e", "body": "' + content + '", "title": "t"}'
@@ -436,7 +436,7 @@ def test_cutting_a_json_string_never_splits_an_escape(cut: int) -> None:
 
 
 def test_json_line_fed_in_pieces_is_rebuilt_exactly() -> None:
-    from arsearch.ingest.readers import _shrink_json_line
+    from arsearch.ingest.json_cut import shrink_json_line as _shrink_json_line
 
     line = json.dumps({"id": "p", "title": 'a"b\\', "body": "ج" * 50 + '\\"' * 20})
     for size in (1, 2, 3, 7):

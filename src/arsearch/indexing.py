@@ -32,7 +32,7 @@ import arsearch.backends.whoosh.integrity as integrity
 from arsearch.backends.whoosh.schema import content_hash, make_schema, to_fields
 from arsearch.backends.whoosh.writer import FastSegmentWriter, ParallelWriter, rare_gc
 from arsearch.errors import ArsearchError, IndexDamagedError, IndexLockedError, IndexVersionError
-from arsearch.ingest.readers import DEFAULT_MAX_DOC_BYTES, Document, Problem, read_sources
+from arsearch.ingest import DEFAULT_MAX_DOC_BYTES, Document, Problem, read_sources
 from arsearch.ingest.sources import find_files, foreign_files, is_inside, relative_or_absolute
 from arsearch.progress import Progress
 
