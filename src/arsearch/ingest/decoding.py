@@ -22,8 +22,11 @@ from collections.abc import Iterator
 from arsearch.ingest.documents import OnProblem, Problem, SkipFile
 from arsearch.ingest.sources import SourceFile
 
-__all__ = ["SNIFF_BYTES", "UTF8_OR_CP1256", "head_text", "line_pieces", "open_binary",
-           "sniff_encoding"]
+__all__ = ["SNIFF_BYTES", "UTF8_OR_CP1256", "ByteStream", "head_text", "line_pieces",
+           "open_binary", "sniff_encoding"]
+
+#: What :func:`open_binary` yields: a file, or the gzip stream inflating one.
+ByteStream = io.BufferedReader | gzip.GzipFile
 
 #: How much of a file is read to decide its encoding and format.
 SNIFF_BYTES = 8192
@@ -62,7 +65,7 @@ def _open_regular(real: str) -> io.BufferedReader:
 
 
 @contextlib.contextmanager
-def open_binary(real: str, name: str) -> Iterator[io.BufferedIOBase]:
+def open_binary(real: str, name: str) -> Iterator[ByteStream]:
     """The bytes of regular file ``real``, inflated when ``name`` (as given) ends in .gz."""
     raw = _open_regular(real)
     with raw:
@@ -133,7 +136,7 @@ def _utf8_boundary(raw: bytes) -> int:
     return end
 
 
-def _byte_lines(stream: io.BufferedIOBase, limit: int) -> Iterator[tuple[str, bool]]:
+def _byte_lines(stream: ByteStream, limit: int) -> Iterator[tuple[str, bool]]:
     """``(text, more)``: lines decoded one by one, longer ones in pieces of ``limit`` bytes."""
     carry = b""
     while raw := stream.readline(limit):
@@ -147,7 +150,7 @@ def _byte_lines(stream: io.BufferedIOBase, limit: int) -> Iterator[tuple[str, bo
         yield _decode(carry), False
 
 
-def _text_lines(stream: io.BufferedIOBase, encoding: str, limit: int) -> Iterator[tuple[str, bool]]:
+def _text_lines(stream: ByteStream, encoding: str, limit: int) -> Iterator[tuple[str, bool]]:
     """Like :func:`_byte_lines` for UTF-16/32 (undecodable units become U+FFFD)."""
     text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="\n")
     try:
