@@ -95,6 +95,15 @@ def test_text_byline_before_dateline_and_boilerplate_variants(tmp_path: Path) ->
     assert doc.body == "النص."
 
 
+@pytest.mark.parametrize("button", ["أضف تعليق", "اضف تعليق", "إضافة تعليق", "اضافه تعليق",
+                                    "أضف تعليقاً", "اضف تعليقا", "طباعه", "شارك هذا المقال:"])
+def test_text_comment_and_share_buttons_are_dropped_in_any_spelling(
+    tmp_path: Path, button: str
+) -> None:
+    [doc] = read(write(tmp_path / "a.txt", f"عنوان\nالنص.\n\n{button}\n"))[0]
+    assert doc.body == "النص."
+
+
 def test_text_keeps_diacritics_and_normalises_layout(tmp_path: Path) -> None:
     raw = "\ufeffعنوان\r\n\r\nكُتِبَ عَلَيْكُمُ الصِّيَامُ   \r\n\r\n\r\n\r\nمـــصر\r\n"
     [doc] = read(write(tmp_path / "a.txt", raw))[0]

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from arsearch.analysis.normalize import normalize
 from arsearch.ingest.dates import looks_like_date
 from arsearch.ingest.decoding import line_pieces
 from arsearch.ingest.documents import Document, OnProblem, Problem
@@ -23,8 +24,10 @@ __all__ = ["TEXT_SUFFIXES", "read_text_article"]
 
 #: Names read as plain-text articles (after any ``.gz``); "" is a file without suffix.
 TEXT_SUFFIXES = (".txt", "")
-_BOILERPLATE = {"اضف تعليق", "أضف تعليق", "إضافة تعليق", "اضافة تعليق", "أضف تعليقاً",
-                "شارك", "طباعة", "شارك هذا المقال", "التعليقات"}  # fmt: skip
+#: Trailing lines a copy from the web drags along (comment and share buttons), compared
+#: in normalised form so that every spelling of them (أضف / اضف, إضافة / اضافه) matches.
+_BOILERPLATE = frozenset(map(normalize, ["أضف تعليق", "إضافة تعليق", "أضف تعليقاً", "شارك",
+                                         "طباعة", "شارك هذا المقال", "التعليقات"]))
 _BYLINE = re.compile(
     r"^(?P<source>[^\s.،:؛!?؟][^.،:؛!?؟]{0,40}?)\s+[-–—]\s+"
     r"(?P<author>[^.،:؛!?؟]{1,60})$"
@@ -85,7 +88,7 @@ def _split_old_mac(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 
 def _is_boilerplate(line: str) -> bool:
-    return line.strip().rstrip(".:") in _BOILERPLATE
+    return normalize(line.strip().rstrip(".:")) in _BOILERPLATE
 
 
 def _article_header(
