@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from arsearch.ingest.decoding import UTF8_OR_CP1256, line_pieces, sniff_encoding
+from arsearch.ingest.sources import SourceFile
 from tests.ingest.support import ARABIC, ARABIC_BODY, jsonl_record, read, trec, write
 
 
@@ -71,3 +73,35 @@ def test_truncated_gzip_keeps_documents_read_before(tmp_path: Path) -> None:
     assert [d.id for d in docs] == [f"j{i}" for i in range(len(docs))]
     [problem] = problems
     assert problem.skipped and problem.line is not None and "gzip" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [(b"\xff\xfe\x00\x00" + "نص".encode("utf-32-le"), "utf-32"),
+     (b"\xfe\xff" + "نص".encode("utf-16-be"), "utf-16"),
+     ("نص عربي".encode(), UTF8_OR_CP1256), ("نص عربي".encode("cp1256"), UTF8_OR_CP1256),
+     (ARABIC.encode("utf-16-le"), "utf-16-le"), (ARABIC.encode("utf-16-be"), "utf-16-be"),
+     (b"\x00" * 64, None), (bytes(range(256)) * 4, None)],
+)  # fmt: skip
+def test_encoding_is_sniffed_from_the_first_bytes(head: bytes, expected: str | None) -> None:
+    assert sniff_encoding(head) == expected
+
+
+@pytest.mark.parametrize("limit", [5, 6, 7, 64])
+def test_long_lines_come_in_pieces_that_never_split_a_character(
+    tmp_path: Path, limit: int
+) -> None:
+    """A line longer than the limit streams in pieces (so no line is held whole), each
+    cut between UTF-8 characters (Arabic letters are 2 bytes, emoji 4; the bytes of a
+    character cut short go with the next piece): joined, they give back the line."""
+    line = "نص 😀 عربي طويل " * 20
+    path = write(tmp_path / "a.txt", f"{line}\nسطر ثان\n")
+    problems: list[object] = []
+    pieces = list(line_pieces(SourceFile(str(path), str(path)), UTF8_OR_CP1256,
+                              problems.append, limit))
+    assert problems == []
+    first = [text for n, text, _ in pieces if n == 1]
+    assert len(first) > 1 and all(len(t.encode()) <= limit + 3 for t in first)
+    assert "".join(first) == line + "\n"
+    assert [more for n, _, more in pieces if n == 1] == [True] * (len(first) - 1) + [False]
+    assert "".join(text for n, text, _ in pieces if n == 2) == "سطر ثان\n"

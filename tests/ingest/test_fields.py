@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import arsearch
+from arsearch.ingest.fields import clean_text, fit, one_line
 from tests.ingest.support import jsonl_record, read, write
 
 
@@ -51,3 +52,24 @@ def test_dates_at_the_ends_of_the_indexed_span_are_kept(tmp_path: Path) -> None:
     with arsearch.open_index(tmp_path / "ix") as engine:  # seen by date filters and sorting
         assert engine.stats()["date_from"] == "1000-01-02"
         assert engine.stats()["date_to"] == "9998-12-31"
+
+
+def test_clean_text_fixes_layout_but_never_letters() -> None:
+    raw = "\ufeffأولاً:  كُتِبَ   \r\n\r\n\r\n\r\nمـــصر\rإدلب\x00\n\n"
+    assert clean_text(raw) == "أولاً:  كُتِبَ\n\nمـــصر\nإدلب"
+
+
+def test_one_line_joins_a_field_onto_one_line() -> None:
+    assert one_line(" عنوان\n على \u2028 سطرين\ufeff ") == "عنوان على سطرين"
+    assert one_line(None) == ""
+
+
+def test_fit_cuts_title_and_body_to_the_cap_on_a_word_boundary() -> None:
+    title, body = "عنوان " * 10, "كلمة " * 1000  # 2 bytes a letter
+    assert fit(title, body, 100_000) == (title, body, False)
+    new_title, new_body, cut = fit(title, body, 1000)
+    assert cut and new_title == title
+    assert len(new_title.encode()) + len(new_body.encode()) <= 1000
+    assert body.startswith(new_body) and new_body.endswith("كلمة")
+    long_title, _, cut = fit("عنوان " * 1000, "نص", 1000)
+    assert cut and len(long_title.encode()) <= 500  # a title gets half the cap at most

@@ -25,3 +25,13 @@ def test_json_line_fed_in_pieces_is_rebuilt_exactly() -> None:
         pieces = [line[i:i + size] for i in range(0, len(line), size)]
         rest = iter((1, p, i < len(pieces) - 2) for i, p in enumerate(pieces[1:]))
         assert shrink_json_line(pieces[0], rest, keep=10_000, budget=10_000) == line
+
+
+def test_a_line_over_budget_gives_none_and_is_skipped_to_its_end() -> None:
+    """Too many short strings or numbers to cut: the rest of the line is read and dropped
+    (not held), and the next line is the next thing the stream gives."""
+    line_pieces = iter([(1, "1," * 100, True), (1, "1," * 100, True), (1, "1]}", False),
+                        (2, '{"id": "next"}', False)])
+    first = next(line_pieces)[1]
+    assert shrink_json_line('{"x": [' + first, line_pieces, keep=10, budget=150) is None
+    assert next(line_pieces) == (2, '{"id": "next"}', False)
