@@ -295,7 +295,7 @@ def test_broken_pipe_exits_quietly(built):
 def many(tmp_path_factory) -> Path:
     """260 articles holding one word, for results beyond one engine page."""
     import arsearch
-    from arsearch.ingest.readers import Document
+    from arsearch.ingest import Document
 
     folder = tmp_path_factory.mktemp("many")
     arsearch.index_documents(folder, [

@@ -16,7 +16,7 @@ import arsearch
 from arsearch.backends.whoosh import generations as storage
 from arsearch.errors import IndexLockedError
 from arsearch.indexing import index_documents, index_paths
-from arsearch.ingest.readers import Document
+from arsearch.ingest import Document
 
 ROOT = Path(__file__).resolve().parents[1]
 

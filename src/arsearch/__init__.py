@@ -29,7 +29,7 @@ from arsearch.errors import (
     QueryError,
 )
 from arsearch.indexing import IndexReport, index_documents, index_paths
-from arsearch.ingest.readers import Document, Problem, read_documents
+from arsearch.ingest import Document, Problem, read_documents
 from arsearch.progress import Progress
 from arsearch.search.engine import Engine, open_index
 from arsearch.search.query import ParsedQuery, parse_query

@@ -13,7 +13,7 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from arsearch.analysis import ArabicAnalyzer
 from arsearch.backends.whoosh.positions import FastPositions
-from arsearch.ingest.readers import Document
+from arsearch.ingest import Document
 
 #: Bump when the schema or the analysis changes in a way old indexes cannot serve.
 #: 5: plain-text articles' ids and stored paths are relative to the index's id root.
