@@ -22,8 +22,7 @@ from itertools import islice
 from pathlib import Path
 
 from arsearch.indexing import index_documents
-from arsearch.ingest.dates import parse_date
-from arsearch.ingest.readers import Document, read_documents
+from arsearch.ingest import Document, parse_date, read_documents
 from bench.corpus import iter_records
 from bench.measure import maxrss_mb
 from bench.scale import scale_records

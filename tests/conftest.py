@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 import arsearch
-from arsearch.ingest.readers import Document
+from arsearch.ingest import Document
 from arsearch.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -271,3 +271,16 @@ def test_index_positions_declines_other_analyzers():
 
     assert index_positions(StandardAnalyzer(), "text") is None
     assert index_positions(ArabicTokenizer() | NormalizeFilter(), "نص") is None
+
+
+def test_c_and_pure_python_snowball_stem_alike(sample_docs):
+    """PyStemmer (C) is the fast path; snowballstemmer (pure Python, the fallback) is the
+    reference: the same algorithm must give the same stems on real text."""
+    from arsearch.analysis.stem import _make_stemmer
+
+    fast, slow = _make_stemmer(), _make_stemmer(prefer_c=False)
+    assert type(fast).__module__ != type(slow).__module__
+    words = sorted({t.normalized for d in sample_docs for t in arsearch.analyze(d.body)
+                    if not t.stopword})
+    assert len(words) > 500
+    assert [fast.stemWord(w) for w in words] == [slow.stemWord(w) for w in words]

@@ -8,7 +8,7 @@ from whoosh import index as whoosh_index
 
 from arsearch.backends.whoosh.schema import content_hash, make_schema, to_fields
 from arsearch.backends.whoosh.writer import FastSegmentWriter
-from arsearch.ingest.readers import Document
+from arsearch.ingest import Document
 
 
 def _docs(sample_docs) -> list[Document]:

@@ -16,7 +16,7 @@ import arsearch
 from arsearch.backends.whoosh import generations as storage
 from arsearch.errors import IndexLockedError
 from arsearch.indexing import index_documents, index_paths
-from arsearch.ingest.readers import Document
+from arsearch.ingest import Document
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -494,3 +494,35 @@ def test_an_index_of_an_older_format_asks_for_a_rebuild(archive):
         index_paths("index", ["arch"])
     assert index_paths("index", ["arch"], rebuild=True).documents == 2
     assert storage.read_meta(archive / "index")["format"] == storage.FORMAT_VERSION
+
+
+def test_the_index_pickles_exactly_the_classes_the_format_names(tmp_path):
+    """Whoosh pickles analyzer and format classes into the table of contents by module
+    path: a move or rename of one of them must be a deliberate FORMAT_VERSION bump."""
+    import pickletools
+
+    from arsearch.backends.whoosh.schema import PICKLED
+
+    folder = tmp_path / "ix"
+    arsearch.index_documents(folder, [arsearch.Document(id="a", title="ع", body="نص")])
+    (toc,) = folder.glob("_gen*_*.toc")
+    named: set[str] = set()
+    strings: list[str] = []
+    for op, arg, _ in pickletools.genops(_pickle_in(toc.read_bytes())):
+        if op.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE"):
+            strings.append(arg)
+        elif op.name == "STACK_GLOBAL":
+            named.add(".".join(strings[-2:]))
+        elif op.name == "GLOBAL":
+            named.add(arg.replace(" ", "."))
+    ours = {n for n in named if n.startswith("arsearch.")}
+    assert ours == set(PICKLED)
+    for path in PICKLED:  # and each still exists where the pickle says
+        module, _, name = path.rpartition(".")
+        assert getattr(__import__(module, fromlist=[name]), name)
+
+
+def _pickle_in(toc: bytes) -> bytes:
+    """The schema pickle inside a Whoosh table of contents (it starts at the first
+    pickle protocol marker)."""
+    return toc[toc.index(b"\x80"):]

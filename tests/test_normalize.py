@@ -114,6 +114,11 @@ def test_normalize_combined_example():
     assert normalize("\u200fإِدْلِــب١٥") == "ادلب15"
 
 
+def test_normalize_punctuation_arabic_comma_and_separators():
+    assert n.normalize_punctuation("الخميس، ١٢٬٥٠٠٫٧٥") == "الخميس, ١٢,٥٠٠.٧٥"
+    assert n.normalize_punctuation("a,b.c") == "a,b.c"
+
+
 def test_steps_cover_every_rule():
     names = {f.__name__ for f in n.STEPS}
     assert {"strip_tashkeel", "strip_tatweel", "normalize_alef", "normalize_hamza_carriers",

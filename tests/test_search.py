@@ -9,7 +9,7 @@ import pytest
 
 import arsearch
 from arsearch.errors import QueryError
-from arsearch.ingest.readers import Document
+from arsearch.ingest import Document
 from arsearch.search.engine import MAX_QUERY_CHARS
 from arsearch.search.weights import Weights
 

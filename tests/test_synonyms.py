@@ -6,7 +6,7 @@ import pytest
 
 import arsearch
 from arsearch.analysis.synonyms import Synonyms, load_synonyms, parse_groups
-from arsearch.ingest.readers import Document
+from arsearch.ingest import Document
 from arsearch.search.expand import SYNONYM_WEIGHT, expand
 from arsearch.search.query import Phrase, Word, parse_query
 

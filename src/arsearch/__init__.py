@@ -10,6 +10,12 @@ Typical use::
         print(hit.title, hit.snippet)
 """
 
+import sys
+
+if sys.platform == "win32":  # pragma: no cover - the README says so
+    raise ImportError("arsearch runs on POSIX systems (Linux, macOS): its index lock is an "
+                      "flock and its readers open files with O_NONBLOCK")
+
 from arsearch.analysis import AnalyzedToken, analyze
 from arsearch.analysis.normalize import normalize
 from arsearch.backends.whoosh.check import CheckReport, check_index
@@ -23,7 +29,7 @@ from arsearch.errors import (
     QueryError,
 )
 from arsearch.indexing import IndexReport, index_documents, index_paths
-from arsearch.ingest.readers import Document, Problem, read_documents
+from arsearch.ingest import Document, Problem, read_documents
 from arsearch.progress import Progress
 from arsearch.search.engine import Engine, open_index
 from arsearch.search.query import ParsedQuery, parse_query

@@ -32,7 +32,7 @@ from arsearch.backends.whoosh.store import (
     sample_paths,
 )
 from arsearch.errors import ArsearchError
-from arsearch.ingest.readers import DEFAULT_MAX_DOC_BYTES, Document, Problem, read_sources
+from arsearch.ingest import DEFAULT_MAX_DOC_BYTES, Document, Problem, read_sources
 from arsearch.ingest.sources import find_files, foreign_files, is_inside, relative_or_absolute
 from arsearch.progress import Progress
 

@@ -71,7 +71,7 @@ def test_search_topics_needs_output(runner, built, tmp_path):
 def many(tmp_path_factory) -> Path:
     """260 articles holding one word, for results beyond one engine page."""
     import arsearch
-    from arsearch.ingest.readers import Document
+    from arsearch.ingest import Document
 
     folder = tmp_path_factory.mktemp("many")
     arsearch.index_documents(folder, [

@@ -49,6 +49,8 @@ TA_MARBUTA_FOLDED = "\u0647"
 FEMININE_PLURAL = "\u0627\u062a"
 ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+#: Arabic comma ، (U+060C), thousands separator ٬ (U+066C), decimal separator ٫ (U+066B).
+ARABIC_PUNCTUATION = "\u060c\u066c\u066b"
 
 # --- translation tables ------------------------------------------------------------------
 
@@ -61,6 +63,7 @@ _YA = str.maketrans({ALEF_MAQSURA: "\u064a", "\u06cc": "\u064a", "\u06d0": "\u06
 _TA_MARBUTA = str.maketrans({TA_MARBUTA: TA_MARBUTA_FOLDED})
 _PERSIAN_LETTERS = str.maketrans({"\u06a9": "\u0643", "\u06c1": "\u0647", "\u06be": "\u0647"})
 _DIGITS = str.maketrans(ARABIC_INDIC_DIGITS + PERSIAN_DIGITS, "0123456789" * 2)
+_PUNCTUATION = str.maketrans(ARABIC_PUNCTUATION, ",,.")
 
 
 def _has_presentation_forms(text: str) -> bool:
@@ -124,6 +127,15 @@ def normalize_persian_letters(text: str) -> str:
 def normalize_digits(text: str) -> str:
     """Arabic-Indic ١٢٣ and Persian ۱۲۳ digits -> 123."""
     return text.translate(_DIGITS)
+
+
+def normalize_punctuation(text: str) -> str:
+    """Arabic comma ، and thousands separator ٬ -> ``,``; decimal separator ٫ -> ``.``.
+
+    Not one of :data:`STEPS`: tokens hold no punctuation. It serves the parsers of
+    written values, such as dates (``الخميس، ١٥ فبراير``).
+    """
+    return text.translate(_PUNCTUATION)
 
 
 def lower_latin(text: str) -> str:

@@ -13,6 +13,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from arsearch.analysis.normalize import normalize, normalize_punctuation
+
 __all__ = ["INDEXED_DATES", "MONTHS", "looks_like_date", "parse_date"]
 
 #: The dates an index can filter and sort by, strictly between these two: Whoosh stores
@@ -21,26 +23,8 @@ __all__ = ["INDEXED_DATES", "MONTHS", "looks_like_date", "parse_date"]
 #: store a date that filters and sorting would ignore.
 INDEXED_DATES = (datetime(1000, 1, 1), datetime(9999, 1, 1))
 
-# Arabic-Indic (U+0660..) and Persian/Urdu (U+06F0..) digits -> ASCII.
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")  # tashkeel, dagger alef, tatweel
-_LETTERS = str.maketrans(
-    {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ى": "ي",
-        "ة": "ه",
-        "ی": "ي",
-        "ک": "ك",
-        "،": ",",
-        "٬": ",",
-        "٫": ".",
-    }
-)
-
-# Month names, written already folded by _fold() (no hamza on alef, ة -> ه, ى -> ي).
+# Month names, written already folded by _fold() (no hamza on alef, ة -> ه, ى -> ي): a test
+# checks that every name of these tables is its own normal form.
 MONTHS: dict[str, int] = {
     # Egyptian / Gulf (from the Latin names), with common spelling variants
     "يناير": 1,
@@ -162,9 +146,14 @@ _RFC_HINT = re.compile(r"[a-z]{3},?\s+\d|^\d{1,2}\s+[a-z]{3}\s+\d{4}\s+\d", re.I
 
 
 def _fold(text: str) -> str:
-    """Fold the spelling variants that do not change a date's meaning."""
-    text = _DIACRITICS.sub("", text.translate(_DIGITS)).translate(_LETTERS)
-    return re.sub(r"\s+", " ", text).strip().lower()
+    """Fold the spelling variants that do not change a date's meaning.
+
+    The analyzer's normalisation (Arabic-Indic digits, alef forms, ة, ى, diacritics,
+    tatweel, Latin case...) and Arabic punctuation, so that one table of names serves
+    every spelling; runs of white space become one space.
+    """
+    text = normalize_punctuation(normalize(text))
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _to_naive_utc(value: datetime) -> datetime:

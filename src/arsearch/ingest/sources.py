@@ -31,7 +31,8 @@ from dataclasses import dataclass
 __all__ = ["SourceFile", "bad_name", "find_files", "foreign_files", "is_index_listing",
            "is_inside", "path_id", "relative_or_absolute"]
 
-#: The file naming the current generation of an arsearch index (see ``storage.META``).
+#: The file naming the current generation of an arsearch index
+#: (:data:`arsearch.backends.whoosh.generations.META`).
 INDEX_MARKER = "arsearch.json"
 #: Files an index folder owns: its metadata and lock, and its generations' files.
 _INDEX_OWNED = re.compile(r"^(?:arsearch|_?gen\d+[_.]|synonyms\.txt$)")
@@ -51,7 +52,7 @@ class SourceFile:
     size: int = 0
 
 
-#: Receives a problem: ``(path, message, skipped)``; see :class:`documents.Problem`.
+#: Receives a problem: ``(path, message, skipped)``; see :class:`arsearch.ingest.documents.Problem`.
 Report = Callable[[str, str, bool], None]
 
 
@@ -214,8 +215,9 @@ def _walk(top: str, shown_top: str, excluded: list[str], report: Report) -> list
     return [f for _, f in found]
 
 
-def _visit(entry: os.DirEntry, real: str, shown: str, rel: str, top: str, shown_top: str,
-           excluded: list[str], stack: list, found: list, report: Report) -> None:
+def _visit(entry: os.DirEntry[str], real: str, shown: str, rel: str, top: str,
+           shown_top: str, excluded: list[str], stack: list[tuple[str, str, str]],
+           found: list[tuple[str, SourceFile]], report: Report) -> None:
     """Sort one folder entry: a file to read, a folder to walk, or something reported."""
     if entry.is_symlink():
         _symlink(real, shown, top, shown_top, excluded, report)
@@ -256,7 +258,8 @@ def foreign_files(names: Iterable[str]) -> list[str]:
     return [n for n in names if not n.startswith(".") and not _INDEX_OWNED.match(n)]
 
 
-def _skip_index_folder(shown_dir: str, entries: list[os.DirEntry], report: Report) -> None:
+def _skip_index_folder(shown_dir: str, entries: list[os.DirEntry[str]],
+                       report: Report) -> None:
     """An index folder met while walking is never read; files of the user's are reported."""
     foreign = foreign_files(e.name for e in entries)
     if foreign:

@@ -13,13 +13,26 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from arsearch.analysis import ArabicAnalyzer
 from arsearch.backends.whoosh.positions import FastPositions
-from arsearch.ingest.readers import Document
+from arsearch.ingest import Document
 
 #: Bump when the schema or the analysis changes in a way old indexes cannot serve.
 #: 5: plain-text articles' ids and stored paths are relative to the index's id root.
-FORMAT_VERSION = 5
+#: 6: the package layout: the classes Whoosh pickles into the index moved (PICKLED).
+FORMAT_VERSION = 6
 
-#: Whoosh's per-field boosts are not used: ranking weights live in :mod:`arsearch.search.bm25`.
+#: The arsearch classes Whoosh pickles into every index (the analysis chain, the
+#: positions format), by the module path the pickle names. Part of the on-disk format:
+#: moving or renaming one of them is a FORMAT_VERSION bump (a test reads a new index's
+#: table of contents and checks that it names exactly these).
+PICKLED = (
+    "arsearch.analysis.chain.ArabicTokenizer",
+    "arsearch.analysis.chain.NormalizeFilter",
+    "arsearch.analysis.chain.ArabicStopFilter",
+    "arsearch.analysis.chain.StemFilter",
+    "arsearch.backends.whoosh.positions.FastPositions",
+)
+
+#: Whoosh's per-field boosts are not used: ranking weights live in :mod:`arsearch.search`.
 TEXT_FIELDS = ("title", "body")
 FACETS = ("source", "category", "author")
 

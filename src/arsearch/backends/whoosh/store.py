@@ -21,7 +21,7 @@ import arsearch.backends.whoosh.integrity as integrity
 from arsearch.backends.whoosh.schema import content_hash, make_schema, to_fields
 from arsearch.backends.whoosh.writer import FastSegmentWriter, ParallelWriter, rare_gc
 from arsearch.errors import IndexDamagedError, IndexLockedError, IndexVersionError
-from arsearch.ingest.readers import Document
+from arsearch.ingest import Document
 
 __all__ = ["WriteSession", "content_hash", "read_meta_for_write", "rare_gc", "sample_paths"]
 

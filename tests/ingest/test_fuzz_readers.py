@@ -282,7 +282,7 @@ def test_a_200_megabyte_json_line_is_cut_in_bounded_memory(tmp_path):
     assert maxrss_kb / 1024 < MAX_RSS_MB, f"peak memory {maxrss_kb / 1024:.0f} MB"
     with arsearch.open_index(tmp_path / "ix") as engine:
         doc = engine.document("huge")
-        assert len(doc["body"].encode()) <= arsearch.ingest.readers.DEFAULT_MAX_DOC_BYTES
+        assert len(doc["body"].encode()) <= arsearch.ingest.DEFAULT_MAX_DOC_BYTES
         assert doc["date"].year == 2018
     print(f"200 MB JSON line: peak memory {maxrss_kb / 1024:.0f} MB")
 

@@ -93,7 +93,7 @@ def test_a_file_swapped_for_a_pipe_after_the_walk_is_not_opened_blocking(tmp_pat
         os.mkfifo({str(tmp_path / "late.txt")!r})
         problems = []
         src = SourceFile("late.txt", {str(tmp_path / "late.txt")!r})
-        print(list(arsearch.ingest.readers.read_sources([src], None, problems.append)), problems)
+        print(list(arsearch.ingest.read_sources([src], None, problems.append)), problems)
     """)
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=child_env(), timeout=60)
