@@ -288,3 +288,25 @@ def test_xapian_package_imports_without_the_bindings():
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("XapianUnavailableError")
     assert "link_xapian.py" in out.stdout
+
+
+def test_xapian_reader_survives_a_writers_commits(tmp_path):
+    """A writer's commits recycle the blocks an open reader still uses (Xapian then raises
+    DatabaseModifiedError): the searcher reopens once and answers from the new state."""
+    docs = [Document(id=f"d{i}", title="", body=f"نص رقم {i} عن الاقتصاد والسياسة " * 20)
+            for i in range(500)]
+    path = build_local(tmp_path / "ix", docs)
+    with XapianSearcher.open_local(path) as s:
+        assert s.search("الاقتصاد").total == 500
+        for round_ in range(3):
+            with XapianIndex.open_local(path) as ix:
+                for doc in docs:
+                    ix.put(Document(id=doc.id, title="", body=f"{doc.body} جولة{round_}"))
+        stale = xapian.Enquire(s.db)
+        stale.set_query(xapian.Query("اقتصاد"))
+        with pytest.raises(xapian.DatabaseModifiedError):
+            stale.get_mset(0, 10)  # what the searcher meets, and recovers from
+        assert s.search("الاقتصاد").total == 500
+        assert s.search("جولة2").total == 500
+        s.reopen()
+        assert s.doc_count == 500

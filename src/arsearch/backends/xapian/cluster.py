@@ -297,7 +297,7 @@ class ShardServer:
         cannot (a public address not allowed, no database, the port taken...)."""
         if not self.allow_public and not is_loopback(self.host):
             raise ArsearchError(
-                f"refusing to serve a shard on {self.host}: Xapian's protocol has no "
+                f"refusing to serve a shard on {self.host!r}: Xapian's protocol has no "
                 "authentication or encryption; use 127.0.0.1 with SSH tunnels or a private "
                 "network, or allow it explicitly")
         exe = shutil.which("xapian-tcpsrv")
