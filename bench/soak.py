@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "src"))
 
 from arsearch import IndexNotFoundError, read_documents  # noqa: E402
-from arsearch.backends.whoosh.schema import content_hash  # noqa: E402
+from arsearch.ingest import content_hash  # noqa: E402
 from reliability_support import (  # noqa: E402
     check_committed,
     cli,

@@ -29,7 +29,7 @@ from whoosh import index as whoosh_index
 
 from arsearch import IndexNotFoundError, open_index, read_documents
 from arsearch.backends.whoosh import generations as storage
-from arsearch.backends.whoosh.schema import content_hash
+from arsearch.ingest import content_hash
 from tests.reliability_support import (
     check_committed,
     cli,

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from whoosh import index as whoosh_index
 
-from arsearch.backends.whoosh.schema import content_hash, make_schema, to_fields
+from arsearch.backends.whoosh.schema import make_schema, to_fields
 from arsearch.backends.whoosh.writer import FastSegmentWriter
-from arsearch.ingest import Document
+from arsearch.ingest import Document, content_hash
 
 
 def _docs(sample_docs) -> list[Document]:

@@ -25,10 +25,11 @@ from arsearch.ingest.documents import (
     Document,
     OnProblem,
     Problem,
+    content_hash,
 )
 from arsearch.ingest.readers import read_documents, read_file, read_sources
 from arsearch.ingest.sources import SourceFile, find_files
 
 __all__ = ["DEFAULT_MAX_DOC_BYTES", "MAX_ID_CHARS", "Document", "OnProblem", "Problem",
-           "SourceFile", "find_files", "parse_date", "read_documents", "read_file",
+           "SourceFile", "content_hash", "find_files", "parse_date", "read_documents", "read_file",
            "read_sources"]

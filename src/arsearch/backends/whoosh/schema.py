@@ -7,8 +7,6 @@ their values live in columns the search side loads in one pass for filters and f
 
 from __future__ import annotations
 
-import hashlib
-
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from arsearch.analysis import ArabicAnalyzer
@@ -69,16 +67,6 @@ def _column_only(field):
     """
     field.indexed = False
     return field
-
-
-def content_hash(doc: Document) -> str:
-    """A digest of everything indexed about ``doc``: unchanged documents are skipped."""
-    # each value length-prefixed (unambiguous, and ~10x cheaper than json.dumps)
-    payload = "|".join("~" if v is None else f"{len(v)}:{v}" for v in (
-        doc.title, doc.body, doc.date.isoformat() if doc.date else None, doc.source,
-        doc.category, doc.author, doc.url))
-    return hashlib.blake2b(payload.encode("utf-8", "surrogatepass"),
-                           digest_size=16).hexdigest()
 
 
 def to_fields(doc: Document, digest: str, path: str | None = None) -> dict:

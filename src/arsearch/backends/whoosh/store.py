@@ -18,10 +18,10 @@ from whoosh.writing import LockError
 
 import arsearch.backends.whoosh.generations as storage
 import arsearch.backends.whoosh.integrity as integrity
-from arsearch.backends.whoosh.schema import content_hash, make_schema, to_fields
+from arsearch.backends.whoosh.schema import make_schema, to_fields
 from arsearch.backends.whoosh.writer import FastSegmentWriter, ParallelWriter, rare_gc
 from arsearch.errors import IndexDamagedError, IndexLockedError, IndexVersionError
-from arsearch.ingest import Document
+from arsearch.ingest import Document, content_hash
 
 __all__ = ["WriteSession", "content_hash", "read_meta_for_write", "rare_gc", "sample_paths"]
 

@@ -1,0 +1,245 @@
+"""A parsed arsearch query as ONE ``xapian.Query`` that carries arsearch's ranking policy.
+
+The policy is :mod:`arsearch.scoring`'s; each part maps onto a Xapian operator
+(docs/xapian.md, "The mapping"), so the whole ranking runs inside Xapian's matcher, on
+every shard at once, with statistics combined across shards:
+
+* a word: its stem plus its exact form at ``Weights.exact``, each an ``OP_SCALE_WEIGHT``
+  of a term by the word's weight (a synonym: ``Weights.synonyms``) times a factor that
+  turns Xapian's idf into arsearch's (Lucene's) ``log(1 + (N - n + 0.5) / (n + 0.5))``;
+  ``title:`` words are filtered by the stem's title term;
+* alternatives and groups: ``OP_OR`` (a document matching any word is a result, as in
+  arsearch); an alternative phrase counts only where it occurs (``OP_FILTER`` by the
+  ``OP_PHRASE``);
+* the lead: each query stem in the first ``lead_words`` words of the body adds
+  ``Weights.lead`` x its idf, a constant weight (``FixedWeightPostingSource``) filtered
+  by the stem's lead term;
+* tiers: a quoted phrase found lifts a document by ``2 x TIER``, a document holding every
+  group (``Weights.all_words_first``) by ``TIER``; ``TIER`` is above any score, so the
+  order is arsearch's (tier, then score);
+* filters, dates and exclusions: boolean ``OP_FILTER`` / ``OP_VALUE_RANGE`` /
+  ``OP_AND_NOT``, which add no weight.
+
+Bonuses join with ``OP_AND_MAYBE``: they reorder results, never add any (the leads as
+one ``OP_OR``, each tier in its own ``OP_AND_MAYBE``: see :meth:`_Compiler.compile`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .core import EXACT, ParsedQuery, Phrase, Weights, Word, require_xapian
+from .index import (
+    FILTER_PREFIXES,
+    PREFIX_LEAD,
+    PREFIX_TITLE,
+    SLOT_DATE,
+    SLOT_TIME,
+    date_value,
+    filter_term,
+    term,
+)
+
+xapian = require_xapian()
+Q = xapian.Query
+
+#: A tier's lift: above any score a 500-character query can reach (~80 words of idf
+#: below 20), and small enough that float64 keeps scores exact to 1e-9 beside it.
+TIER = 1e6
+
+
+def weighting(weights: Weights):
+    """Xapian's BM25 with arsearch's k1 and b: no k2 length prior, no k3 query-frequency
+    factor (a word typed twice counts twice, as in arsearch), no floor on short documents'
+    normalised length (min_normlen 0: Lucene's formula)."""
+    return xapian.BM25Weight(weights.k1, 0.0, 0.0, weights.b, 0.0)
+
+
+def lucene_idf(n: int, total: int) -> float:
+    return math.log1p((total - n + 0.5) / (n + 0.5))
+
+
+def xapian_idf(n: int, total: int) -> float:
+    """BM25Weight's idf in Xapian 1.4 (measured: bench/xapian_facts.py)."""
+    tw = (total - n + 0.5) / (n + 0.5)
+    return math.log(tw * 0.5 + 1.0 if tw < 2 else tw)
+
+
+@dataclass
+class Stats:
+    """Collection statistics of the database searched (every shard's, summed)."""
+
+    doccount: int
+    termfreq: Callable[[bytes], int]
+
+    def idf(self, t: bytes) -> float:
+        return lucene_idf(self.termfreq(t), self.doccount)
+
+    def idf_factor(self, t: bytes) -> float:
+        """What Xapian's idf of ``t`` must be multiplied by to be arsearch's."""
+        n = self.termfreq(t)
+        if not n:
+            return 1.0  # matches nothing: any factor
+        return lucene_idf(n, self.doccount) / xapian_idf(n, self.doccount)
+
+
+@dataclass
+class Compiled:
+    """The query to run, and how to read its results."""
+
+    query: object  # xapian.Query
+    by_date: bool  # no word to rank by: newest first (arsearch's rule)
+    #: posting sources the query uses: the bindings need them kept alive
+    keep: list = field(default_factory=list)
+
+
+class _Compiler:
+    def __init__(self, weights: Weights, stats: Stats):
+        self.w = weights
+        self.stats = stats
+        self.keep: list = []
+
+    # -- leaves ---------------------------------------------------------------------------
+
+    def scaled(self, t: bytes, weight: float):
+        return Q(Q.OP_SCALE_WEIGHT, Q(t), weight * self.stats.idf_factor(t))
+
+    def constant(self, weight: float):
+        """A query matching every document with weight ``weight``."""
+        source = xapian.FixedWeightPostingSource(weight)
+        self.keep.append(source)
+        return Q(source)
+
+    def newest_first(self):
+        """Every document, weighted by its date's time (undated: 0), so relevance order is
+        newest first. Not a sort by value: with one, Xapian 1.4's match spies over-count
+        on remote shards (bench/xapian_facts.py)."""
+        source = xapian.ValueWeightPostingSource(SLOT_TIME)
+        self.keep.append(source)
+        return Q(Q.OP_OR, Q(source), Q(Q.OP_SCALE_WEIGHT, Q.MatchAll, 0.0))
+
+    def word(self, word: Word, boost: float = 1.0):
+        """The stem, and the exact form at ``Weights.exact``; ``title:`` restricts."""
+        weight = word.weight * boost
+        parts = [self.scaled(term(word.stem), weight)]
+        if word.norm != word.stem and self.w.exact > 0:
+            parts.append(self.scaled(term(EXACT + word.norm), weight * self.w.exact))
+        query = parts[0] if len(parts) == 1 else Q(Q.OP_OR, parts)
+        return self.restrict(query, [word.stem], word.field)
+
+    def restrict(self, query, stems: list[str], field_name: str | None):
+        """``title:``: only documents with the stems in the title. ``body:`` is not
+        distinguished from the whole article (docs/xapian.md, "Limits")."""
+        if field_name != "title":
+            return query
+        return Q(Q.OP_FILTER, query, Q(Q.OP_AND, [Q(term(PREFIX_TITLE + s)) for s in stems]))
+
+    def phrase(self, phrase: Phrase):
+        """Documents where the phrase's stems are consecutive (title or body: the title's
+        positions start far above the body's)."""
+        stems = [w.stem for w in phrase.words]
+        query = Q(Q.OP_PHRASE, [Q(term(s)) for s in stems], len(stems))
+        return self.restrict(query, stems, phrase.field)
+
+    def words(self, words, boost: float = 1.0):
+        return _or([self.word(w, boost) for w in words])
+
+    def item(self, item):
+        """An excluded word or phrase: the documents holding it."""
+        if isinstance(item, Phrase):
+            return self.phrase(item)
+        return self.restrict(Q(term(item.stem)), [item.stem], item.field)
+
+    # -- the query ------------------------------------------------------------------------
+
+    def compile(self, q: ParsedQuery) -> Compiled:
+        if q.is_empty:
+            return Compiled(self.restrictions(self.newest_first(), q), True, self.keep)
+        clauses, tiers, required = [], [], []
+        for group in q.groups:
+            for item in group:
+                if isinstance(item, Phrase) and len(group) > 1:
+                    # an alternative phrase ("a" OR "b c", a synonym) counts where it occurs
+                    clauses.append(Q(Q.OP_FILTER, self.words(item.words, item.weight),
+                                     self.phrase(item)))
+                elif isinstance(item, Phrase):
+                    clauses.append(self.words(item.words))
+                    found = self.phrase(item)
+                    if self.w.phrases == "filter":
+                        required.append(found)
+                    elif self.w.phrases == "tier":
+                        tiers.append(Q(Q.OP_FILTER, self.constant(2 * TIER), found))
+                    else:  # "bonus": the phrase's words count phrase_bonus more
+                        clauses.append(Q(Q.OP_FILTER, self.words(item.words,
+                                                                 self.w.phrase_bonus), found))
+                else:
+                    clauses.append(self.word(item))
+        if 1 < len(q.groups) <= self.w.all_words_first:
+            every = Q(Q.OP_AND, [_or([self.item(i) for i in group]) for group in q.groups])
+            tiers.append(Q(Q.OP_FILTER, self.constant(TIER), every))
+        query = _or(clauses)
+        leads = self.lead(q)
+        if leads:
+            query = Q(Q.OP_AND_MAYBE, query, _or(leads))
+        for tier in tiers:
+            # one OP_AND_MAYBE each: Xapian 1.4.22 loses the phrase check of a filter ORed
+            # with others on AND_MAYBE's optional side (bench/xapian_facts.py)
+            query = Q(Q.OP_AND_MAYBE, query, tier)
+        if required:
+            query = Q(Q.OP_FILTER, query, Q(Q.OP_AND, required))
+        return Compiled(self.restrictions(query, q), False, self.keep)
+
+    def lead(self, q: ParsedQuery) -> list:
+        """``lead`` x idf for each distinct query stem (not field-restricted) that the
+        document's lead holds (arsearch applies it to its best 100; here to every result:
+        the cost is one boolean posting list a stem)."""
+        if self.w.lead <= 0:
+            return []
+        stems = dict.fromkeys(w.stem for w in q.words if not w.field)
+        out = []
+        for stem in stems:
+            weight = self.w.lead * self.stats.idf(term(stem))
+            if weight > 0:
+                out.append(Q(Q.OP_FILTER, self.constant(weight), Q(term(PREFIX_LEAD + stem))))
+        return out
+
+    def restrictions(self, query, q: ParsedQuery):
+        """Filters, the date range and exclusions: boolean, no weight."""
+        wanted = []
+        for name, values in q.filters.items():
+            if name in FILTER_PREFIXES and values:
+                wanted.append(_or([Q(filter_term(name, v)) for v in values]))
+        if q.date_from is not None or q.date_to is not None:
+            wanted.append(date_range(q.date_from, q.date_to))
+        if wanted:
+            query = Q(Q.OP_FILTER, query, wanted[0] if len(wanted) == 1
+                      else Q(Q.OP_AND, wanted))
+        if q.excluded:
+            query = Q(Q.OP_AND_NOT, query, _or([self.item(i) for i in q.excluded]))
+        return query
+
+
+def date_range(date_from: datetime | None, date_to: datetime | None):
+    """Dated documents from ``date_from`` (inclusive) to ``date_to`` (exclusive)."""
+    lo = date_value(date_from) if date_from else date_value(datetime.min)
+    if date_to is None:
+        hi = date_value(datetime.max)
+    elif date_to == datetime.min:
+        return Q.MatchNothing
+    else:
+        hi = date_value(date_to - timedelta(microseconds=1))  # values are exact to 1 µs
+    return Q(Q.OP_VALUE_RANGE, SLOT_DATE, lo, hi)
+
+
+def _or(queries: list):
+    if not queries:
+        return Q.MatchNothing
+    return queries[0] if len(queries) == 1 else Q(Q.OP_OR, queries)
+
+
+def compile_query(q: ParsedQuery, weights: Weights, stats: Stats) -> Compiled:
+    """``q`` (synonyms already expanded) as one Xapian query ranked as arsearch ranks."""
+    return _Compiler(weights, stats).compile(q)

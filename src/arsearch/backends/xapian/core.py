@@ -1,0 +1,63 @@
+"""Everything this backend takes from the rest of arsearch, in one place.
+
+The package layout is moving (issue 12); keeping every import of arsearch's shared
+modules here means a move changes this file only. Also the backend's own errors, which
+derive from arsearch's one root exception.
+"""
+
+from __future__ import annotations
+
+import re
+from types import ModuleType
+
+from arsearch.analysis import EXACT, ArabicAnalyzer, index_positions
+from arsearch.analysis.synonyms import Synonyms, load_synonyms
+from arsearch.errors import ArsearchError, QueryError
+from arsearch.ingest import Document, content_hash, read_documents
+from arsearch.search.expand import expand
+from arsearch.search.query import ParsedQuery, Phrase, Word, parse_query
+from arsearch.search.weights import Weights
+
+__all__ = [
+    "EXACT", "ArabicAnalyzer", "ArsearchError", "ClusterFileError", "Document",
+    "ParsedQuery", "Phrase", "QueryError", "ShardUnavailableError", "Synonyms", "Weights",
+    "Word", "XapianUnavailableError", "content_hash", "index_positions", "load_synonyms", "expand",
+    "network_reason", "parse_query", "read_documents", "require_xapian",
+]
+
+
+class XapianUnavailableError(ArsearchError):
+    """The Xapian bindings or tools are not installed (or not linked into the venv)."""
+
+
+class ClusterFileError(ArsearchError):
+    """A cluster file is missing, unreadable or malformed."""
+
+
+class ShardUnavailableError(ArsearchError):
+    """A shard server cannot be reached, or stopped answering; ``shard`` names it."""
+
+    def __init__(self, shard: str, reason: str):
+        super().__init__(f"shard {shard} is unavailable: {reason}")
+        self.shard = shard
+        self.reason = reason
+
+
+_CONTEXT = re.compile(r"\s*\(context: remote:tcp\([^)]*\)\)")
+
+
+def network_reason(exc: Exception) -> str:
+    """A Xapian network error's message without its ``(context: remote:tcp(...))``."""
+    return _CONTEXT.sub("", str(exc)).strip() or type(exc).__name__
+
+
+def require_xapian() -> ModuleType:
+    """The ``xapian`` module, or XapianUnavailableError saying how to get it."""
+    try:
+        import xapian
+    except ImportError as exc:
+        raise XapianUnavailableError(
+            "the Xapian bindings are not importable: apt-get install python3-xapian "
+            "xapian-tools, then python scripts/link_xapian.py in the virtual "
+            "environment") from exc
+    return xapian

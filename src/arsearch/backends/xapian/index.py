@@ -1,0 +1,305 @@
+"""Writing arsearch documents into a Xapian database (a local folder or a shard server).
+
+The layout maps arsearch's BM25F over title and body onto Xapian's one-field BM25
+(docs/xapian.md, "The mapping"): title and body words share one term space, a title
+occurrence counting ``title`` times (its wdf), so Xapian's document length, the sum of
+all wdf, is the weighted total length of Lucene's CombinedFieldQuery, which arsearch's
+ranker implements as ``Weights(fields="combined")``. Everything else is a term or a
+value that adds no length:
+
+=================  =========================================================================
+``stem``           positions: body words from 0, title words from TITLE_BASE (a phrase never
+                   spans title and body); wdf: body count + ``title`` x title count
+``=form``          the exact (unstemmed) twin: wdf only, no positions (as in Whoosh)
+``XT`` + stem      boolean: the stem is in the title (``title:`` restricts to these)
+``L`` + stem       boolean: the stem is in the first ``lead_words`` words of the body
+``XS/XC/XA`` + v   boolean: source, category, author, case-folded (filters)
+``Q`` + id         boolean: the unique id term (replace and delete by id)
+values             id, date (a string exact to the microsecond, for ranges), time (seconds
+                   as a sortable number: the weight of newest-first lists), source,
+                   category, year (facets), content hash
+data               JSON of the stored fields
+=================  =========================================================================
+
+Terms longer than Xapian's limit (245 bytes) are cut, the same way at query time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .core import (
+    EXACT,
+    ArabicAnalyzer,
+    ArsearchError,
+    Document,
+    ShardUnavailableError,
+    Weights,
+    content_hash,
+    index_positions,
+    network_reason,
+    require_xapian,
+)
+
+xapian = require_xapian()
+
+#: Bump when the layout changes in a way an existing database cannot serve.
+LAYOUT_VERSION = 1
+LAYOUT_KEY = "arsearch:layout"
+
+PREFIX_ID = "Q"
+PREFIX_TITLE = "XT"
+PREFIX_LEAD = "L"
+FILTER_PREFIXES = {"source": "XS", "category": "XC", "author": "XA"}
+
+SLOT_ID, SLOT_DATE, SLOT_SOURCE, SLOT_CATEGORY, SLOT_YEAR, SLOT_HASH, SLOT_TIME = range(7)
+FACET_SLOTS = {"source": SLOT_SOURCE, "category": SLOT_CATEGORY, "year": SLOT_YEAR}
+
+#: Title words are numbered from here: body positions stay below (a 4 MB body holds at
+#: most ~1M words), so a phrase cannot run from the title into the body.
+TITLE_BASE = 1 << 31
+MAX_TERM_BYTES = 245
+#: Ids longer than this (in UTF-8) are represented by a digest in the id term.
+_MAX_ID_TERM_BYTES = 200
+
+_ANALYZER = ArabicAnalyzer()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What an index was written with; the search side reads it back."""
+
+    title_wdf: int
+    lead_words: int
+    version: int = LAYOUT_VERSION
+
+    @classmethod
+    def from_weights(cls, weights: Weights) -> Layout:
+        """Title weight and lead length are index-time choices here (they are term
+        frequencies and terms), so they must be whole numbers."""
+        if weights.title < 1 or weights.title != int(weights.title):
+            raise ArsearchError(
+                f"the Xapian layout needs a whole title weight >= 1, not {weights.title:g} "
+                "(scale every wdf and k1 instead: docs/xapian.md)")
+        return cls(int(weights.title), int(weights.lead_words))
+
+    def to_json(self) -> str:
+        return json.dumps({"version": self.version, "title_wdf": self.title_wdf,
+                           "lead_words": self.lead_words})
+
+    @classmethod
+    def read(cls, db) -> Layout:
+        raw = db.get_metadata(LAYOUT_KEY)
+        if not raw:
+            raise ArsearchError("not an arsearch Xapian index (no layout recorded)")
+        meta = json.loads(raw)
+        if meta.get("version") != LAYOUT_VERSION:
+            raise ArsearchError(f"the Xapian index has layout {meta.get('version')}, this "
+                                f"arsearch reads {LAYOUT_VERSION}: rebuild it")
+        return cls(int(meta["title_wdf"]), int(meta["lead_words"]))
+
+
+# -- terms and values ---------------------------------------------------------------------
+
+
+def encode(text: str) -> bytes:
+    """UTF-8, lone surrogates included (a Document built in Python may hold them)."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def term(text: str) -> bytes:
+    """``text`` as a Xapian term: cut to MAX_TERM_BYTES at a character boundary."""
+    raw = encode(text)
+    if len(raw) <= MAX_TERM_BYTES:
+        return raw
+    end = MAX_TERM_BYTES
+    while end > 0 and (raw[end] & 0xC0) == 0x80:  # the first byte left out continues a
+        end -= 1                                   # character: leave all of it out
+    return raw[:end]
+
+
+def id_term(doc_id: str) -> bytes:
+    """The unique term of ``doc_id``: the id itself, or a digest of a long one.
+
+    Ids hold no control characters (sources.py), so the NUL marks a digest unambiguously.
+    """
+    raw = encode(doc_id)
+    if len(raw) <= _MAX_ID_TERM_BYTES:
+        return PREFIX_ID.encode() + raw
+    return PREFIX_ID.encode() + b"\0" + hashlib.blake2b(raw, digest_size=20).hexdigest().encode()
+
+
+def filter_term(field: str, value: str) -> bytes:
+    """The boolean term of a source, category or author value (matched case-folded)."""
+    return term(FILTER_PREFIXES[field] + value.strip().casefold())
+
+
+def date_value(when: datetime) -> bytes:
+    """A naive UTC datetime as a fixed-width string: string order is time order, exact to
+    the microsecond (a float of seconds is not, over years 1 to 9999)."""
+    return (f"{when.year:04d}{when.month:02d}{when.day:02d}{when.hour:02d}{when.minute:02d}"
+            f"{when.second:02d}{when.microsecond:06d}").encode()
+
+
+def time_value(when: datetime) -> bytes:
+    """Seconds since 0001-01-01 as Xapian's sortable number (newest-first weights)."""
+    return xapian.sortable_serialise((when - datetime(1, 1, 1)).total_seconds())
+
+
+def stored_fields(doc: Document, digest: str) -> dict:
+    return {"id": doc.id, "title": doc.title or "", "body": doc.body,
+            "date": doc.date.isoformat() if doc.date else None, "source": doc.source,
+            "category": doc.category, "author": doc.author, "url": doc.url,
+            "path": doc.path, "hash": digest}
+
+
+def to_xapian(doc: Document, layout: Layout, digest: str | None = None):
+    """The ``xapian.Document`` of ``doc`` (see the module docstring for the layout)."""
+    digest = digest or content_hash(doc)
+    x = xapian.Document()
+    title = index_positions(_ANALYZER, doc.title or "") or {}
+    body = index_positions(_ANALYZER, doc.body or "") or {}
+    for text, poses in title.items():
+        t = term(text)
+        if text.startswith(EXACT):
+            x.add_term(t, layout.title_wdf * len(poses))
+            continue
+        for p in poses:
+            x.add_posting(t, TITLE_BASE + p, layout.title_wdf)
+        x.add_boolean_term(term(PREFIX_TITLE + text))
+    for text, poses in body.items():
+        t = term(text)
+        if text.startswith(EXACT):
+            x.add_term(t, len(poses))
+            continue
+        for p in poses:
+            x.add_posting(t, p)
+        if poses[0] < layout.lead_words:
+            x.add_boolean_term(term(PREFIX_LEAD + text))
+    x.add_boolean_term(id_term(doc.id))
+    for field in FILTER_PREFIXES:
+        value = getattr(doc, field)
+        if value and value.strip():
+            x.add_boolean_term(filter_term(field, value))
+    x.add_value(SLOT_ID, encode(doc.id))
+    x.add_value(SLOT_HASH, digest.encode())
+    if doc.date:
+        x.add_value(SLOT_DATE, date_value(doc.date))
+        x.add_value(SLOT_YEAR, str(doc.date.year).encode())
+        x.add_value(SLOT_TIME, time_value(doc.date))
+    for field, slot in (("source", SLOT_SOURCE), ("category", SLOT_CATEGORY)):
+        value = getattr(doc, field)
+        if value:
+            x.add_value(slot, encode(value))
+    x.set_data(encode(json.dumps(stored_fields(doc, digest), ensure_ascii=False)))
+    return x
+
+
+def read_stored(xdoc) -> dict:
+    """The stored fields of a ``xapian.Document`` (dates back to datetimes)."""
+    stored = json.loads(xdoc.get_data().decode("utf-8", "surrogatepass"))
+    if stored.get("date"):
+        stored["date"] = datetime.fromisoformat(stored["date"])
+    return stored
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+class XapianIndex:
+    """One Xapian database open for writing: a local folder or a writable shard server.
+
+    ``put`` adds or replaces a document by id (unchanged ones, by content hash, are
+    left alone), ``delete`` removes one, ``commit`` makes them durable and visible.
+    Xapian allows one writer per database: a second gets an ArsearchError.
+    """
+
+    def __init__(self, db, name: str, weights: Weights | None = None):
+        self.db = db
+        self.name = name
+        raw = db.get_metadata(LAYOUT_KEY)
+        if raw:
+            self.layout = Layout.read(db)
+        else:
+            self.layout = Layout.from_weights(weights or Weights())
+            db.set_metadata(LAYOUT_KEY, self.layout.to_json())
+
+    @classmethod
+    def open_local(cls, path: str | Path, weights: Weights | None = None) -> XapianIndex:
+        """Open (creating if needed) the database in folder ``path``."""
+        path = Path(path)
+        try:
+            db = xapian.WritableDatabase(str(path), xapian.DB_CREATE_OR_OPEN)
+        except xapian.DatabaseLockError as exc:
+            raise ArsearchError(f"the Xapian index {path} is being updated by another "
+                                "writer") from exc
+        except xapian.Error as exc:
+            raise ArsearchError(f"cannot open the Xapian index {path}: {exc}") from exc
+        return cls(db, str(path), weights)
+
+    @classmethod
+    def open_remote(cls, host: str, port: int, name: str, timeout: float = 10.0,
+                    weights: Weights | None = None) -> XapianIndex:
+        """Open a shard served by ``xapian-tcpsrv --writable`` for writing."""
+        ms = max(int(timeout * 1000), 1)
+        try:
+            db = xapian.remote_open_writable(host, port, ms, ms)
+        except xapian.NetworkError as exc:
+            raise ShardUnavailableError(name, network_reason(exc)) from exc
+        except xapian.Error as exc:  # a read-only server, another writer connected
+            raise ArsearchError(f"cannot write to shard {name}: {network_reason(exc)}") \
+                from exc
+        return cls(db, name, weights)
+
+    def put(self, doc: Document) -> str:
+        """Add or replace ``doc``: "added", "replaced" or "unchanged"."""
+        digest = content_hash(doc)
+        key = id_term(doc.id)
+        existing = self._docid(key)
+        if existing is not None \
+                and self.db.get_document(existing).get_value(SLOT_HASH) == digest.encode():
+            return "unchanged"
+        self.db.replace_document(key, to_xapian(doc, self.layout, digest))
+        return "added" if existing is None else "replaced"
+
+    def delete(self, doc_id: str) -> bool:
+        """Remove the document with ``doc_id``; False when there was none."""
+        key = id_term(doc_id)
+        if self._docid(key) is None:
+            return False
+        self.db.delete_document(key)
+        return True
+
+    def _docid(self, key: bytes) -> int | None:
+        for posting in self.db.postlist(key):
+            return posting.docid
+        return None
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    def close(self) -> None:
+        """Commit what is pending and release the database (and its lock)."""
+        self.db.close()
+
+    def __enter__(self) -> XapianIndex:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def index_documents(path: str | Path, docs: Iterable[Document],
+                    weights: Weights | None = None) -> dict[str, int]:
+    """Index ``docs`` into the local Xapian database at ``path``; counts by outcome."""
+    counts = {"added": 0, "replaced": 0, "unchanged": 0}
+    with XapianIndex.open_local(path, weights) as index:
+        for doc in docs:
+            counts[index.put(doc)] += 1
+        index.commit()
+    return counts

@@ -1,0 +1,315 @@
+"""The Xapian cluster: routing, the cluster file, shard servers, one index over shards.
+
+Every test that needs servers starts real ``xapian-tcpsrv`` processes on 127.0.0.1 with
+free ports, and stops them (and the children they fork per connection) afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.xapian_support import build_local, build_shards, require_xapian
+
+require_xapian()
+
+from arsearch.backends.xapian.cluster import (  # noqa: E402
+    Cluster,
+    ClusterWriter,
+    ShardAddress,
+    ShardServer,
+    free_port,
+    jump_hash,
+    read_cluster,
+    shard_index,
+    write_cluster,
+)
+from arsearch.backends.xapian.core import (  # noqa: E402
+    ArsearchError,
+    ClusterFileError,
+    ShardUnavailableError,
+)
+from arsearch.backends.xapian.index import id_term  # noqa: E402
+from arsearch.backends.xapian.search import XapianSearcher  # noqa: E402
+from arsearch.ingest import Document  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = ["داعش إدلب", "أسعار النفط", "ترمب", '"كأس العالم"', "الحكومة -سوريا",
+           "النفط OR القمح", "title:إدلب", "category:sport", "date:2019..2020 الحكومة",
+           "في", "source:العربية أسعار", "المدرسة التلاميذ الجديد", "خبر عن الاقتصاد"]
+
+
+@pytest.fixture(scope="module")
+def corpus(sample_docs) -> list[Document]:
+    """The sample plus 300 generated articles from its words (ties, common and rare
+    words, several sources), so statistics differ visibly from shard to shard."""
+    rnd = random.Random(13)
+    vocab = [w for d in sample_docs for w in d.body.split() if len(w) > 2]
+    sources = ["العربية", "الجزيرة نت", "فرانس 24", None]
+    docs = list(sample_docs)
+    for i in range(300):
+        body = " ".join(rnd.choices(vocab, k=rnd.randint(5, 150)))
+        title = " ".join(rnd.choices(vocab, k=rnd.randint(0, 8)))
+        docs.append(Document(id=f"gen/{i:03d}", title=title, body=body,
+                             source=sources[i % 4], category=["sport", "economy"][i % 2]))
+    return docs
+
+
+@pytest.fixture(scope="module")
+def local_index(tmp_path_factory, corpus) -> Path:
+    return build_local(tmp_path_factory.mktemp("local") / "ix", corpus)
+
+
+@pytest.fixture(scope="module")
+def shard_servers(tmp_path_factory, corpus):
+    """Three read-only shard servers holding the corpus, routed by id."""
+    paths = build_shards(tmp_path_factory.mktemp("shards"), corpus, 3)
+    servers = [ShardServer(p).start() for p in paths]
+    yield servers
+    for s in servers:
+        s.stop()
+
+
+def addresses(servers) -> list[ShardAddress]:
+    return [ShardAddress(f"shard-{i}", s.host, s.port) for i, s in enumerate(servers)]
+
+
+# -- routing ------------------------------------------------------------------------------
+
+
+def test_cluster_routing_is_stable_across_processes():
+    """Never Python's hash(): a new process (another PYTHONHASHSEED) routes the same."""
+    sample = [f"doc-{i}" for i in range(50)] + ["txt/01.txt", "إدلب/١", "x" * 1000]
+    here = [shard_index(d, 7) for d in sample]
+    code = ("import sys, json; from arsearch.backends.xapian.cluster import shard_index; "
+            "print(json.dumps([shard_index(d, 7) for d in json.loads(sys.argv[1])]))")
+    import json
+
+    for seed in ("1", "999"):
+        out = subprocess.run([sys.executable, "-c", code, json.dumps(sample)],
+                             capture_output=True, text=True, cwd=ROOT,
+                             env={**os.environ, "PYTHONHASHSEED": seed})
+        assert json.loads(out.stdout) == here, out.stderr
+    # pinned: a change of the routing function would strand every existing document
+    assert [shard_index(f"doc-{i}", 3) for i in range(12)] == PINNED_ROUTES
+
+
+PINNED_ROUTES = [0, 2, 0, 0, 2, 1, 0, 0, 1, 0, 1, 1]
+
+
+def test_cluster_routing_balances_and_growing_moves_only_the_new_share():
+    ids = [f"news/{i}" for i in range(30_000)]
+    three = [shard_index(d, 3) for d in ids]
+    counts = [three.count(s) for s in range(3)]
+    assert max(counts) - min(counts) < 0.05 * len(ids) / 3
+    four = [shard_index(d, 4) for d in ids]
+    moved = [(a, b) for a, b in zip(three, four, strict=True) if a != b]
+    assert all(b == 3 for _, b in moved)  # documents move only to the new shard
+    assert abs(len(moved) / len(ids) - 1 / 4) < 0.02
+    assert jump_hash(0, 1) == 0
+    # the published implementations' vectors (the paper's C++ code)
+    assert jump_hash(10863919174838991, 11) == 6
+    assert jump_hash(2016238256797177309, 11) == 3
+    assert jump_hash(256, 1024) == 520
+    with pytest.raises(ValueError):
+        jump_hash(5, 0)
+
+
+# -- the cluster file ---------------------------------------------------------------------
+
+
+def test_cluster_file_reads_shards_and_replicas(tmp_path):
+    path = tmp_path / "cluster.toml"
+    path.write_text("""
+[[shard]]
+name = "a"
+host = "127.0.0.1"
+port = 7001
+replicas = [{ host = "127.0.0.1", port = 7101 }]
+
+[[shard]]
+host = "10.0.0.2"
+port = 7002
+""", "utf-8")
+    cluster = read_cluster(path)
+    assert [s.name for s in cluster.shards] == ["a", "shard-1"]
+    assert cluster.shards[0].replicas == (ShardAddress("a replica 1", "127.0.0.1", 7101),)
+    assert cluster.shard_for("x") in cluster.shards
+    assert read_cluster(write_cluster(tmp_path / "w.toml", [("127.0.0.1", 1), ("h", 2)])
+                        ).addresses == [ShardAddress("shard-0", "127.0.0.1", 1),
+                                        ShardAddress("shard-1", "h", 2)]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "no \\[\\[shard\\]\\] table"),
+    ("[[shard]\nhost=1", "not valid TOML"),
+    ("[[shard]]\nport = 1", "host must be"),
+    ("[[shard]]\nhost = 'h'\nport = 0", "port must be"),
+    ("[[shard]]\nhost = 'h'\nport = 70000", "port must be"),
+    ("[[shard]]\nhost = 'h'\nport = '1'", "port must be"),
+    ("[[shard]]\nhost = 'h'\nport = true", "port must be"),
+    ("[[shard]]\nhost = 'a b'\nport = 1", "host must be"),
+    ("[[shard]]\nhost = 'h'\nport = 1\ncolour = 'red'", "unknown key"),
+    ("shards = 1", "unknown key"),
+    ("[[shard]]\nhost = 'h'\nport = 1\n[[shard]]\nhost = 'h'\nport = 1", "listed twice"),
+    ("[[shard]]\nname='a'\nhost = 'h'\nport = 1\n[[shard]]\nname='a'\nhost = 'h'\nport = 2",
+     "share a name"),
+    ("[[shard]]\nhost = 'h'\nport = 1\nreplicas = [{ host = 'h' }]", "port must be"),
+    ("[[shard]]\nhost = 'h'\nport = 1\nreplicas = 'h:2'", "replicas must be"),
+])
+def test_cluster_file_errors_are_one_line(tmp_path, text, message):
+    path = tmp_path / "c.toml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(ClusterFileError, match=message) as info:
+        read_cluster(path)
+    assert "\n" not in str(info.value)
+
+
+def test_cluster_file_missing_or_binary(tmp_path):
+    with pytest.raises(ClusterFileError, match="no cluster file"):
+        read_cluster(tmp_path / "none.toml")
+    (tmp_path / "bin.toml").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ClusterFileError, match="cannot read"):
+        read_cluster(tmp_path / "bin.toml")
+
+
+# -- shard servers ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "8.8.8.8"])
+def test_cluster_shard_server_refuses_a_public_address(tmp_path, host):
+    with pytest.raises(ArsearchError, match="no authentication"):
+        ShardServer(tmp_path, host=host).start()
+
+
+def test_cluster_shard_server_errors_are_one_line(tmp_path, local_index):
+    with pytest.raises(ArsearchError, match="no Xapian database"):
+        ShardServer(tmp_path / "none").start()
+    with ShardServer(local_index) as first, \
+            pytest.raises(ArsearchError, match="could not serve"):
+        ShardServer(local_index, port=first.port).start()  # the port is taken
+
+
+#: documents of the test corpus holding each quoted phrase of QUERIES (a phrase query
+#: alone finds them; a tier found more when Xapian lost a phrase check, compile.py)
+PHRASE_DOCS = {'"كأس العالم"': 1}
+
+
+def test_cluster_scores_equal_one_local_database(local_index, shard_servers):
+    """The same order and scores within 1e-6 over three servers as in one database:
+    Xapian combines the shards' statistics before weighting. Totals and facet counts are
+    the same too (date-ordered queries included: see compile.newest_first)."""
+    with XapianSearcher.open_local(local_index) as one, \
+            XapianSearcher.open_shards(addresses(shard_servers)) as three:
+        assert three.doc_count == one.doc_count == 337
+        for query in QUERIES:
+            a = one.search(query, 0, 100, stored=False)
+            b = three.search(query, 0, 100, stored=False)
+            assert b.total == a.total, query
+            assert b.facets == a.facets, query
+            # the same scores in the same order (documents with equal scores, in either)
+            assert len(b.hits) == len(a.hits), query
+            for x, y in zip(a.hits, b.hits, strict=True):
+                assert abs(x.score - y.score) < 1e-6 and x.tiers == y.tiers, query
+            if '"' in query:  # the phrase tier holds exactly the phrase's documents
+                assert sum(h.tiers == 2 for h in b.hits) == PHRASE_DOCS[query], query
+            if a.total <= 100:  # all of them: each document scores the same
+                mine = {h.id: (h.score, h.tiers) for h in b.hits}
+                for h in a.hits:
+                    assert abs(mine[h.id][0] - h.score) < 1e-6, (query, h.id)
+
+
+def test_cluster_document_lookup_finds_any_shard(shard_servers, corpus):
+    with XapianSearcher.open_shards(addresses(shard_servers)) as s:
+        for doc in corpus[::40]:
+            assert s.document(doc.id)["body"] == doc.body
+        assert s.document("no such id") is None
+
+
+def test_cluster_shard_down_at_open_names_it(shard_servers):
+    dead = ShardAddress("shard-x", "127.0.0.1", free_port())
+    with pytest.raises(ShardUnavailableError) as info:
+        XapianSearcher.open_shards([*addresses(shard_servers), dead])
+    assert info.value.shard == str(dead)
+    assert f"127.0.0.1:{dead.port}" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_cluster_shard_killed_during_a_session_names_it(tmp_path, corpus):
+    servers = [ShardServer(p).start() for p in build_shards(tmp_path, corpus, 3)]
+    try:
+        with XapianSearcher.open_shards(addresses(servers)) as s:
+            total = s.search("الحكومة").total
+            servers[1].stop(signal.SIGKILL)  # the shard and its connection's child
+            with pytest.raises(ShardUnavailableError) as info:
+                s.search("الحكومة")
+            assert info.value.shard == str(addresses(servers)[1])
+            assert total > 0
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_cluster_hung_shard_times_out_and_is_named(tmp_path, corpus):
+    servers = [ShardServer(p).start() for p in build_shards(tmp_path, corpus, 2)]
+    try:
+        with XapianSearcher.open_shards(addresses(servers), timeout=1.0) as s:
+            os.killpg(servers[0].proc.pid, signal.SIGSTOP)
+            try:
+                started = time.monotonic()
+                with pytest.raises(ShardUnavailableError, match="Timeout") as info:
+                    s.search("الحكومة")
+                assert time.monotonic() - started < 10
+                assert info.value.shard == str(addresses(servers)[0])
+            finally:
+                os.killpg(servers[0].proc.pid, signal.SIGCONT)
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_cluster_writer_routes_documents_to_their_shards(tmp_path, corpus):
+    servers = [ShardServer(tmp_path / f"s{i}", writable=True).start() for i in range(3)]
+    cluster: Cluster = read_cluster(write_cluster(tmp_path / "c.toml",
+                                                  [s.address for s in servers]))
+    try:
+        with ClusterWriter(cluster) as writer:
+            outcomes = [writer.put(d) for d in corpus]
+            writer.commit()
+            assert outcomes.count("added") == len(corpus)
+            assert writer.put(corpus[0]) == "unchanged"
+            assert writer.delete(corpus[1].id) is True
+            writer.commit()
+        # searched through the same (writable) servers as one index
+        with XapianSearcher.open_shards(cluster) as s:
+            assert s.doc_count == len(corpus) - 1
+            assert s.document(corpus[1].id) is None
+    finally:
+        for server in servers:
+            server.stop()
+    import xapian
+
+    dbs = [xapian.Database(str(server.path)) for server in servers]
+    for doc in corpus[2:]:
+        holders = [i for i, db in enumerate(dbs) if db.term_exists(id_term(doc.id))]
+        assert holders == [shard_index(doc.id, 3)], doc.id
+    for db in dbs:
+        db.close()
+
+
+def test_cluster_writer_refuses_a_read_only_server(tmp_path, local_index):
+    with ShardServer(local_index) as ro, pytest.raises(ArsearchError, match="read-only"):
+        ClusterWriter(read_cluster(write_cluster(tmp_path / "ro.toml", [ro.address])))
+
+
+def test_cluster_writer_reports_a_shard_that_is_down(tmp_path):
+    dead = free_port()
+    cluster = read_cluster(write_cluster(tmp_path / "c.toml", [("127.0.0.1", dead)]))
+    with pytest.raises(ShardUnavailableError, match=str(dead)):
+        ClusterWriter(cluster)

@@ -1,0 +1,312 @@
+"""The Xapian backend on a local database: layout, writing, the query mapping, ranking.
+
+Real Xapian throughout (Debian's bindings, linked into the venv). ``test_cluster.py``
+runs the same searches over shard servers.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.xapian_support import build_local, require_xapian
+
+require_xapian()
+
+import xapian  # noqa: E402
+
+import arsearch  # noqa: E402
+from arsearch.backends.xapian.core import ArsearchError, QueryError  # noqa: E402
+from arsearch.backends.xapian.index import (  # noqa: E402
+    MAX_TERM_BYTES,
+    PREFIX_LEAD,
+    PREFIX_TITLE,
+    TITLE_BASE,
+    XapianIndex,
+    filter_term,
+    id_term,
+    term,
+)
+from arsearch.backends.xapian.search import XapianSearcher  # noqa: E402
+from arsearch.ingest import Document  # noqa: E402
+from arsearch.search.weights import Weights  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def xapian_sample(tmp_path_factory, sample_docs) -> Path:
+    """A local Xapian index of the bundled sample (read-only)."""
+    return build_local(tmp_path_factory.mktemp("xapian") / "sample", sample_docs)
+
+
+@pytest.fixture(scope="module")
+def searcher(xapian_sample):
+    with XapianSearcher.open_local(xapian_sample) as s:
+        yield s
+
+
+def ids(results) -> list[str]:
+    return [h.id for h in results.hits]
+
+
+# -- the layout ---------------------------------------------------------------------------
+
+
+def test_xapian_layout_weighs_title_terms_and_keeps_twins_without_positions(tmp_path):
+    doc = Document(id="d1", title="الكتاب الجديد", body="قرأت الكتاب في المدرسة ثم الكتاب",
+                   date=datetime(2019, 3, 4, 5, 6, 7), source="BBC عربي", category="Culture")
+    path = build_local(tmp_path / "ix", [doc])
+    db = xapian.Database(str(path))
+    terms = {t.term.decode(): t.wdf for t in db.termlist(1)}
+    stem = arsearch.analyze("الكتاب")[0].stem
+    assert terms[stem] == 2 * 1 + 2  # once in the title (x2), twice in the body
+    assert terms["=الكتاب"] == 2 * 1 + 2
+    assert list(db.positionlist(1, "=الكتاب")) == []  # exact twins carry no positions
+    positions = list(db.positionlist(1, stem))
+    assert [p for p in positions if p >= TITLE_BASE] == [TITLE_BASE]
+    assert len([p for p in positions if p < TITLE_BASE]) == 2
+    assert PREFIX_TITLE + stem in terms and terms[PREFIX_TITLE + stem] == 0
+    assert PREFIX_LEAD + stem in terms
+    assert filter_term("source", "bbc عربي").decode() in terms  # case-folded
+    assert id_term("d1").decode() in terms
+    # the document length is the weighted total: boolean terms add nothing
+    assert db.get_doclength(1) == sum(terms.values())
+
+
+def test_xapian_lead_terms_cover_exactly_the_first_lead_words(tmp_path):
+    words = [f"كلمة{i:03d}" for i in range(40)]
+    doc = Document(id="lead", title="", body=" ".join(words))
+    db = xapian.Database(str(build_local(tmp_path / "ix", [doc])))
+    lead = sorted(t.term.decode()[1:] for t in db.termlist(1)
+                  if t.term.decode().startswith(PREFIX_LEAD))
+    stems = [arsearch.analyze(w)[0].stem for w in words]
+    assert lead == sorted(set(stems[:Weights().lead_words]))
+
+
+def test_xapian_long_words_and_ids_are_cut_the_same_way_at_query_time(tmp_path):
+    long_word = "ب" * 300
+    long_id = "x/" + "ي" * 900
+    doc = Document(id=long_id, title="", body=f"خبر {long_word} عن الاقتصاد")
+    path = build_local(tmp_path / "ix", [doc])
+    assert len(term(long_word)) <= MAX_TERM_BYTES
+    with XapianSearcher.open_local(path) as s:
+        assert ids(s.search(long_word)) == [long_id]
+        assert s.document(long_id)["body"] == doc.body
+
+
+def test_xapian_put_replaces_by_id_skips_unchanged_and_deletes(tmp_path):
+    a = Document(id="a", title="عنوان", body="النفط يرتفع")
+    with XapianIndex.open_local(tmp_path / "ix") as ix:
+        assert ix.put(a) == "added"
+        assert ix.put(a) == "unchanged"
+        assert ix.put(Document(id="a", title="عنوان", body="الذهب يرتفع")) == "replaced"
+        assert ix.delete("nope") is False
+        ix.commit()
+    with XapianSearcher.open_local(tmp_path / "ix") as s:
+        assert s.doc_count == 1
+        assert ids(s.search("الذهب")) == ["a"] and s.search("النفط").total == 0
+    with XapianIndex.open_local(tmp_path / "ix") as ix:
+        assert ix.delete("a") is True
+    with XapianSearcher.open_local(tmp_path / "ix") as s:
+        assert s.doc_count == 0
+
+
+def test_xapian_second_writer_is_refused_with_an_arsearch_error(tmp_path):
+    with XapianIndex.open_local(tmp_path / "ix"), \
+            pytest.raises(ArsearchError, match="being updated by another writer"):
+        XapianIndex.open_local(tmp_path / "ix")
+
+
+def test_xapian_missing_or_foreign_index_is_an_arsearch_error(tmp_path):
+    with pytest.raises(ArsearchError, match="no Xapian index"):
+        XapianSearcher.open_local(tmp_path / "none")
+    xapian.WritableDatabase(str(tmp_path / "foreign"), xapian.DB_CREATE).close()
+    with pytest.raises(ArsearchError, match="not an arsearch Xapian index"):
+        XapianSearcher.open_local(tmp_path / "foreign")
+
+
+def test_xapian_fractional_title_weight_is_refused_at_index_time(tmp_path):
+    with pytest.raises(ArsearchError, match="whole title weight"):
+        XapianIndex.open_local(tmp_path / "ix", Weights(title=1.5))
+
+
+def test_xapian_stores_text_with_lone_surrogates(tmp_path):
+    doc = Document(id="s\udcff", title="", body="نص \ud800 مع بدل")
+    path = build_local(tmp_path / "ix", [doc])
+    with XapianSearcher.open_local(path) as s:
+        assert s.document("s\udcff")["body"] == doc.body
+        assert ids(s.search("بدل")) == ["s\udcff"]
+
+
+# -- ranking: arsearch's policy, mapped ----------------------------------------------------
+
+
+RANKING_QUERIES = ["داعش إدلب", "أسعار النفط", "ترامب", "كأس العالم", "الكتاب", "كورونا",
+                   "المدرسة التلاميذ", "الانتخابات الرئاسية", "إيران", "مصر السياح"]
+
+
+@pytest.mark.parametrize("lead", [0.0, 0.5])
+def test_xapian_scores_equal_arsearch_combined_fields(sample_index, searcher, lead):
+    """Xapian's BM25 over the weighted term space, with the idf factor, is arsearch's
+    BM25F with ``fields="combined"``: the same results, each scoring the same within
+    Whoosh's length rounding (one byte per field length), so the same order but for
+    near ties. The lead is applied to every result here and to the best 100 there: the
+    same on 37 documents. (``title:`` words differ by design: there they are scored on
+    the title alone, here filtered to titles and scored on the whole article,
+    docs/xapian.md.)"""
+    weights = Weights(fields="combined", lead=lead)
+    searcher.weights = weights
+    try:
+        with arsearch.open_index(sample_index, weights=weights) as engine:
+            for query in RANKING_QUERIES:
+                want = dict(engine.ranked_ids(query, 100))
+                got = searcher.ranked_ids(query, 100)
+                assert {d for d, _ in got} == set(want), query
+                for doc, score in got:
+                    assert score == pytest.approx(want[doc], rel=0.02), (query, doc)
+                best = sorted(want.values(), reverse=True)
+                if len(best) > 1 and best[0] > 1.05 * best[1]:
+                    assert want[got[0][0]] == best[0], query
+    finally:
+        searcher.weights = Weights()
+
+
+def test_xapian_quoted_phrase_ranks_its_documents_first(searcher):
+    words = searcher.search("ريف إدلب", limit=50)
+    phrase = searcher.search('"ريف إدلب"', limit=50)
+    assert phrase.total == words.total  # the others are still found
+    assert phrase.hits[0].id == "seed/000_f4303bb32ac63e1e.txt"
+    assert phrase.hits[0].tiers == 2 and all(h.tiers == 0 for h in phrase.hits[1:])
+    assert searcher.search('"إدلب ريف"').hits[0].tiers == 0  # order matters
+
+
+def test_xapian_phrase_never_spans_title_and_body(tmp_path):
+    doc = Document(id="t", title="خبر عن سوريا", body="الحكومة تعلن خطة")
+    with XapianSearcher.open_local(build_local(tmp_path / "ix", [doc])) as s:
+        assert s.search('"سوريا الحكومة"').hits[0].tiers == 0
+        assert s.search('"خبر سوريا"').hits[0].tiers == 2  # stop word عن skipped
+
+
+def test_xapian_or_exclusion_and_title_prefix(searcher):
+    either = set(ids(searcher.search("النفط OR القمح", limit=50)))
+    assert either == set(ids(searcher.search("النفط", limit=50))) | set(
+        ids(searcher.search("القمح", limit=50)))
+    without = ids(searcher.search("إدلب -داعش", limit=50))
+    assert without and not set(without) & set(ids(searcher.search("داعش", limit=50)))
+    in_title = searcher.search("title:إدلب", limit=50)
+    assert in_title.total and all("إدلب" in arsearch.normalize(h.stored["title"])
+                                  or "ادلب" in arsearch.normalize(h.stored["title"])
+                                  for h in in_title.hits)
+    assert in_title.total < searcher.search("إدلب").total
+
+
+def test_xapian_filters_are_case_insensitive_and_combine(searcher):
+    bbc = searcher.search("source:\"بي بي سي عربي\"", limit=50)
+    assert bbc.sorted_by == "date" and bbc.total == 8
+    assert all(h.stored["source"] == "بي بي سي عربي" for h in bbc.hits)
+    sport = searcher.search("category:SPORT", limit=50)
+    assert sport.total == 4 and {h.stored["category"] for h in sport.hits} == {"sport"}
+    both = searcher.search("category:sport source:\"بي بي سي عربي\"", limit=50)
+    assert {h.id for h in both.hits} == {h.id for h in sport.hits} & {h.id for h in bbc.hits}
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("date:2019", 11), ("date:2019-03", 2), ("date:2019-03-12", 1),
+    ("date:2018..2018", 3), ("date:>2022-12-18", 3), ("date:<2016-11-10", 1),
+    ("date:<=2016-11-09", 1), ("date:<2016-11-09", 0),
+    ("date:2016..9999", 36), ("date:9999", 0),
+])
+def test_xapian_date_ranges_match_arsearch(searcher, engine, query, expected):
+    got = searcher.search(query, limit=50)
+    assert got.total == expected == engine.search(query, per_page=50).total
+    assert got.sorted_by == "date"
+    dates = [h.stored["date"] for h in got.hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_xapian_synonyms_expand_like_arsearch(searcher):
+    results = searcher.search("ترمب")
+    assert "ترامب" in results.expansions
+    assert {"txt/10_trump_elections.txt", "SAMPLE-politic-7-20200115"} <= set(ids(results))
+
+
+def test_xapian_stop_words_only_and_empty_queries_list_newest_first(searcher):
+    for query in ("في", "", "-سوريا"):
+        results = searcher.search(query, limit=50)
+        assert results.sorted_by == "date"
+        dated = [h.stored["date"] for h in results.hits if h.stored["date"]]
+        assert dated == sorted(dated, reverse=True)
+    assert searcher.search("", limit=50).total == 37
+
+
+def test_xapian_totals_and_facets_are_exact(searcher, engine):
+    for query in ("إدلب", "الحكومة", "أسعار", "date:2020"):
+        got = searcher.search(query, limit=1)
+        want = engine.search(query, per_page=1)
+        assert got.total == want.total, query
+        assert got.facets["source"] == want.facets["source"], query
+        assert got.facets["year"] == want.facets["year"], query
+        assert sum(got.facets["year"].values()) <= got.total
+
+
+def test_xapian_pages_do_not_overlap(searcher):
+    first = ids(searcher.search("في الحكومة إدلب أسعار", 0, 5))
+    second = ids(searcher.search("في الحكومة إدلب أسعار", 5, 5))
+    assert len(first) == 5 and not set(first) & set(second)
+    assert first + second == ids(searcher.search("في الحكومة إدلب أسعار", 0, 10))
+
+
+@pytest.mark.parametrize("bad", [{"offset": -1}, {"limit": 0}, {"limit": 1001},
+                                 {"offset": "1"}])
+def test_xapian_bad_paging_is_a_query_error(searcher, bad):
+    with pytest.raises(QueryError):
+        searcher.search("إدلب", **bad)
+
+
+def test_xapian_hostile_queries_never_fail(searcher):
+    for query in ['"', '"""', "OR", "NOT", "-", "title:", "date:", "date:0000",
+                  "source:", "«", "a" * 500, "\x00", "\udcff", "))((", "*", "🙂" * 50,
+                  " ".join(f'"كلمة{i} أخرى"' for i in range(10))]:
+        results = searcher.search(query)
+        assert results.total >= 0
+
+
+def test_xapian_package_imports_without_the_bindings():
+    """``import arsearch.backends.xapian`` must not need Xapian; the modules that use it
+    say how to install it (one line, an ArsearchError)."""
+    code = ("import sys; sys.modules['xapian'] = None\n"
+            "import arsearch.backends.xapian\n"
+            "try:\n    import arsearch.backends.xapian.search\n"
+            "except Exception as e:\n    print(type(e).__name__, e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("XapianUnavailableError")
+    assert "link_xapian.py" in out.stdout
+
+
+def test_xapian_reader_survives_a_writers_commits(tmp_path):
+    """A writer's commits recycle the blocks an open reader still uses (Xapian then raises
+    DatabaseModifiedError): the searcher reopens once and answers from the new state."""
+    docs = [Document(id=f"d{i}", title="", body=f"نص رقم {i} عن الاقتصاد والسياسة " * 20)
+            for i in range(500)]
+    path = build_local(tmp_path / "ix", docs)
+    with XapianSearcher.open_local(path) as s:
+        assert s.search("الاقتصاد").total == 500
+        for round_ in range(3):
+            with XapianIndex.open_local(path) as ix:
+                for doc in docs:
+                    ix.put(Document(id=doc.id, title="", body=f"{doc.body} جولة{round_}"))
+        stale = xapian.Enquire(s.db)
+        stale.set_query(xapian.Query("اقتصاد"))
+        with pytest.raises(xapian.DatabaseModifiedError):
+            stale.get_mset(0, 10)  # what the searcher meets, and recovers from
+        assert s.search("الاقتصاد").total == 500
+        assert s.search("جولة2").total == 500
+        s.reopen()
+        assert s.doc_count == 500
