@@ -23,7 +23,7 @@ from whoosh import index as whoosh_index
 
 import arsearch
 from arsearch.backends.whoosh import generations as storage
-from tests.reliability_support import child_env, synthetic_docs, write_jsonl
+from tests.reliability.support import child_env, synthetic_docs, write_jsonl
 
 CASES: dict[str, int] = {}
 SEED = 4242

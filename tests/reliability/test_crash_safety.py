@@ -30,7 +30,7 @@ from whoosh import index as whoosh_index
 from arsearch import IndexNotFoundError, open_index, read_documents
 from arsearch.backends.whoosh import generations as storage
 from arsearch.ingest import content_hash
-from tests.reliability_support import (
+from tests.reliability.support import (
     check_committed,
     cli,
     generation_files,

@@ -26,7 +26,7 @@ from arsearch.backends.whoosh import generations as storage
 from arsearch.backends.whoosh import integrity
 from arsearch.cli import main
 from arsearch.web.app import create_app
-from tests.reliability_support import child_env
+from tests.reliability.support import child_env
 
 QUERIES = ("إدلب", "سوريا", "الحكومة", "داعش", "النفط", '"الجيش الحر"', "ترامب", "الأردن")
 
