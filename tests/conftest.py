@@ -120,3 +120,13 @@ def make_app():
     yield make
     for app in apps:
         app.extensions["arsearch"].close()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Figures the tests collected (tests.summaries), after the results."""
+    from tests.summaries import RECORDED
+
+    for title, lines in RECORDED.items():
+        terminalreporter.section(title)
+        for line in lines:
+            terminalreporter.write_line(line)
