@@ -26,6 +26,9 @@ from arsearch.backends.whoosh import generations as storage
 from tests.reliability.support import child_env, synthetic_docs, write_jsonl
 from tests.summaries import summary
 
+#: random and huge inputs: the full lane (.ci/run) runs them, not the edit loop
+pytestmark = pytest.mark.slow
+
 CASES: dict[str, int] = {}
 SEED = 4242
 
