@@ -161,11 +161,15 @@ class WhooshReader:
         arr = self._lengths.get(field)
         if arr is None:
             arr = np.zeros(self.size, dtype=np.float32)
-            for leaf, offset in self._leaves:
-                n = leaf.doc_count_all()
-                if n:
-                    arr[offset:offset + n] = self.segments.get(
-                        leaf, f"length:{field}", partial(segment_lengths, leaf, field))
+            # under the lock: Whoosh's segment files are shared file objects read by
+            # seek-then-read, so a concurrent read elsewhere (stored fields, postings)
+            # moved the position and this read came back empty (a CI failure under load)
+            with self.lock:
+                for leaf, offset in self._leaves:
+                    n = leaf.doc_count_all()
+                    if n:
+                        arr[offset:offset + n] = self.segments.get(
+                            leaf, f"length:{field}", partial(segment_lengths, leaf, field))
             self._lengths[field] = arr  # complete before it is published
         return arr
 
