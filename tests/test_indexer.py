@@ -484,6 +484,27 @@ def test_an_index_is_not_created_among_other_files(archive):
     assert index_paths("ix", ["arch"]).documents == 2  # its own synonyms are fine
 
 
+
+def test_an_index_is_created_beside_a_readme_and_vcs_litter(archive):
+    """A checkout ships ``index/README.md`` (and VCS keep files): the Quick start builds
+    its index there; a real file among them is still refused."""
+    folder = archive / "index"
+    folder.mkdir()
+    litter = {"README.md": "Default index folder.\n", ".gitkeep": "", ".gitignore": "*\n",
+              "readme.txt": "x"}
+    for name, text in litter.items():
+        (folder / name).write_text(text, "utf-8")
+    assert index_paths("index", ["arch"]).documents == 2
+    assert index_paths("index", ["arch"]).documents == 2  # and updates it
+    assert index_paths("index", ["arch"], rebuild=True).documents == 2
+    assert all((folder / name).read_text("utf-8") == text for name, text in litter.items())
+    other = archive / "other"
+    other.mkdir()
+    (other / "README.md").write_text("x", "utf-8")
+    (other / "notes.txt").write_text("مقال", "utf-8")
+    with pytest.raises(arsearch.ArsearchError, match=r"already holds other files \(notes.txt\)"):
+        index_paths("other", ["arch"])
+
 def test_an_index_of_an_older_format_asks_for_a_rebuild(archive):
     index_paths("index", ["arch"])
     meta = json.loads((archive / "index" / storage.META).read_text("utf-8"))
