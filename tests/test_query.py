@@ -222,6 +222,25 @@ def test_phrases_beyond_the_budget_are_searched_as_words():
     assert f"كلمه{MAX_PHRASES + 2}" in {w.norm for w in words}
 
 
+
+def test_excluded_phrases_count_against_the_phrase_budget():
+    """Forty excluded pairs cost as much as forty wanted ones: they share MAX_PHRASES;
+    beyond it an exclusion keeps its words together (all of them, positions unchecked),
+    and a wanted phrase after it is searched as words."""
+    from arsearch.search.query import MAX_PHRASES, Phrase, phrase_count
+
+    words = ["قال", "وزير", "رئيس", "الحكومة", "اليوم", "العام", "مصر", "سوريا"]
+    pairs = [f'-"{a} {b}"' for a in words for b in words if a != b]
+    q = parse_query(" ".join(pairs) + ' "الجيش الحر"')
+    assert phrase_count(q) == MAX_PHRASES
+    assert len(q.excluded) == len(pairs)
+    assert all(isinstance(i, Phrase) and len(i.words) == 2 for i in q.excluded)
+    assert [i.adjacent for i in q.excluded] == [True] * MAX_PHRASES + [False] * (
+        len(pairs) - MAX_PHRASES)
+    assert group_norms(q) == [["الجيش"], ["الحر"]]
+    chunks = parse_query(" ".join(f"-{a}.{b}" for a in words for b in words if a != b))
+    assert phrase_count(chunks) == MAX_PHRASES  # a chunk of several words is a phrase
+
 def test_repeated_exclusion_is_kept_once():
     q = parse_query('إدلب ' + '-"الجيش الحر" ' * 30 + "-سوريا " * 30)
     assert len(q.excluded) == 2

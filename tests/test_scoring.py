@@ -178,3 +178,27 @@ def test_quoted_synonym_entry_next_to_words_is_searched(engine):
     results = engine.search('تنظيم "الدولة الإسلامية" في سوريا')
     assert results.total >= 0
     assert "داعش" in results.expansions or "تنظيم الدولة" in results.expansions
+
+
+def test_phrase_documents_are_where_the_stems_stand_in_a_row(engine):
+    """The vectorised phrase check finds exactly the documents a position-by-position
+    walk finds, for every pair of consecutive stems of the sample's bodies."""
+    import numpy as np
+
+    from arsearch.search.bm25 import BM25F
+
+    reader = engine.reader
+    ranker = BM25F(reader)
+    everyone = np.arange(reader.size)
+    pairs = set()
+    for d in range(reader.size):
+        stems = [t.stem for t in arsearch.analyze(reader.stored(d).get("body") or "")
+                 if not t.stopword][:60]
+        pairs.update(zip(stems, stems[1:], strict=False))
+    assert len(pairs) > 500
+    for pair in sorted(pairs)[::7]:
+        per_term = [reader.positions("body", s, everyone) for s in pair]
+        walked = [d for d in range(reader.size)
+                  if per_term[0][d] and per_term[1][d]
+                  and {p - 1 for p in per_term[1][d]} & set(per_term[0][d])]
+        assert ranker.phrase_docs("body", list(pair)).tolist() == walked, pair

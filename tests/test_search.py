@@ -144,6 +144,21 @@ def test_exclusion(engine, query):
     assert result and idlib & with_daesh
 
 
+
+def test_an_excluded_phrase_beyond_the_budget_excludes_documents_with_all_its_words(tiny):
+    """The fifth excluded phrase is not checked word by word: documents holding all its
+    words are left out, the others stay (bounded work for a hostile query)."""
+    from arsearch.search.query import MAX_PHRASES
+
+    spent = " ".join(f'-"كلمة{i} أخرى{i}"' for i in range(MAX_PHRASES))
+    army = {"phrase-yes", "phrase-apart", "phrase-reversed"}
+    assert set(ids(tiny.search('الجيش -"الجيش الحر"'))) == army - {"phrase-yes"}
+    assert set(ids(tiny.search(f'الجيش {spent} -"الجيش الحر"'))) == set()
+    assert set(ids(tiny.search(f'الجيش {spent} -"الجيش الزلزال"'))) == army
+    everything = {d.id for d in TINY}
+    assert {h.id for h in tiny.search(f'{spent} -"الجيش الحر"', per_page=100).hits} \
+        == everything - army
+
 @pytest.mark.parametrize("op", ["OR", "أو"])
 def test_or(engine, op):
     trump = {h.id for h in everything(engine, "ترامب")}

@@ -21,7 +21,7 @@ from 2018 on). A date that is not one (``date:0000``,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -33,11 +33,13 @@ OR_WORDS = {"OR", "أو", "او", "|"}
 NOT_WORDS = {"NOT", "ليس"}
 AND_WORDS = {"AND", "&"}
 
-#: At most this many phrases of a query are checked word by word: each costs a pass
-#: over the positions of its words (10-40 ms for common words on 41,000 articles), so
-#: forty quoted pairs in a 500-character query cost half a second, while a pasted
-#: headline holds one or two. Beyond it, quoted text is searched as words and synonym
-#: phrases are not added (synonyms.py). A repeated phrase or exclusion is checked once.
+#: At most this many phrases of a query, wanted or excluded, are checked word by word:
+#: each costs a pass over the positions of its words (10-40 ms for common words on
+#: 41,000 articles), so forty quoted pairs in a 500-character query cost half a second
+#: or more, while a pasted headline holds one or two. Beyond it, wanted quoted text is
+#: searched as words, an excluded phrase excludes the documents holding all its words
+#: (their positions unchecked: ``Phrase.adjacent``), and synonym phrases are not added
+#: (expand.py). A repeated phrase or exclusion is checked once.
 MAX_PHRASES = 4
 
 _QUOTES = "\"“”«»„"
@@ -64,9 +66,13 @@ class Word:
 
 @dataclass(frozen=True)
 class Phrase:
+    """Words in a row. ``adjacent`` False: only all of them somewhere in the field (an
+    excluded phrase beyond MAX_PHRASES, whose positions are not checked)."""
+
     words: tuple[Word, ...]
     field: str | None = None
     weight: float = 1.0
+    adjacent: bool = True
 
 
 Item = Word | Phrase
@@ -208,32 +214,44 @@ def parse_query(text: str) -> ParsedQuery:
 
 
 def phrase_count(q: ParsedQuery) -> int:
-    """Phrases among the query's wanted items (the MAX_PHRASES budget)."""
-    return sum(isinstance(item, Phrase) for group in q.groups for item in group)
+    """Phrases the query checks word by word, wanted and excluded (the MAX_PHRASES
+    budget)."""
+    return sum(isinstance(item, Phrase) for group in q.groups for item in group) + sum(
+        isinstance(item, Phrase) and item.adjacent for item in q.excluded)
 
 
 def _phrase_key(phrase: Phrase) -> tuple:
     return tuple(w.stem for w in phrase.words), phrase.field
 
 
+def _checked(q: ParsedQuery) -> set[tuple]:
+    """The keys of the phrases ``q`` checks word by word, wanted and excluded."""
+    wanted = {_phrase_key(i) for group in q.groups for i in group if isinstance(i, Phrase)}
+    return wanted | {_phrase_key(i) for i in q.excluded if isinstance(i, Phrase) and i.adjacent}
+
+
 def _bounded(items: list[Item], q: ParsedQuery, negate: bool) -> list[Item]:
-    """``items`` without repeats of phrases ``q`` already has, within MAX_PHRASES."""
+    """``items`` without repeats of what ``q`` already has, within MAX_PHRASES."""
+    checked = _checked(q)
     if negate:
         known = {_phrase_key(i) if isinstance(i, Phrase) else i for i in q.excluded}
-        return [i for i in items
-                if (_phrase_key(i) if isinstance(i, Phrase) else i) not in known]
-    known = {_phrase_key(i) for group in q.groups for i in group if isinstance(i, Phrase)}
+    else:
+        known = checked
     out: list[Item] = []
     for item in items:
-        if not isinstance(item, Phrase):
-            out.append(item)
-        elif _phrase_key(item) in known:
+        key = _phrase_key(item) if isinstance(item, Phrase) else item
+        if key in known:
             continue
-        elif len(known) >= MAX_PHRASES:
-            out.extend(item.words)  # over budget: searched as words
+        if isinstance(item, Phrase) and len(checked) >= MAX_PHRASES:
+            # over budget: a wanted phrase is searched as words, an excluded one
+            # excludes the documents holding all its words
+            out.extend(item.words if not negate else (replace(item, adjacent=False),))
         else:
-            known.add(_phrase_key(item))
             out.append(item)
+            if isinstance(item, Phrase):
+                checked.add(key)
+        if negate:
+            known.add(key)
     return out
 
 

@@ -141,6 +141,9 @@ class _Compiler:
         """Documents where the phrase's stems are consecutive (title or body: the title's
         positions start far above the body's)."""
         stems = [w.stem for w in phrase.words]
+        if not phrase.adjacent:  # an exclusion over the phrase budget: all its words
+            return self.restrict(Q(Q.OP_AND, [Q(term(s)) for s in stems]), stems,
+                                 phrase.field)
         query = Q(Q.OP_PHRASE, [Q(term(s)) for s in stems], len(stems))
         return self.restrict(query, stems, phrase.field)
 
