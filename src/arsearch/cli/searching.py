@@ -156,9 +156,9 @@ def _print_results(results: Results) -> None:
         click.echo(f"   {_terminal_marks(hit.snippet)}")
 
 
-@click.command("explain")
-@click.argument("query")
-@click.argument("doc_id")
+@click.command("explain", cls=QueryCommand)
+@click.argument("query", type=CLEAN_TEXT)
+@click.argument("doc_id", type=CLEAN_TEXT)
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @handle_errors
