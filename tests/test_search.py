@@ -215,6 +215,25 @@ def test_date_syntax(engine, sample_docs, syntax, lo, hi):
     assert {h.id for h in everything(engine, syntax)} == expected
 
 
+
+@pytest.mark.parametrize("negation", ["-", "NOT "])
+def test_negated_filters_exclude_their_documents(engine, sample_docs, negation):
+    """``-date:2019`` leaves 2019 out (undated articles stay), ``-source:X`` and
+    ``-category:Y`` leave that source or category out: they were read as date:2019 or
+    dropped."""
+    every = {d.id for d in sample_docs}
+    in_2019 = in_range(sample_docs, datetime(2019, 1, 1), datetime(2020, 1, 1))
+    assert {h.id for h in everything(engine, f"{negation}date:2019")} == every - in_2019
+    arabiya = {d.id for d in sample_docs if d.source == "العربية"}
+    sport = {d.id for d in sample_docs if d.category == "sport"}
+    assert in_2019 and arabiya and sport
+    assert {h.id for h in everything(engine, f"{negation}source:العربية")} == every - arabiya
+    assert {h.id for h in everything(engine, f"{negation}category:SPORT")} == every - sport
+    idlib = {h.id for h in everything(engine, "إدلب")}
+    assert {h.id for h in everything(engine, f"إدلب {negation}date:2019")} == idlib - in_2019
+    assert {h.id for h in everything(engine, f"date:2019 {negation}date:2019-03")} == \
+        in_2019 - in_range(sample_docs, datetime(2019, 3, 1), datetime(2019, 4, 1))
+
 def test_date_syntax_with_words(engine, sample_docs):
     hits = everything(engine, "إدلب date:2019")
     assert [h.id for h in hits] == ["txt/01_idlib_politics.txt"]

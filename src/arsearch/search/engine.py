@@ -253,7 +253,8 @@ class Engine:
                       lambda: freshness(reader.dates, self.weights.recency_half_life))
 
     def _allowed(self, state: _State, q: ParsedQuery) -> np.ndarray:
-        """Live documents within the query's filters (sources, categories, dates)."""
+        """Live documents within the query's filters (sources, categories, dates) and
+        outside its excluded ones (``-source:X``, ``-date:2018``)."""
         dates = state.reader.dates
         mask = state.reader.live.copy()
         for name, values in q.filters.items():
@@ -262,6 +263,13 @@ class Engine:
             mask &= dates >= date_key(q.date_from)
         if q.date_to is not None:
             mask &= (dates >= 0) & (dates < date_key(q.date_to))
+        for name, values in q.excluded_filters.items():
+            mask &= ~state.columns[name].mask(values)
+        for lo, hi in q.excluded_dates:
+            inside = dates >= (date_key(lo) if lo is not None else 0)  # undated: -1
+            if hi is not None:
+                inside &= dates < date_key(hi)
+            mask &= ~inside
         return mask
 
     def _score(self, state: _State, q: ParsedQuery, explain: int | None = None) -> Scored:

@@ -11,7 +11,10 @@ Syntax, by example::
     ترامب OR ترمب  ترامب أو ترمب  either word
     -سوريا  NOT سوريا          exclude
     title:إدلب  source:BBC     field prefixes (title, body, source, category, author)
-    date:2018  date:2018-02..2018-03  date:>2018-02-15  date:<2018-03-01  date:<=2018-02
+    date:2018  date:2018-02..2018-03  date:2018..  date:..2018-03
+    date:>2018-02-15 (after)  date:>=2018-02-15 (from)  date:<2018-03 (before)
+    date:<=2018-02 (up to, inclusive)
+    -source:BBC  NOT date:2018  exclude a source, category, author or dates
 
 Dates run from year 1 to 9999; a range ending in 9999 is open (``date:2018..9999``:
 from 2018 on). A date that is not one (``date:0000``,
@@ -30,7 +33,7 @@ from arsearch.analysis import query_terms
 TEXT_FIELDS = ("title", "body")
 FILTER_FIELDS = ("source", "category", "author")
 OR_WORDS = {"OR", "أو", "او", "|"}
-NOT_WORDS = {"NOT", "ليس"}
+NOT_WORDS = {"NOT"}
 AND_WORDS = {"AND", "&"}
 
 #: At most this many phrases of a query, wanted or excluded, are checked word by word:
@@ -87,6 +90,12 @@ class ParsedQuery:
     filters: dict[str, list[str]] = field(default_factory=dict)
     date_from: datetime | None = None
     date_to: datetime | None = None  # exclusive
+    #: ``-source:X``, ``NOT category:Y``: documents with any of these values are left out
+    excluded_filters: dict[str, list[str]] = field(default_factory=dict)
+    #: ``-date:2018``: documents dated in any of these [from, to) ranges are left out
+    #: (an open end is None); undated documents stay
+    excluded_dates: list[tuple[datetime | None, datetime | None]] = field(
+        default_factory=list)
 
     @property
     def words(self) -> list[Word]:
@@ -142,30 +151,46 @@ def _parse_date_bound(text: str, end: bool) -> datetime | Literal[False]:
         return datetime.max
 
 
-def _apply_date(q: ParsedQuery, value: str) -> bool:
-    """Apply ``date:VALUE`` to ``q``; False (``q`` unchanged) when VALUE is not a date."""
+def _date_range(value: str) -> tuple[datetime | None, datetime | None] | None:
+    """The [from, to) range ``date:VALUE`` names (an open end is None), or None when
+    VALUE is not a date.
+
+    ``>X`` is after X (X's day, month or year excluded), ``>=X`` from X on, ``<X``
+    before X, ``<=X`` up to the end of X; ``X..Y`` from X to the end of Y, ``X..`` and
+    ``..Y`` open on one side; ``X`` alone is X's day, month or year.
+    """
     value = value.strip()
-    if value.startswith(">"):
-        lo = _parse_date_bound(value.lstrip(">="), end=False)
-        if lo is False:
-            return False
-        q.date_from = lo or q.date_from
-        return True
-    if value.startswith("<"):
-        # <2018-03 ends before March; <=2018-03 takes March in
-        hi = _parse_date_bound(value.lstrip("<="), end=value.startswith("<="))
-        if hi is False:
-            return False
-        q.date_to = hi or q.date_to
-        return True
-    lo_text, _, hi_text = value.partition("..")
-    hi_text = hi_text or lo_text
+    for op in (">=", "<=", ">", "<"):
+        if value.startswith(op):
+            bound = _parse_date_bound(value[len(op):], end=op in (">", "<="))
+            if bound is False:
+                return None
+            return (bound, None) if op[0] == ">" else (None, bound)
+    if ".." in value:
+        lo_text, _, hi_text = value.partition("..")
+    else:
+        lo_text = hi_text = value
     lo = _parse_date_bound(lo_text, end=False) if lo_text else None
     hi = _parse_date_bound(hi_text, end=True) if hi_text else None
     if lo is False or hi is False or not (lo_text or hi_text):
+        return None
+    return lo, hi
+
+
+def _apply_date(q: ParsedQuery, value: str, negate: bool) -> bool:
+    """Apply ``date:VALUE`` to ``q`` (or exclude its range); False (``q`` unchanged) when
+    VALUE is not a date. Two date filters keep what both allow."""
+    span = _date_range(value)
+    if span is None:
         return False
-    q.date_from = lo or q.date_from
-    q.date_to = hi or q.date_to
+    lo, hi = span
+    if negate:
+        q.excluded_dates.append(span)
+        return True
+    if lo is not None:
+        q.date_from = max(lo, q.date_from) if q.date_from else lo
+    if hi is not None:
+        q.date_to = min(hi, q.date_to) if q.date_to else hi
     return True
 
 
@@ -190,10 +215,11 @@ def parse_query(text: str) -> ParsedQuery:
         negate_next = False
         fname = (m.group("field") or "").lower() or None
         value = m.group("phrase") if m.group("q") else word
-        if fname == "date" and value is not None and _apply_date(q, value):
+        if fname == "date" and value is not None and _apply_date(q, value, negate):
             continue
-        if fname in FILTER_FIELDS and value and not negate:
-            q.filters.setdefault(fname, []).append(value.strip())
+        if fname in FILTER_FIELDS and value and value.strip():
+            into = q.excluded_filters if negate else q.filters
+            into.setdefault(fname, []).append(value.strip())
             continue
         if fname not in TEXT_FIELDS:
             # unknown prefix (or a failed date): search the whole chunk as words
