@@ -292,6 +292,14 @@ def _field_part(part: Part | None, field: str) -> Part | None:
     return Part(part.kind, part.text, 0.0, term=part.term, fields={field: 1.0})
 
 
+def rank_of(doc: int, scores: np.ndarray, mask: np.ndarray, by_date: bool = False,
+            dates: np.ndarray | None = None) -> int:
+    """The 1-based place of ``doc`` (within ``mask``) in the order :func:`top` gives."""
+    key = dates.astype(np.float64) if by_date and dates is not None else scores
+    ahead = mask & ((key > key[doc]) | ((key == key[doc]) & (np.arange(len(key)) < doc)))
+    return int(ahead.sum()) + 1
+
+
 def top(scores: np.ndarray, mask: np.ndarray, k: int, by_date: bool = False,
         dates: np.ndarray | None = None) -> np.ndarray:
     """Docnums of the ``k`` best documents within ``mask``, best first."""
