@@ -484,6 +484,53 @@ def test_an_index_is_not_created_among_other_files(archive):
     assert index_paths("ix", ["arch"]).documents == 2  # its own synonyms are fine
 
 
+
+def test_an_index_is_created_beside_a_readme_and_vcs_litter(archive):
+    """A checkout ships ``index/README.md`` (and VCS keep files): the Quick start builds
+    its index there; a real file among them is still refused."""
+    folder = archive / "index"
+    folder.mkdir()
+    litter = {"README.md": "Default index folder.\n", ".gitkeep": "", ".gitignore": "*\n",
+              "readme.txt": "x"}
+    for name, text in litter.items():
+        (folder / name).write_text(text, "utf-8")
+    assert index_paths("index", ["arch"]).documents == 2
+    assert index_paths("index", ["arch"]).documents == 2  # and updates it
+    assert index_paths("index", ["arch"], rebuild=True).documents == 2
+    assert all((folder / name).read_text("utf-8") == text for name, text in litter.items())
+    other = archive / "other"
+    other.mkdir()
+    (other / "README.md").write_text("x", "utf-8")
+    (other / "notes.txt").write_text("مقال", "utf-8")
+    with pytest.raises(arsearch.ArsearchError, match=r"already holds other files \(notes.txt\)"):
+        index_paths("other", ["arch"])
+
+
+def test_an_index_without_its_arsearch_json_is_refused_not_discarded(archive):
+    """A copy that lost arsearch.json still holds documents: an update that took the
+    folder for a new index would discard them; it refuses (restore it, or --rebuild)."""
+    index_paths("index", ["arch/2018"])
+    (archive / "index" / storage.META).unlink()
+    before = {p.name: p.read_bytes() for p in (archive / "index").iterdir()}
+    for attempt in (lambda: index_paths("index", ["arch/2019"]),
+                    lambda: arsearch.open_index("index")):
+        with pytest.raises(arsearch.IndexDamagedError,
+                           match=r"holds index files \(.*\) but no arsearch.json: restore "
+                                 r"arsearch.json, or rebuild the index with `arsearch index "
+                                 r"--rebuild`"):
+            attempt()
+    assert {p.name: p.read_bytes() for p in (archive / "index").iterdir()
+            if p.name != storage.LOCK} == {n: b for n, b in before.items() if n != storage.LOCK}
+    assert index_paths("index", ["arch"], rebuild=True).documents == 2
+
+
+def test_a_first_build_killed_before_arsearch_json_is_simply_started_again(archive):
+    """Whoosh's empty first state (and its lock file) hold no documents: nothing to lose."""
+    (archive / "index").mkdir()
+    (archive / "index" / "_gen1_0.toc").write_bytes(b"whoosh")
+    (archive / "index" / "gen1_WRITELOCK").write_bytes(b"")
+    assert index_paths("index", ["arch"]).documents == 2
+
 def test_an_index_of_an_older_format_asks_for_a_rebuild(archive):
     index_paths("index", ["arch"])
     meta = json.loads((archive / "index" / storage.META).read_text("utf-8"))

@@ -217,7 +217,8 @@ def test_xapian_filters_are_case_insensitive_and_combine(searcher):
 
 @pytest.mark.parametrize(("query", "expected"), [
     ("date:2019", 11), ("date:2019-03", 2), ("date:2019-03-12", 1),
-    ("date:2018..2018", 3), ("date:>2022-12-18", 3), ("date:<2016-11-10", 1),
+    ("date:2018..2018", 3), ("date:>2022-12-18", 2), ("date:>=2022-12-18", 3),
+    ("date:2022-12-18..", 3), ("date:..2016-11-09", 1), ("date:<2016-11-10", 1),
     ("date:<=2016-11-09", 1), ("date:<2016-11-09", 0),
     ("date:2016..9999", 36), ("date:9999", 0),
 ])
@@ -227,6 +228,16 @@ def test_xapian_date_ranges_match_arsearch(searcher, engine, query, expected):
     assert got.sorted_by == "date"
     dates = [h.stored["date"] for h in got.hits]
     assert dates == sorted(dates, reverse=True)
+
+
+@pytest.mark.parametrize("query", ["-date:2019", "NOT date:2019-03", "-source:العربية",
+                                   "NOT category:SPORT", "إدلب -date:2019",
+                                   "-date:..2018 -source:\"بي بي سي عربي\""])
+def test_xapian_negated_filters_match_arsearch(searcher, engine, query):
+    got = searcher.search(query, limit=50)
+    expected = {h.id for h in engine.search(query, per_page=100).hits}
+    assert {h.id for h in got.hits} == expected and got.total == len(expected)
+    assert 0 < got.total < engine.doc_count
 
 
 def test_xapian_synonyms_expand_like_arsearch(searcher):

@@ -91,3 +91,19 @@ def test_index_max_doc_bytes_cuts_with_a_warning(runner, tmp_path):
         result = runner.invoke(main, ["index", str(feed), "--index", ix,
                                       "--max-doc-bytes", bad])
         assert result.exit_code == 2 and "--max-doc-bytes" in result.stderr
+
+
+def test_index_into_a_folder_that_lost_arsearch_json_exits_1(runner, tmp_path, sample_dir):
+    folder = tmp_path / "ix"
+    assert runner.invoke(main, ["index", str(sample_dir / "txt"), "--index",
+                                str(folder)]).exit_code == 0
+    (folder / "arsearch.json").unlink()
+    for args in (["index", str(sample_dir / "jsonl"), "--index", str(folder)],
+                 ["search", "إدلب", "--index", str(folder)]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 1, args
+        assert result.stderr.startswith(f"error: {folder} holds index files (")
+        assert result.stderr.count("\n") == 1 and "--rebuild" in result.stderr
+    rebuilt = runner.invoke(main, ["index", str(sample_dir / "txt"), "--index", str(folder),
+                                   "--rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output

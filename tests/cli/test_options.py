@@ -59,6 +59,37 @@ def test_after_double_dash_options_are_query_words(runner, built):
     assert json.loads(result.stdout)["query"] == "--limit إدلب"
 
 
+
+@pytest.mark.parametrize(("command", "typo", "meant"), [
+    (["search", "داعش"], "--indx", "--index"),
+    (["search", "داعش"], "--jsno", "--json"),
+    (["search", "داعش"], "--limt=5", "--limit"),
+    (["explain", "داعش", "txt/01_idlib_politics.txt"], "--indx", "--index"),
+    (["analyze", "داعش"], "--jsno", "--json"),
+])
+def test_a_mistyped_long_option_is_a_usage_error_not_query_words(runner, built, command,
+                                                                 typo, meant):
+    result = runner.invoke(main, [*command, typo, str(built)])
+    assert result.exit_code == 2, result.output
+    assert f"No such option '{typo.split('=')[0]}'" in result.stderr
+    assert meant in result.stderr
+    if command[0] == "search":  # after --, a word
+        words = runner.invoke(main, ["search", "--json", "--index", str(built), "--",
+                                     "داعش", typo])
+        assert json.loads(words.stdout)["query"] == f"داعش {typo}"
+
+
+def test_explain_and_analyze_read_a_dash_word_as_the_query(runner, built):
+    """``-سوريا`` is an exclusion for explain as for search, and text for analyze."""
+    doc = "txt/01_idlib_politics.txt"
+    result = runner.invoke(main, ["explain", "-سوريا", doc, "--json", "--index", str(built)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["query"] == "-سوريا" and data["id"] == doc
+    result = runner.invoke(main, ["analyze", "-سوريا", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [t["normalized"] for t in json.loads(result.stdout)] == ["سوريا"]
+
 def test_help_still_works_beside_dash_queries(runner):
     for flag in ("--help", "-h"):
         result = runner.invoke(main, ["search", "-سوريا", flag])

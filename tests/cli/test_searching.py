@@ -165,7 +165,7 @@ def test_explain_json_score_equals_the_search_json_score(runner, built):
                                       str(built)])
         assert result.exit_code == 0, result.output
         x = json.loads(result.stdout)
-        assert round(x["score"], 4) == hit["score"] and x["rank"] == rank
+        assert x["score"] == hit["score"] and x["rank"] == rank
         assert sum(p["score"] for p in x["parts"]) == pytest.approx(x["score"], abs=1e-3)
 
 

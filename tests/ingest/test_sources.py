@@ -154,6 +154,17 @@ def test_index_folders_are_never_walked_into(tmp_path: Path) -> None:
     assert path.endswith("old/ix") and "1 other file" in message and skipped
 
 
+
+def test_an_index_folder_with_a_readme_is_passed_over_quietly(tmp_path: Path) -> None:
+    """A README (or a .gitkeep) beside an index is documentation, not an article left
+    unread: walking the tree that holds a checkout's ``index/`` reports nothing."""
+    write(tmp_path / "a.txt")
+    arsearch.index_paths(tmp_path / "old" / "ix", [tmp_path / "a.txt"])
+    write(tmp_path / "old" / "ix" / "README.md", "Default index folder.\n")
+    write(tmp_path / "old" / "ix" / ".gitkeep", "")
+    files, problems = found(tmp_path)
+    assert rel(files, tmp_path) == ["a.txt"] and problems == []
+
 def test_a_link_to_the_index_being_written_is_passed_over_quietly(tmp_path: Path) -> None:
     write(tmp_path / "news" / "a.txt")
     (tmp_path / "fast-disk" / "index").mkdir(parents=True)

@@ -144,6 +144,21 @@ def test_exclusion(engine, query):
     assert result and idlib & with_daesh
 
 
+
+def test_an_excluded_phrase_beyond_the_budget_excludes_documents_with_all_its_words(tiny):
+    """The fifth excluded phrase is not checked word by word: documents holding all its
+    words are left out, the others stay (bounded work for a hostile query)."""
+    from arsearch.search.query import MAX_PHRASES
+
+    spent = " ".join(f'-"كلمة{i} أخرى{i}"' for i in range(MAX_PHRASES))
+    army = {"phrase-yes", "phrase-apart", "phrase-reversed"}
+    assert set(ids(tiny.search('الجيش -"الجيش الحر"'))) == army - {"phrase-yes"}
+    assert set(ids(tiny.search(f'الجيش {spent} -"الجيش الحر"'))) == set()
+    assert set(ids(tiny.search(f'الجيش {spent} -"الجيش الزلزال"'))) == army
+    everything = {d.id for d in TINY}
+    assert {h.id for h in tiny.search(f'{spent} -"الجيش الحر"', per_page=100).hits} \
+        == everything - army
+
 @pytest.mark.parametrize("op", ["OR", "أو"])
 def test_or(engine, op):
     trump = {h.id for h in everything(engine, "ترامب")}
@@ -199,6 +214,25 @@ def test_date_syntax(engine, sample_docs, syntax, lo, hi):
     assert expected
     assert {h.id for h in everything(engine, syntax)} == expected
 
+
+
+@pytest.mark.parametrize("negation", ["-", "NOT "])
+def test_negated_filters_exclude_their_documents(engine, sample_docs, negation):
+    """``-date:2019`` leaves 2019 out (undated articles stay), ``-source:X`` and
+    ``-category:Y`` leave that source or category out: they were read as date:2019 or
+    dropped."""
+    every = {d.id for d in sample_docs}
+    in_2019 = in_range(sample_docs, datetime(2019, 1, 1), datetime(2020, 1, 1))
+    assert {h.id for h in everything(engine, f"{negation}date:2019")} == every - in_2019
+    arabiya = {d.id for d in sample_docs if d.source == "العربية"}
+    sport = {d.id for d in sample_docs if d.category == "sport"}
+    assert in_2019 and arabiya and sport
+    assert {h.id for h in everything(engine, f"{negation}source:العربية")} == every - arabiya
+    assert {h.id for h in everything(engine, f"{negation}category:SPORT")} == every - sport
+    idlib = {h.id for h in everything(engine, "إدلب")}
+    assert {h.id for h in everything(engine, f"إدلب {negation}date:2019")} == idlib - in_2019
+    assert {h.id for h in everything(engine, f"date:2019 {negation}date:2019-03")} == \
+        in_2019 - in_range(sample_docs, datetime(2019, 3, 1), datetime(2019, 4, 1))
 
 def test_date_syntax_with_words(engine, sample_docs):
     hits = everything(engine, "إدلب date:2019")

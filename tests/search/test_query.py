@@ -113,6 +113,24 @@ def test_source_and_category_filters():
     assert q.filters == {"source": ["الجزيرة نت"]} and q.is_empty
 
 
+
+@pytest.mark.parametrize("negation", ["-", "NOT "])
+def test_negated_filters_are_exclusions_not_filters(negation):
+    q = parse_query(f"إدلب {negation}date:2018 {negation}source:العربية "
+                    f"{negation}category:sport {negation}date:>=2020-02")
+    assert (q.date_from, q.date_to, q.filters) == (None, None, {})
+    assert q.excluded_dates == [(datetime(2018, 1, 1), datetime(2019, 1, 1)),
+                                (datetime(2020, 2, 1), None)]
+    assert q.excluded_filters == {"source": ["العربية"], "category": ["sport"]}
+    assert group_norms(q) == [["ادلب"]] and q.excluded == []
+
+
+def test_laysa_is_an_ordinary_word_not_an_operator():
+    """Only the documented operators: ليس ("is not") in a sentence excluded the next word."""
+    q = parse_query("الاقتصاد ليس بخير")
+    assert q.excluded == []
+    assert "بخير" in {w.surface for w in q.words}
+
 def test_unknown_prefix_searched_as_words():
     q = parse_query("http://example.org")
     assert not q.filters and q.words
@@ -127,9 +145,15 @@ def test_unknown_prefix_searched_as_words():
     ("date:2018-02-15", datetime(2018, 2, 15), datetime(2018, 2, 16)),
     ("date:2018-02..2018-03", datetime(2018, 2, 1), datetime(2018, 4, 1)),
     ("date:2018-02-10..2018-02-20", datetime(2018, 2, 10), datetime(2018, 2, 21)),
-    ("date:>2018-02-15", datetime(2018, 2, 15), None),
+    ("date:>2018-02-15", datetime(2018, 2, 16), None),  # after the 15th
+    ("date:>=2018-02-15", datetime(2018, 2, 15), None),  # from the 15th
+    ("date:>2018", datetime(2019, 1, 1), None),
+    ("date:>=2018-02", datetime(2018, 2, 1), None),
     ("date:<2018-03-01", None, datetime(2018, 3, 1)),
-    ("date:2018..", datetime(2018, 1, 1), datetime(2019, 1, 1)),
+    ("date:<=2018-03-01", None, datetime(2018, 3, 2)),
+    ("date:2018..", datetime(2018, 1, 1), None),  # open-ended
+    ("date:..2018", None, datetime(2019, 1, 1)),
+    ("date:..2018-02", None, datetime(2018, 3, 1)),
 ])
 def test_date_ranges(text, lo, hi):
     q = parse_query(f"إدلب {text}")
@@ -143,7 +167,8 @@ def test_date_ranges(text, lo, hi):
     ("date:9999-12-31", datetime(9999, 12, 31), datetime.max),
     ("date:2018..9999", datetime(2018, 1, 1), datetime.max),
     ("date:2018..9999-12-31", datetime(2018, 1, 1), datetime.max),
-    ("date:>9999-12-31", datetime(9999, 12, 31), None),
+    ("date:>9999-12-31", datetime.max, None),  # after the last day: nothing
+    ("date:>=9999-12-31", datetime(9999, 12, 31), None),
     ("date:<9999", None, datetime(9999, 1, 1)),
     ("date:<=9999", None, datetime.max),
     ("date:0001", datetime(1, 1, 1), datetime(2, 1, 1)),
@@ -221,6 +246,25 @@ def test_phrases_beyond_the_budget_are_searched_as_words():
     assert len(words) == 2 * 3  # the last three pairs, as words
     assert f"كلمه{MAX_PHRASES + 2}" in {w.norm for w in words}
 
+
+
+def test_excluded_phrases_count_against_the_phrase_budget():
+    """Forty excluded pairs cost as much as forty wanted ones: they share MAX_PHRASES;
+    beyond it an exclusion keeps its words together (all of them, positions unchecked),
+    and a wanted phrase after it is searched as words."""
+    from arsearch.search.query import MAX_PHRASES, Phrase, phrase_count
+
+    words = ["قال", "وزير", "رئيس", "الحكومة", "اليوم", "العام", "مصر", "سوريا"]
+    pairs = [f'-"{a} {b}"' for a in words for b in words if a != b]
+    q = parse_query(" ".join(pairs) + ' "الجيش الحر"')
+    assert phrase_count(q) == MAX_PHRASES
+    assert len(q.excluded) == len(pairs)
+    assert all(isinstance(i, Phrase) and len(i.words) == 2 for i in q.excluded)
+    assert [i.adjacent for i in q.excluded] == [True] * MAX_PHRASES + [False] * (
+        len(pairs) - MAX_PHRASES)
+    assert group_norms(q) == [["الجيش"], ["الحر"]]
+    chunks = parse_query(" ".join(f"-{a}.{b}" for a in words for b in words if a != b))
+    assert phrase_count(chunks) == MAX_PHRASES  # a chunk of several words is a phrase
 
 def test_repeated_exclusion_is_kept_once():
     q = parse_query('إدلب ' + '-"الجيش الحر" ' * 30 + "-سوريا " * 30)

@@ -99,7 +99,7 @@ def test_explain_parts_add_up_to_the_search_score(engine, query):
         x = engine.explain(query, hit.id)
         assert x.matches and x.rank == rank and x.total == results.total
         assert x.score == pytest.approx(hit.score, rel=1e-6)
-        assert round(x.score, 4) == hit.to_dict()["score"]  # what search --json prints
+        assert round(x.score, 6) == hit.to_dict()["score"]  # what search --json prints
         assert sum(p.score for p in x.parts) == pytest.approx(x.score, rel=1e-4, abs=1e-4)
         assert all(p.score > 0 for p in x.parts)
 
@@ -178,3 +178,48 @@ def test_quoted_synonym_entry_next_to_words_is_searched(engine):
     results = engine.search('تنظيم "الدولة الإسلامية" في سوريا')
     assert results.total >= 0
     assert "داعش" in results.expansions or "تنظيم الدولة" in results.expansions
+
+
+def test_phrase_documents_are_where_the_stems_stand_in_a_row(engine):
+    """The vectorised phrase check finds exactly the documents a position-by-position
+    walk finds, for every pair of consecutive stems of the sample's bodies."""
+    import numpy as np
+
+    from arsearch.search.bm25 import BM25F
+
+    reader = engine.reader
+    ranker = BM25F(reader)
+    everyone = np.arange(reader.size)
+    pairs = set()
+    for d in range(reader.size):
+        stems = [t.stem for t in arsearch.analyze(reader.stored(d).get("body") or "")
+                 if not t.stopword][:60]
+        pairs.update(zip(stems, stems[1:], strict=False))
+    assert len(pairs) > 500
+    for pair in sorted(pairs)[::7]:
+        per_term = [reader.positions("body", s, everyone) for s in pair]
+        walked = [d for d in range(reader.size)
+                  if per_term[0][d] and per_term[1][d]
+                  and {p - 1 for p in per_term[1][d]} & set(per_term[0][d])]
+        assert ranker.phrase_docs("body", list(pair)).tolist() == walked, pair
+
+
+@pytest.mark.parametrize("query", ["date:2019", "-إدلب", "source:العربية", "في"])
+def test_explain_ranks_a_document_where_search_lists_it(engine, query):
+    """A query without a word to rank by lists its results newest first: explain gives
+    each document that place (it gave the place by score, all scores being 0)."""
+    results = engine.search(query, per_page=100)
+    assert results.sorted_by == "date" and results.total > 2
+    for rank, hit in enumerate(results.hits, 1):
+        x = engine.explain(query, hit.id)
+        assert (x.rank, x.total, x.sorted_by) == (rank, results.total, "date")
+        assert x.to_dict()["score"] == hit.to_dict()["score"]
+
+
+def test_scores_have_one_precision_in_search_api_and_explain(engine):
+    from arsearch.search.results import SCORE_DECIMALS
+
+    hit = engine.search("داعش إدلب").hits[0]
+    x = engine.explain("داعش إدلب", hit.id)
+    assert x.to_dict()["score"] == hit.to_dict()["score"] == round(hit.score, SCORE_DECIMALS)
+    assert x.sorted_by == "relevance" and x.rank == 1

@@ -16,6 +16,7 @@ from arsearch.search.suggest import (
     MAX_WORD_CHARS,
     MAX_WORDS,
     _df,
+    archive_spelling,
     best_spelling,
     edits1,
     suggest,
@@ -122,3 +123,33 @@ def test_spelling_lookups_hold_the_given_lock(reader):
     lock = CountingLock()
     assert best_spelling(reader, "البرلمام", Vocabulary(reader), lock=lock) == "البرلمان"
     assert lock.entered == 2  # the word's own count, then the candidates' counts
+
+
+SPELLED = [
+    arsearch.Document(id=f"s{i}", title="مؤتمر الحكومة" if i % 2 else "",
+                      body=["افتتح المُؤْتَمَر الصحفي للحكومة اليوم",
+                            "قالت الحكومة في المؤتمر إن مؤتمر السلام يبدأ",
+                            "مؤتمر الحكومة السنوي"][i % 3])
+    for i in range(12)
+]
+
+
+@pytest.fixture(scope="module")
+def spelled(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("spelled")
+    arsearch.index_documents(folder, SPELLED)
+    with arsearch.open_index(folder) as engine:
+        yield engine
+
+
+@pytest.mark.parametrize(("norm", "written"), [("مءتمر", "مؤتمر"), ("الحكومه", "الحكومة"),
+                                               ("المءتمر", "المؤتمر")])
+def test_archive_spelling_is_the_commonest_written_form(spelled, norm, written):
+    assert archive_spelling(spelled.reader, norm) == written  # diacritics stripped
+
+
+def test_did_you_mean_shows_a_spelling_found_in_the_archive(spelled):
+    """The suggestion was the index's normalised form (مءتمر, الحكومه)."""
+    results = spelled.search("مؤتمرر الحكومت")
+    assert results.suggestion == "مؤتمر الحكومة"
+    assert archive_spelling(spelled.reader, "غيرموجود") == "غيرموجود"  # not found: as is

@@ -7,6 +7,7 @@ in the log, and the methods and headers a careless or hostile client sends.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -210,3 +211,52 @@ def test_methods_and_headers_a_careless_client_sends(index_dir) -> None:
         assert get(port, b"/healthz")[0] == 200  # and goes on serving
         status, _, body = get(port, b"/api/search?q=" + b"a" * 20_000)
         assert status == 400 and "longer than" in json.loads(body)["error"]["message"]
+
+
+# ---------------------------------------------------------------- greedy clients (waitress)
+
+
+def test_clients_holding_unfinished_requests_do_not_stop_the_server(index_dir) -> None:
+    """150 sockets that send half a request and wait used to fill waitress's 100
+    connection slots: the next /healthz waited 30 s. Now it is answered, and a silent
+    connection is closed after IDLE_SECONDS."""
+    from arsearch.web.server import IDLE_SECONDS
+
+    with serve(index_dir) as (port, _):
+        held: list[socket.socket] = []
+        try:
+            for _ in range(150):
+                s = socket.create_connection(("127.0.0.1", port), timeout=10)
+                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # never the blank line
+                held.append(s)
+            assert get(port, b"/healthz")[0] == 200
+            assert get(port, "/?q=إدلب".encode())[0] == 200
+            held[0].settimeout(IDLE_SECONDS + 30)
+            with contextlib.suppress(ConnectionResetError):  # closed, unanswered
+                assert held[0].recv(1024) == b""
+        finally:
+            for s in held:
+                s.close()
+
+
+def test_a_request_body_is_refused_above_a_small_cap(index_dir) -> None:
+    """No route takes a body: a 300 MB one is refused (413) before it is read, a small
+    one is ignored."""
+    from arsearch.web.server import MAX_BODY
+
+    with serve(index_dir) as (port, _):
+        try:  # waitress answers at once, and may close while we still send
+            status = get(port, b"/api/search?q=x", b"Content-Length: 314572800",
+                         body=b"x" * 65536)[0]
+        except ConnectionResetError:
+            status = 413
+        assert status == 413
+        chunk = b"%x\r\n" % (MAX_BODY + 1) + b"x" * (MAX_BODY + 1) + b"\r\n0\r\n\r\n"
+        try:
+            status = get(port, b"/api/search?q=x", b"Transfer-Encoding: chunked",
+                         body=chunk)[0]
+        except ConnectionResetError:
+            status = 413
+        assert status == 413
+        status, _, body = get(port, b"/api/search?q=x", b"Content-Length: 5", body=b"hello")
+        assert status == 200 and json.loads(body)["query"] == "x"

@@ -43,6 +43,11 @@ class IndexReader(Protocol):
                   docnums: np.ndarray) -> list[list[int] | None]:
         """Positions of ``term`` in each of ``docnums`` (None where it is absent)."""
 
+    def position_pairs(self, field: str, term: str,
+                       docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The same, flat: (i, position) for every position of ``term`` in
+        ``docnums[i]``, as two int64 arrays (phrases over thousands of documents)."""
+
     def doc_frequency(self, field: str, term: str) -> int:
         """Documents holding ``term`` in ``field``."""
 

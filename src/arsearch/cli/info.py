@@ -9,7 +9,7 @@ import click
 
 from arsearch.analysis.chain import analyze
 from arsearch.cli.exits import handle_errors
-from arsearch.cli.options import CLEAN_TEXT, index_option
+from arsearch.cli.options import CLEAN_TEXT, QueryCommand, index_option
 from arsearch.search.engine import open_index
 
 
@@ -34,7 +34,7 @@ def stats_cmd(index_dir: str, as_json: bool) -> None:
             click.echo(f"  {count:>7}  {name}")
 
 
-@click.command("analyze")
+@click.command("analyze", cls=QueryCommand)
 @click.argument("text", type=CLEAN_TEXT)
 @click.option("--json", "as_json", is_flag=True)
 @handle_errors

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from typing import Any
 
 import click
@@ -87,7 +88,12 @@ class QueryCommand(click.Command):
     click would read ``-سوريا`` as an unknown option. Here every argument that is not
     one of the command's own options (or an option's value) is a query word, wherever
     it stands; after ``--`` everything is. The words are handed to click after a
-    ``--`` of their own, in their order, so QUERY receives them all.
+    ``--`` of their own, in their order, so the arguments receive them all.
+
+    Except what looks like a long option: ``--`` and a Latin letter (``--indx``,
+    ``--jsno``). No query word is written so, and a mistyped option searched as words
+    would answer something else than what was asked, with exit status 0: click says
+    "No such option" (and what was meant). ``--`` first makes it a word.
     """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -102,6 +108,8 @@ class QueryCommand(click.Command):
                 words.extend(args[i + 1:])
                 break
             name = _option_name(arg, takes_value)
+            if name is None and _LONG_OPTION.match(arg):
+                return super().parse_args(ctx, [*options, arg])  # click: no such option
             if name is None:
                 words.append(arg)
             else:
@@ -113,6 +121,10 @@ class QueryCommand(click.Command):
                     options.append(args[i])  # the value, even if it starts with -
             i += 1
         return super().parse_args(ctx, [*options, "--", *words] if words else options)
+
+
+#: What a long option looks like (see QueryCommand).
+_LONG_OPTION = re.compile(r"--[A-Za-z]")
 
 
 def _option_name(arg: str, takes_value: dict[str, bool]) -> str | None:

@@ -156,9 +156,9 @@ def _print_results(results: Results) -> None:
         click.echo(f"   {_terminal_marks(hit.snippet)}")
 
 
-@click.command("explain")
-@click.argument("query")
-@click.argument("doc_id")
+@click.command("explain", cls=QueryCommand)
+@click.argument("query", type=CLEAN_TEXT)
+@click.argument("doc_id", type=CLEAN_TEXT)
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @handle_errors
@@ -175,6 +175,8 @@ def explain_cmd(query: str, doc_id: str, index_dir: str, as_json: bool) -> None:
 def format_explanation(x: Explanation) -> str:
     """The explanation as aligned lines: one per part, the total first."""
     where = f"rank {x.rank} of {x.total}" if x.matches else "not a result of this query"
+    if x.matches and x.sorted_by == "date":
+        where += ", newest first: no word to rank by"
     lines = [f"{x.score:.4f}  {x.id}  ({where})"]
     for p in x.parts:
         fields = ", ".join(f"{f} {share:.0%}" for f, share in p.fields.items())

@@ -36,6 +36,9 @@ __all__ = ["SourceFile", "bad_name", "find_files", "foreign_files", "is_index_li
 INDEX_MARKER = "arsearch.json"
 #: Files an index folder owns: its metadata and lock, and its generations' files.
 _INDEX_OWNED = re.compile(r"^(?:arsearch|_?gen\d+[_.]|synonyms\.txt$)")
+#: Names an index folder may hold beside the index: hidden files and READMEs
+#: (``README``, ``README.md``, ``readme.txt``...): see :func:`foreign_files`.
+_LITTER = re.compile(r"^(?:\.|readme(?:\.[^.]+)?$)", re.IGNORECASE)
 #: C0 and C1 controls, and surrogates (file names that are not valid UTF-8 decode to
 #: lone surrogates): no id or stored path may hold them.
 _BAD_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -254,8 +257,14 @@ def _symlink(real: str, shown: str, top: str, shown_top: str, excluded: list[str
 
 
 def foreign_files(names: Iterable[str]) -> list[str]:
-    """The names in an index folder that the index does not own (hidden ones aside)."""
-    return [n for n in names if not n.startswith(".") and not _INDEX_OWNED.match(n)]
+    """The names in an index folder that are neither the index's own files nor litter.
+
+    Litter is what a repository or an editor puts in a folder and no one would take for
+    an article: hidden files (``.gitkeep``, ``.gitignore``) and a README. A checkout
+    ships its default ``index/`` with a README.md saying what the folder is for, and
+    the Quick start must be able to build its index there.
+    """
+    return [n for n in names if not _LITTER.match(n) and not _INDEX_OWNED.match(n)]
 
 
 def _skip_index_folder(shown_dir: str, entries: list[os.DirEntry[str]],

@@ -147,8 +147,9 @@ class BM25F:
         return out
 
     def phrase_docs(self, field: str, stems: list[str],
-                    within: np.ndarray | None = None) -> np.ndarray:
-        """Docnums (among ``within``, if given) where ``stems`` are consecutive in ``field``.
+                    within: np.ndarray | None = None, adjacent: bool = True) -> np.ndarray:
+        """Docnums (among ``within``, if given) where ``stems`` are consecutive in ``field``
+        (with ``adjacent`` False: merely all present, positions unchecked).
 
         Candidates are the intersection of the posting lists; positions come from the
         cached postings, so this is much faster than Whoosh's Phrase matcher.
@@ -162,20 +163,21 @@ class BM25F:
             candidates = _intersect(candidates, ids)
             if not len(candidates):
                 return candidates
-        if len(stems) == 1:
+        if len(stems) == 1 or not adjacent:
             return candidates
-        per_term = [self.reader.positions(field, s, candidates) for s in stems]
-        keep = []
-        for i, doc in enumerate(candidates.tolist()):
-            # every candidate holds every stem (the lists were intersected)
-            starts = set(per_term[0][i] or ())
-            for k in range(1, len(stems)):
-                starts &= {p - k for p in per_term[k][i] or ()}
-                if not starts:
-                    break
-            if starts:
-                keep.append(doc)
-        return np.asarray(keep, dtype=np.int64)
+        # (candidate, start) pairs as one int64 each: the k-th word at p starts a
+        # phrase at p - k; the phrase starts where every word agrees. The pairs come
+        # by candidate, then position: sorted, as _intersect needs.
+        starts: np.ndarray | None = None
+        for k, stem in enumerate(stems):
+            rows, positions = self.reader.position_pairs(field, stem, candidates)
+            keep = positions >= k
+            keys = (rows[keep] << 32) | (positions[keep] - k)
+            starts = keys if starts is None else _intersect(starts, keys)
+            if not len(starts):
+                return starts
+        assert starts is not None  # stems holds two words at least here
+        return candidates[np.unique(starts >> 32)]
 
     def lead_scores(self, field: str, stems: list[str], docnums: np.ndarray) -> np.ndarray:
         """Sum of the idf of the query ``stems`` found in the lead of each document."""

@@ -37,7 +37,7 @@ from arsearch.search.requests import (
     naive_utc,
 )
 from arsearch.search.results import Explanation, Hit, Results
-from arsearch.search.scoring import Scored, Scorer, top
+from arsearch.search.scoring import Scored, Scorer, rank_of, top
 from arsearch.search.snippets import highlight_all, snippet
 from arsearch.search.weights import Weights
 
@@ -233,14 +233,12 @@ class Engine:
             expand(self.synonyms, parsed, self.weights.synonyms)
         scored = self._score(state, parsed, explain=docnum)
         scores, mask = scored.scores, scored.mask
-        score = float(scores[docnum])
         matches = bool(mask[docnum])
-        rank = None
-        if matches:
-            ahead = mask & ((scores > scores[docnum])
-                            | ((scores == scores[docnum]) & (np.arange(len(scores)) < docnum)))
-            rank = int(ahead.sum()) + 1
-        return Explanation(doc_id, query, score, matches, rank, int(mask.sum()), scored.parts)
+        # the place search gives it: newest first when the query has no word to rank by
+        by_date = effective_sort(parsed, "relevance") == "date"
+        rank = rank_of(docnum, scores, mask, by_date, state.reader.dates) if matches else None
+        return Explanation(doc_id, query, float(scores[docnum]), matches, rank,
+                           int(mask.sum()), scored.parts, "date" if by_date else "relevance")
 
     def _scorer(self, state: _State) -> Scorer:
         reader = state.reader
@@ -253,7 +251,8 @@ class Engine:
                       lambda: freshness(reader.dates, self.weights.recency_half_life))
 
     def _allowed(self, state: _State, q: ParsedQuery) -> np.ndarray:
-        """Live documents within the query's filters (sources, categories, dates)."""
+        """Live documents within the query's filters (sources, categories, dates) and
+        outside its excluded ones (``-source:X``, ``-date:2018``)."""
         dates = state.reader.dates
         mask = state.reader.live.copy()
         for name, values in q.filters.items():
@@ -262,6 +261,13 @@ class Engine:
             mask &= dates >= date_key(q.date_from)
         if q.date_to is not None:
             mask &= (dates >= 0) & (dates < date_key(q.date_to))
+        for name, values in q.excluded_filters.items():
+            mask &= ~state.columns[name].mask(values)
+        for lo, hi in q.excluded_dates:
+            inside = dates >= (date_key(lo) if lo is not None else 0)  # undated: -1
+            if hi is not None:
+                inside &= dates < date_key(hi)
+            mask &= ~inside
         return mask
 
     def _score(self, state: _State, q: ParsedQuery, explain: int | None = None) -> Scored:

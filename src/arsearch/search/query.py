@@ -11,7 +11,10 @@ Syntax, by example::
     ترامب OR ترمب  ترامب أو ترمب  either word
     -سوريا  NOT سوريا          exclude
     title:إدلب  source:BBC     field prefixes (title, body, source, category, author)
-    date:2018  date:2018-02..2018-03  date:>2018-02-15  date:<2018-03-01  date:<=2018-02
+    date:2018  date:2018-02..2018-03  date:2018..  date:..2018-03
+    date:>2018-02-15 (after)  date:>=2018-02-15 (from)  date:<2018-03 (before)
+    date:<=2018-02 (up to, inclusive)
+    -source:BBC  NOT date:2018  exclude a source, category, author or dates
 
 Dates run from year 1 to 9999; a range ending in 9999 is open (``date:2018..9999``:
 from 2018 on). A date that is not one (``date:0000``,
@@ -21,7 +24,7 @@ from 2018 on). A date that is not one (``date:0000``,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -30,14 +33,16 @@ from arsearch.analysis import query_terms
 TEXT_FIELDS = ("title", "body")
 FILTER_FIELDS = ("source", "category", "author")
 OR_WORDS = {"OR", "أو", "او", "|"}
-NOT_WORDS = {"NOT", "ليس"}
+NOT_WORDS = {"NOT"}
 AND_WORDS = {"AND", "&"}
 
-#: At most this many phrases of a query are checked word by word: each costs a pass
-#: over the positions of its words (10-40 ms for common words on 41,000 articles), so
-#: forty quoted pairs in a 500-character query cost half a second, while a pasted
-#: headline holds one or two. Beyond it, quoted text is searched as words and synonym
-#: phrases are not added (synonyms.py). A repeated phrase or exclusion is checked once.
+#: At most this many phrases of a query, wanted or excluded, are checked word by word:
+#: each costs a pass over the positions of its words (10-40 ms for common words on
+#: 41,000 articles), so forty quoted pairs in a 500-character query cost half a second
+#: or more, while a pasted headline holds one or two. Beyond it, wanted quoted text is
+#: searched as words, an excluded phrase excludes the documents holding all its words
+#: (their positions unchecked: ``Phrase.adjacent``), and synonym phrases are not added
+#: (expand.py). A repeated phrase or exclusion is checked once.
 MAX_PHRASES = 4
 
 _QUOTES = "\"“”«»„"
@@ -64,9 +69,13 @@ class Word:
 
 @dataclass(frozen=True)
 class Phrase:
+    """Words in a row. ``adjacent`` False: only all of them somewhere in the field (an
+    excluded phrase beyond MAX_PHRASES, whose positions are not checked)."""
+
     words: tuple[Word, ...]
     field: str | None = None
     weight: float = 1.0
+    adjacent: bool = True
 
 
 Item = Word | Phrase
@@ -81,6 +90,12 @@ class ParsedQuery:
     filters: dict[str, list[str]] = field(default_factory=dict)
     date_from: datetime | None = None
     date_to: datetime | None = None  # exclusive
+    #: ``-source:X``, ``NOT category:Y``: documents with any of these values are left out
+    excluded_filters: dict[str, list[str]] = field(default_factory=dict)
+    #: ``-date:2018``: documents dated in any of these [from, to) ranges are left out
+    #: (an open end is None); undated documents stay
+    excluded_dates: list[tuple[datetime | None, datetime | None]] = field(
+        default_factory=list)
 
     @property
     def words(self) -> list[Word]:
@@ -136,30 +151,46 @@ def _parse_date_bound(text: str, end: bool) -> datetime | Literal[False]:
         return datetime.max
 
 
-def _apply_date(q: ParsedQuery, value: str) -> bool:
-    """Apply ``date:VALUE`` to ``q``; False (``q`` unchanged) when VALUE is not a date."""
+def _date_range(value: str) -> tuple[datetime | None, datetime | None] | None:
+    """The [from, to) range ``date:VALUE`` names (an open end is None), or None when
+    VALUE is not a date.
+
+    ``>X`` is after X (X's day, month or year excluded), ``>=X`` from X on, ``<X``
+    before X, ``<=X`` up to the end of X; ``X..Y`` from X to the end of Y, ``X..`` and
+    ``..Y`` open on one side; ``X`` alone is X's day, month or year.
+    """
     value = value.strip()
-    if value.startswith(">"):
-        lo = _parse_date_bound(value.lstrip(">="), end=False)
-        if lo is False:
-            return False
-        q.date_from = lo or q.date_from
-        return True
-    if value.startswith("<"):
-        # <2018-03 ends before March; <=2018-03 takes March in
-        hi = _parse_date_bound(value.lstrip("<="), end=value.startswith("<="))
-        if hi is False:
-            return False
-        q.date_to = hi or q.date_to
-        return True
-    lo_text, _, hi_text = value.partition("..")
-    hi_text = hi_text or lo_text
-    first = _parse_date_bound(lo_text, end=False) if lo_text else None
-    last = _parse_date_bound(hi_text, end=True) if hi_text else None
-    if first is False or last is False or not (lo_text or hi_text):
+    for op in (">=", "<=", ">", "<"):
+        if value.startswith(op):
+            bound = _parse_date_bound(value[len(op):], end=op in (">", "<="))
+            if bound is False:
+                return None
+            return (bound, None) if op[0] == ">" else (None, bound)
+    if ".." in value:
+        lo_text, _, hi_text = value.partition("..")
+    else:
+        lo_text = hi_text = value
+    lo = _parse_date_bound(lo_text, end=False) if lo_text else None
+    hi = _parse_date_bound(hi_text, end=True) if hi_text else None
+    if lo is False or hi is False or not (lo_text or hi_text):
+        return None
+    return lo, hi
+
+
+def _apply_date(q: ParsedQuery, value: str, negate: bool) -> bool:
+    """Apply ``date:VALUE`` to ``q`` (or exclude its range); False (``q`` unchanged) when
+    VALUE is not a date. Two date filters keep what both allow."""
+    span = _date_range(value)
+    if span is None:
         return False
-    q.date_from = first or q.date_from
-    q.date_to = last or q.date_to
+    lo, hi = span
+    if negate:
+        q.excluded_dates.append(span)
+        return True
+    if lo is not None:
+        q.date_from = max(lo, q.date_from) if q.date_from else lo
+    if hi is not None:
+        q.date_to = min(hi, q.date_to) if q.date_to else hi
     return True
 
 
@@ -184,10 +215,11 @@ def parse_query(text: str) -> ParsedQuery:
         negate_next = False
         fname = (m.group("field") or "").lower() or None
         value = m.group("phrase") if m.group("q") else word
-        if fname == "date" and value is not None and _apply_date(q, value):
+        if fname == "date" and value is not None and _apply_date(q, value, negate):
             continue
-        if fname in FILTER_FIELDS and value and not negate:
-            q.filters.setdefault(fname, []).append(value.strip())
+        if fname in FILTER_FIELDS and value and value.strip():
+            into = q.excluded_filters if negate else q.filters
+            into.setdefault(fname, []).append(value.strip())
             continue
         if fname not in TEXT_FIELDS:
             # unknown prefix (or a failed date): search the whole chunk as words
@@ -208,32 +240,45 @@ def parse_query(text: str) -> ParsedQuery:
 
 
 def phrase_count(q: ParsedQuery) -> int:
-    """Phrases among the query's wanted items (the MAX_PHRASES budget)."""
-    return sum(isinstance(item, Phrase) for group in q.groups for item in group)
+    """Phrases the query checks word by word, wanted and excluded (the MAX_PHRASES
+    budget)."""
+    return sum(isinstance(item, Phrase) for group in q.groups for item in group) + sum(
+        isinstance(item, Phrase) and item.adjacent for item in q.excluded)
 
 
 def _phrase_key(phrase: Phrase) -> tuple:
     return tuple(w.stem for w in phrase.words), phrase.field
 
 
+def _checked(q: ParsedQuery) -> set[tuple]:
+    """The keys of the phrases ``q`` checks word by word, wanted and excluded."""
+    wanted = {_phrase_key(i) for group in q.groups for i in group if isinstance(i, Phrase)}
+    return wanted | {_phrase_key(i) for i in q.excluded if isinstance(i, Phrase) and i.adjacent}
+
+
 def _bounded(items: list[Item], q: ParsedQuery, negate: bool) -> list[Item]:
-    """``items`` without repeats of phrases ``q`` already has, within MAX_PHRASES."""
+    """``items`` without repeats of what ``q`` already has, within MAX_PHRASES."""
+    checked: set[tuple | Word] = set(_checked(q))
+    known: set[tuple | Word]
     if negate:
         known = {_phrase_key(i) if isinstance(i, Phrase) else i for i in q.excluded}
-        return [i for i in items
-                if (_phrase_key(i) if isinstance(i, Phrase) else i) not in known]
-    known = {_phrase_key(i) for group in q.groups for i in group if isinstance(i, Phrase)}
+    else:
+        known = checked
     out: list[Item] = []
     for item in items:
-        if not isinstance(item, Phrase):
-            out.append(item)
-        elif _phrase_key(item) in known:
+        key = _phrase_key(item) if isinstance(item, Phrase) else item
+        if key in known:
             continue
-        elif len(known) >= MAX_PHRASES:
-            out.extend(item.words)  # over budget: searched as words
+        if isinstance(item, Phrase) and len(checked) >= MAX_PHRASES:
+            # over budget: a wanted phrase is searched as words, an excluded one
+            # excludes the documents holding all its words
+            out.extend(item.words if not negate else (replace(item, adjacent=False),))
         else:
-            known.add(_phrase_key(item))
             out.append(item)
+            if isinstance(item, Phrase):
+                checked.add(key)
+        if negate:
+            known.add(key)
     return out
 
 

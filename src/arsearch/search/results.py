@@ -9,6 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+#: Decimals of every score in JSON (search, the API, explain): scores are float32, good
+#: to about 7 significant digits, and one document's score must read the same in each.
+SCORE_DECIMALS = 6
+
+
+def json_score(score: float) -> float:
+    return round(score, SCORE_DECIMALS)
+
 
 @dataclass
 class Hit:
@@ -31,7 +39,7 @@ class Hit:
             "id": self.id, "title": self.title,
             "date": self.date.isoformat() if self.date else None,
             "source": self.source, "category": self.category, "author": self.author,
-            "url": self.url, "score": round(self.score, 4), "snippet_html": self.snippet,
+            "url": self.url, "score": json_score(self.score), "snippet_html": self.snippet,
             "title_html": self.title_html,
         }
 
@@ -82,7 +90,7 @@ class Part:
     note: str = ""
 
     def to_dict(self) -> dict:
-        out: dict = {"kind": self.kind, "text": self.text, "score": round(self.score, 6)}
+        out: dict = {"kind": self.kind, "text": self.text, "score": json_score(self.score)}
         if self.term:
             out["term"] = self.term
         if self.fields:
@@ -103,8 +111,11 @@ class Explanation:
     rank: int | None  # 1-based position among the results, None when not a result
     total: int  # number of results
     parts: list[Part]
+    #: how search orders the results, and so ``rank``: "date" (newest first) when the
+    #: query has no word to rank by
+    sorted_by: str = "relevance"
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "query": self.query, "score": round(self.score, 6),
+        return {"id": self.id, "query": self.query, "score": json_score(self.score),
                 "matches": self.matches, "rank": self.rank, "total": self.total,
-                "parts": [p.to_dict() for p in self.parts]}
+                "sorted_by": self.sorted_by, "parts": [p.to_dict() for p in self.parts]}

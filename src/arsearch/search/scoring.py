@@ -118,9 +118,16 @@ class Scorer:
                     delta = (sheet.scores - before) * w.phrase_bonus
                     ids = np.flatnonzero(found)
                     sheet.add(ids, delta[ids], Part("phrase bonus", _surface(phrase), 0.0))
-        for item in q.excluded:
-            mask &= ~self.item_mask(item)
-        if q.groups and len(q.words) <= w.prf_max_words:
+        prf = bool(q.groups) and len(q.words) <= w.prf_max_words
+        if q.excluded:
+            # a phrase is checked only where it could exclude a result: among the
+            # documents a word matched (everywhere when the query has no word, or when
+            # feedback words may add more)
+            within = np.flatnonzero(mask & (sheet.scores > 0)) if q.groups and not prf \
+                else None
+            for item in q.excluded:
+                mask &= ~self.item_mask(item, within)
+        if prf:
             self._expand(sheet, q, mask & (sheet.scores > 0))
         if q.groups and w.recency > 0 and self.freshness is not None:
             # a multiplier written as an addend: score x recency x freshness
@@ -225,13 +232,14 @@ class Scorer:
         mask = np.zeros(self.ranker.size, dtype=bool)
         stems = [wd.stem for wd in phrase.words]
         for f in (phrase.field,) if phrase.field else TEXT_FIELDS:
-            mask[self.ranker.phrase_docs(f, stems, within)] = True
+            mask[self.ranker.phrase_docs(f, stems, within, phrase.adjacent)] = True
         return mask
 
-    def item_mask(self, item: Item) -> np.ndarray:
-        """Documents holding a word or phrase (for exclusions)."""
+    def item_mask(self, item: Item, within: np.ndarray | None = None) -> np.ndarray:
+        """Documents holding a word or phrase (for exclusions; a phrase is checked only
+        among ``within`` when given)."""
         if isinstance(item, Phrase):
-            return self.phrase_mask(item)
+            return self.phrase_mask(item, within)
         mask = np.zeros(self.ranker.size, dtype=bool)
         for f in (item.field,) if item.field else TEXT_FIELDS:
             mask[self.ranker.reader.postings(f, item.stem)[0]] = True
@@ -283,6 +291,14 @@ def _field_part(part: Part | None, field: str) -> Part | None:
     if part is None:
         return None
     return Part(part.kind, part.text, 0.0, term=part.term, fields={field: 1.0})
+
+
+def rank_of(doc: int, scores: np.ndarray, mask: np.ndarray, by_date: bool = False,
+            dates: np.ndarray | None = None) -> int:
+    """The 1-based place of ``doc`` (within ``mask``) in the order :func:`top` gives."""
+    key = dates.astype(np.float64) if by_date and dates is not None else scores
+    ahead = mask & ((key > key[doc]) | ((key == key[doc]) & (np.arange(len(key)) < doc)))
+    return int(ahead.sum()) + 1
 
 
 def top(scores: np.ndarray, mask: np.ndarray, k: int, by_date: bool = False,

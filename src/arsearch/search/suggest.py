@@ -22,14 +22,17 @@ not, so a hard query does not stall the other threads' searches.
 
 from __future__ import annotations
 
+import re
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from arsearch.analysis import stem, written_term
+from arsearch.analysis import TOKEN_PATTERN, normalize_token, stem, written_term
+from arsearch.analysis.normalize import remove_invisible, strip_tashkeel, strip_tatweel
 from arsearch.search.query import ParsedQuery
 
 #: Words in at most this many documents get a spelling check.
@@ -47,6 +50,10 @@ TIME_BUDGET = 0.05
 #: wall-clock budget would expire before the work did, and the same query would get a
 #: suggestion or none depending on the load.
 _clock = time.thread_time
+#: A suggestion is shown as written in at most this many documents holding it...
+SPELLING_DOCS = 3
+#: ...within their first this many characters.
+SPELLING_CHARS = 20_000
 ARABIC_LETTERS = "ءابتثجحخدذرزسشصضطظعغفقكلمنهويى"
 LATIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -55,6 +62,17 @@ class Lookups(Protocol):
     """What a spelling check asks of an index (its reader, for the Whoosh backend)."""
 
     def doc_frequency(self, field: str, term: str) -> int: ...
+
+
+@runtime_checkable
+class Documents(Protocol):
+    """What finding a spelling in the archive's text asks of an index (its reader)."""
+
+    live: np.ndarray
+
+    def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def stored(self, docnum: int) -> dict: ...
 
 
 class Vocabulary(Protocol):
@@ -117,6 +135,28 @@ def best_spelling(reader: Lookups, norm: str, vocabulary: Vocabulary | None = No
     return best
 
 
+def archive_spelling(reader: Documents, norm: str) -> str:
+    """How the archive writes the normalised word ``norm``: its commonest spelling in the
+    first documents that hold it, diacritics and tatweel removed (مؤتمر, not the
+    index's مءتمر). ``norm`` itself when none is found within the bound.
+
+    Bounded: at most :data:`SPELLING_DOCS` documents, :data:`SPELLING_CHARS` characters
+    of each (a word is tokenised and normalised once, memoised).
+    """
+    term = _term(norm)
+    counts: Counter[str] = Counter()
+    for field in ("title", "body"):
+        ids = reader.postings(field, term)[0]
+        for docnum in ids[reader.live[ids]][:SPELLING_DOCS].tolist():
+            text = (reader.stored(docnum).get(field) or "")[:SPELLING_CHARS]
+            for m in re.finditer(TOKEN_PATTERN, text):
+                if normalize_token(m.group()) == norm:
+                    counts[strip_tatweel(strip_tashkeel(remove_invisible(m.group())))] += 1
+        if counts:
+            break
+    return counts.most_common(1)[0][0] if counts else norm
+
+
 def words_to_check(parsed: ParsedQuery) -> Iterator[tuple[str, str]]:
     """(normalised form, spelling in the query) of the words worth a spelling check.
 
@@ -133,7 +173,7 @@ def words_to_check(parsed: ParsedQuery) -> Iterator[tuple[str, str]]:
             return
 
 
-def suggest(reader: Lookups, query: str, parsed: ParsedQuery, total: int,
+def suggest(reader: Lookups | Any, query: str, parsed: ParsedQuery, total: int,
             vocabulary: Vocabulary | None = None, *,
             lock: AbstractContextManager | None = None,
             budget: float = TIME_BUDGET) -> str | None:
@@ -150,6 +190,9 @@ def suggest(reader: Lookups, query: str, parsed: ParsedQuery, total: int,
             break
         better = best_spelling(reader, norm, vocabulary, lock=lock, deadline=deadline)
         if better and surface in text:
+            if isinstance(reader, Documents):  # the text at hand: as the archive writes it
+                with lock if lock is not None else nullcontext():
+                    better = archive_spelling(reader, better)
             text = text.replace(surface, better, 1)
             changed = True
     return text if changed else None

@@ -11,6 +11,9 @@
   "400 Bad URI" before the app sees it; :class:`TolerantParser` percent-encodes the
   non-ASCII bytes of the request line first, which is exactly the request a browser
   would have sent, so the app answers it (or explains its error) like any other.
+- Idle and unfinished connections are closed after :data:`IDLE_SECONDS`, up to
+  :data:`CONNECTIONS` are served at once, and a request body (no route takes one) is
+  refused above :data:`MAX_BODY` (:func:`waitress_settings`).
 """
 
 from __future__ import annotations
@@ -158,6 +161,35 @@ def configure_logging(access: bool, stream: IO[str] | None = None) -> None:
 
 # ------------------------------------------------------------------------------ serving
 
+#: A connection silent this long (an idle keep-alive, or a request never finished) is
+#: closed: with waitress's 120 s, 100 sockets that send half a request and wait held
+#: every connection slot and the server stopped answering anyone.
+IDLE_SECONDS = 10
+#: Open connections at once (waitress: 100), each a file descriptor; polled with
+#: ``poll``, as ``select`` fails above descriptor 1024. Fewer when the process may not
+#: open that many files.
+CONNECTIONS = 1000
+#: No route takes a request body: a larger one is refused with 413 before it is read
+#: (waitress reads and buffers up to 1 GiB).
+MAX_BODY = 16 * 1024
+
+
+def waitress_settings() -> dict[str, Any]:
+    """What ``arsearch serve`` changes in waitress's defaults, and why (see above).
+
+    A server open to the internet belongs behind a reverse proxy (nginx, Caddy) that
+    buffers slow clients and limits connections per address (README, "Web search"):
+    these settings only keep one greedy client from stopping the server by itself.
+    """
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    limit = CONNECTIONS if soft == resource.RLIM_INFINITY else max(
+        16, min(CONNECTIONS, soft - 64))
+    return {"channel_timeout": IDLE_SECONDS, "cleanup_interval": 1,
+            "connection_limit": limit, "asyncore_use_poll": True,
+            "max_request_body_size": MAX_BODY}
+
 
 class BindError(OSError):
     """The server could not listen on the address asked for."""
@@ -184,7 +216,8 @@ def bind(app: WSGIApp, host: str, port: int, threads: int, dev_server: bool = Fa
         sockets: dict[int, Any] = {}
         server = waitress.create_server(app, map=sockets, host=host, port=port,
                                         threads=threads, ident="arsearch",
-                                        clear_untrusted_proxy_headers=not proxy_headers)
+                                        clear_untrusted_proxy_headers=not proxy_headers,
+                                        **waitress_settings())
         for listener in list(sockets.values()):
             if hasattr(listener, "channel_class"):
                 listener.channel_class = _tolerant_channel()

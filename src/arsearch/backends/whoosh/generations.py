@@ -96,11 +96,33 @@ def require_meta(folder: Path) -> dict:
         )
     meta = read_meta(folder)
     if meta is None:
+        refuse_lost_meta(folder)
         raise IndexNotFoundError(
             f"{folder} holds no arsearch index yet: build one with "
             f"`arsearch index PATH --index {folder}`"
         )
     return meta
+
+
+#: A generation's files that hold documents: its segments and any committed state after
+#: the empty one Whoosh writes on creation (``_gen1_0.toc``). A build killed before it
+#: wrote arsearch.json leaves only that empty state and its lock file.
+_GENERATION_DATA = re.compile(r"^(?:gen\d+_(?!WRITELOCK$)[^.]+\.\w+|_gen\d+_(?!0\.toc$)\d+\.toc)$")
+
+
+def refuse_lost_meta(folder: Path) -> None:
+    """Raise IndexDamagedError when ``folder`` holds an index's documents but no
+    arsearch.json (deleted, or lost with a backup's copy): a writer would otherwise take
+    the folder for a new index and discard them, a reader would advise building one."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    found = sorted(n for n in names if _GENERATION_DATA.match(n))
+    if found:
+        raise IndexDamagedError(
+            f"{folder} holds index files ({found[0]}...) but no {META}: restore {META}, "
+            "or rebuild the index with `arsearch index --rebuild`")
 
 
 def write_meta(folder: Path, indexname: str, created: str | None = None,

@@ -199,6 +199,17 @@ class WhooshReader:
                 out[i] = decode(values[w])
         return out
 
+    def position_pairs(self, field: str, term: str,
+                       docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(i, position) for every position of ``term`` in ``docnums[i]`` (vectorised)."""
+        ids, _, values = self._postings(field, term)
+        if not len(ids) or not len(values) or not len(docnums):
+            return _NO_IDS, _NO_IDS
+        where = np.minimum(np.searchsorted(ids, docnums), len(ids) - 1)
+        rows = np.flatnonzero(ids[where] == docnums)
+        ks, positions = values.positions_of(where[rows])
+        return rows[ks], positions
+
     def _postings(self, field: str, term: str) -> Postings:
         key = (field, term)
         with self._cache_lock:

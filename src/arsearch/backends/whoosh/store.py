@@ -30,7 +30,10 @@ def read_meta_for_write(folder: Path, rebuild: bool) -> tuple[dict | None, bool]
     """(the folder's metadata or None, damaged): an unreadable or incompatible index is
     an error unless rebuilding, which is what that error advises."""
     try:
-        return storage.read_meta(folder), False
+        meta = storage.read_meta(folder)
+        if meta is None and not rebuild:
+            storage.refuse_lost_meta(folder)  # never discard documents silently
+        return meta, False
     except (IndexVersionError, IndexDamagedError):
         if not rebuild:
             raise

@@ -17,8 +17,8 @@ every shard at once, with statistics combined across shards:
 * tiers: a quoted phrase found lifts a document by ``2 x TIER``, a document holding every
   group (``Weights.all_words_first``) by ``TIER``; ``TIER`` is above any score, so the
   order is arsearch's (tier, then score);
-* filters, dates and exclusions: boolean ``OP_FILTER`` / ``OP_VALUE_RANGE`` /
-  ``OP_AND_NOT``, which add no weight.
+* filters, dates and exclusions (of words, phrases, filter values and date ranges):
+  boolean ``OP_FILTER`` / ``OP_VALUE_RANGE`` / ``OP_AND_NOT``, which add no weight.
 
 Bonuses join with ``OP_AND_MAYBE``: they reorder results, never add any (the leads as
 one ``OP_OR``, each tier in its own ``OP_AND_MAYBE``: see :meth:`_Compiler.compile`).
@@ -141,6 +141,9 @@ class _Compiler:
         """Documents where the phrase's stems are consecutive (title or body: the title's
         positions start far above the body's)."""
         stems = [w.stem for w in phrase.words]
+        if not phrase.adjacent:  # an exclusion over the phrase budget: all its words
+            return self.restrict(Q(Q.OP_AND, [Q(term(s)) for s in stems]), stems,
+                                 phrase.field)
         query = Q(Q.OP_PHRASE, [Q(term(s)) for s in stems], len(stems))
         return self.restrict(query, stems, phrase.field)
 
@@ -217,8 +220,13 @@ class _Compiler:
         if wanted:
             query = Q(Q.OP_FILTER, query, wanted[0] if len(wanted) == 1
                       else Q(Q.OP_AND, wanted))
-        if q.excluded:
-            query = Q(Q.OP_AND_NOT, query, _or([self.item(i) for i in q.excluded]))
+        unwanted = [self.item(i) for i in q.excluded]
+        for name, values in q.excluded_filters.items():
+            if name in FILTER_PREFIXES:
+                unwanted.extend(Q(filter_term(name, v)) for v in values)
+        unwanted.extend(date_range(lo, hi) for lo, hi in q.excluded_dates)
+        if unwanted:
+            query = Q(Q.OP_AND_NOT, query, _or(unwanted))
         return query
 
 
