@@ -23,10 +23,12 @@ from arsearch.ingest import Document, content_hash, read_documents
 from arsearch.search.expand import expand
 from arsearch.search.query import ParsedQuery, Phrase, Word, parse_query
 from arsearch.search.results import Part
+from arsearch.search.suggest import ARABIC_LETTERS, LATIN_LETTERS
 from arsearch.search.weights import Weights
 
 __all__ = [
-    "EXACT", "ArabicAnalyzer", "ArsearchError", "ClusterFileError", "Document",
+    "ARABIC_LETTERS", "EXACT", "LATIN_LETTERS", "ArabicAnalyzer", "ArsearchError",
+    "ClusterFileError", "Document",
     "DocumentNotFoundError", "IndexLockedError", "IndexNotFoundError", "Matches",
     "ParsedQuery", "Part", "Phrase", "QueryError", "ShardUnavailableError", "Synonyms",
     "Weights", "Word", "XapianUnavailableError", "content_hash", "expand", "index_positions",

@@ -211,9 +211,10 @@ def to_xapian(doc: Document, layout: Layout, digest: str | None = None,
 
 
 def read_stored(data: bytes) -> dict:
-    """The stored fields from a document's data (dates back to datetimes)."""
-    stored = json.loads(data.decode("utf-8", "surrogatepass"))
-    stored.pop("hash", None)
+    """The stored fields from a document's data (dates back to datetimes), as the Whoosh
+    backend gives them: fields without a value are left out."""
+    stored = {k: v for k, v in json.loads(data.decode("utf-8", "surrogatepass")).items()
+              if v is not None and k != "hash"}
     if stored.get("date"):
         stored["date"] = datetime.fromisoformat(stored["date"])
     return stored

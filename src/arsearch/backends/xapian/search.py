@@ -32,6 +32,8 @@ from arsearch.backends.boundary import Target
 from .cluster import Cluster, ShardAddress, read_cluster
 from .compile import TIER, Compiled, Stats, by_date, compile_query, weighting
 from .core import (
+    ARABIC_LETTERS,
+    LATIN_LETTERS,
     ArsearchError,
     DocumentNotFoundError,
     Matches,
@@ -67,6 +69,7 @@ RETRY_MISSING = 10.0
 MAX_LIMIT = 1000
 #: Related articles: the best this many terms of the document (Xapian's expand set).
 RELATED_TERMS = 25
+RELATED_CANDIDATES = 500
 _CONTEXT = re.compile(r"remote:tcp\(([^)]*)\)")
 
 
@@ -131,10 +134,12 @@ class XapianSearcher:
         self.folder = folder
         self._lock = threading.RLock()
         self._termfreqs: dict[bytes, int] = {}
-        self._vocabulary: set[bytes] | None = None
+        self._vocabulary = Vocabulary(self)
         self._retried = time.monotonic()
         self.db = self._combine()
         self.layout = self._call(lambda: Layout.read(self.db))
+        if any(m.remote for m in self.members):
+            self._vocabulary.start()
 
     # -- opening ------------------------------------------------------------------------
 
@@ -229,7 +234,6 @@ class XapianSearcher:
     def _forget(self) -> None:
         """Statistics cached for the previous state."""
         self._termfreqs.clear()
-        self._vocabulary = None
 
     # -- the backend's match --------------------------------------------------------------
 
@@ -392,10 +396,14 @@ class XapianSearcher:
         rset = xapian.RSet()
         rset.add_document(docid)
         enquire = xapian.Enquire(self.db)
-        decider = _Stems()
-        eset = enquire.get_eset(RELATED_TERMS, rset, decider)
+        # a term only this document holds finds nothing: keep the best that others share
+        terms = []
         Q = xapian.Query
-        terms = [Q(e.term) for e in eset if self.db.get_termfreq(e.term) > 1]
+        for e in enquire.get_eset(RELATED_CANDIDATES, rset, _Stems()):
+            if self._termfreq(e.term) > 1:
+                terms.append(Q(e.term))
+                if len(terms) == RELATED_TERMS:
+                    break
         if not terms:
             return []
         enquire, _ = self._enquire(Q(Q.OP_AND_NOT, Q(Q.OP_OR, terms), Q(id_term(doc_id))),
@@ -418,18 +426,11 @@ class XapianSearcher:
 
     def may_contain(self, field: str, terms: list[str]) -> np.ndarray:
         """Locally a lookup is cheap: every term may exist. Over shards each lookup is a
-        round trip per shard, so exact forms are first checked against the vocabulary of
-        exact forms, read once per state (one stream per shard)."""
+        round trip per shard (hundreds of candidates a word), so candidates are first
+        checked against the shards' vocabulary (:class:`Vocabulary`)."""
         if field == "title" or not any(m.remote for m in self.members):
             return np.ones(len(terms), dtype=bool)
-        vocabulary = self._run(self._exact_forms)
-        return np.fromiter((not t.startswith("=") or term(t) in vocabulary for t in terms),
-                           dtype=bool, count=len(terms))
-
-    def _exact_forms(self) -> set[bytes]:
-        if self._vocabulary is None:
-            self._vocabulary = {t.term for t in self.db.allterms("=")}
-        return self._vocabulary
+        return self._vocabulary.may_contain([term(t) for t in terms])
 
     # -- the index --------------------------------------------------------------------------
 
@@ -595,6 +596,82 @@ class XapianSearcher:
                     from exc
         self.db = self._combine()
         self._forget()
+
+
+class Vocabulary:
+    """The words of a cluster's shards as a sorted array of their hashes: did-you-mean's
+    filter over shards, where a term lookup is a round trip to every shard.
+
+    It is read on its own connections by a background thread (a stream of the terms of
+    every shard that start with a letter or a digit, or ``=`` for the exact forms: not
+    the prefixed boolean terms), so opening the cluster does not wait for it; until it
+    is ready, and while a newer one is read after the document count changed by more
+    than :data:`STALE_SHARE`, it says "absent" (no suggestion rather than a slow one)
+    or answers from the older words.
+    """
+
+    STALE_SHARE = 0.01
+    MIN_AGE = 300.0  # seconds between two reads
+
+    def __init__(self, searcher: XapianSearcher):
+        self.searcher = searcher
+        self.hashes: np.ndarray | None = None
+        self.count = -1
+        self.loaded_at = 0.0
+        self._loading = False
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Read the words now (in the background)."""
+        self._maybe_load()
+
+    @property
+    def ready(self) -> bool:
+        return self.hashes is not None
+
+    def may_contain(self, terms: list[bytes]) -> np.ndarray:
+        self._maybe_load()
+        hashes = self.hashes
+        if hashes is None or not len(hashes):
+            return np.zeros(len(terms), dtype=bool)
+        wanted = np.fromiter((hash(t) for t in terms), dtype=np.int64, count=len(terms))
+        where = np.minimum(np.searchsorted(hashes, wanted), len(hashes) - 1)
+        return hashes[where] == wanted
+
+    def _maybe_load(self) -> None:
+        searcher = self.searcher
+        with self._lock:
+            if self._loading:
+                return
+            count = searcher.doc_count
+            fresh = self.hashes is not None and (
+                abs(count - self.count) <= self.STALE_SHARE * max(self.count, 1)
+                or time.monotonic() - self.loaded_at < self.MIN_AGE)
+            if fresh:
+                return
+            self._loading = True
+            addresses = [m.serving for m in searcher.members if m.serving is not None]
+        threading.Thread(target=self._load, args=(addresses, count), daemon=True).start()
+
+    def _load(self, addresses: list[ShardAddress], count: int) -> None:
+        try:
+            firsts = [c.encode() for c in ARABIC_LETTERS + LATIN_LETTERS + "0123456789="]
+            values: set[int] = set()
+            for address in addresses:
+                db = open_remote(address, self.searcher.timeout)
+                try:
+                    for first in firsts:
+                        values.update(hash(t.term) for t in db.allterms(first))
+                finally:
+                    db.close()
+            hashes = np.fromiter(values, dtype=np.int64, count=len(values))
+            hashes.sort()
+            self.hashes, self.count, self.loaded_at = hashes, count, time.monotonic()
+        except (ArsearchError, xapian.Error):
+            pass  # a shard went away: the next suggestion tries again
+        finally:
+            with self._lock:
+                self._loading = False
 
 
 class _Modified(Exception):
