@@ -65,8 +65,6 @@ FRONT_END_EXCEPTIONS: dict[tuple[str, str], str] = {
         "`arsearch check` runs check_index (also arsearch.check_index)",
     ("arsearch.cli.indexing", "arsearch.backends.whoosh.integrity"):
         "the REBUILD hint printed for a damaged index",
-    ("arsearch.cli.serving", "arsearch.backends.whoosh.generations"):
-        "read_meta: warn when the folder holds no index yet",
     ("arsearch.web.engine", "arsearch.backends.whoosh.integrity"):
         "folder_key: retry a damaged index only once its files changed",
 }

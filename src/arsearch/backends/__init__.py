@@ -34,8 +34,8 @@ from arsearch.backends.folder import META, read_small
 if TYPE_CHECKING:
     from arsearch.search.weights import Weights
 
-__all__ = ["BACKENDS", "Matches", "SearchBackend", "Target", "guard", "locate",
-           "open_backend", "open_store", "recorded_backend"]
+__all__ = ["BACKENDS", "Matches", "SearchBackend", "Target", "cluster_status", "guard",
+           "locate", "open_backend", "open_store", "recorded_backend", "shard_server"]
 
 #: The backends a folder can hold (recorded in its arsearch.json as "backend").
 BACKENDS = ("whoosh", "xapian")
@@ -129,3 +129,24 @@ def guard(target: str | os.PathLike) -> Callable[[], AbstractContextManager]:
     from arsearch.backends.whoosh.integrity import reading
 
     return lambda: reading(where.path)
+
+
+# -- clusters (the front ends' way to Xapian's shard tools) --------------------------------
+
+
+def cluster_status(path: str | os.PathLike, timeout: float | None = None) -> list[dict]:
+    """Each shard of a cluster file: name, address, status ("ok", "replica": its primary
+    is down and a replica answers, "missing"), documents, and the reason when missing."""
+    from arsearch.backends.xapian.search import DEFAULT_TIMEOUT
+    from arsearch.backends.xapian.search import cluster_status as status
+
+    return status(path, DEFAULT_TIMEOUT if timeout is None else timeout)
+
+
+def shard_server(folder: str | os.PathLike, port: int, host: str = "127.0.0.1", *,
+                 writable: bool = False, allow_public: bool = False):
+    """An ``xapian-tcpsrv`` serving one shard's folder (``start()``, ``stop()``,
+    ``proc``): :class:`arsearch.backends.xapian.cluster.ShardServer`."""
+    from arsearch.backends.xapian.cluster import ShardServer
+
+    return ShardServer(Path(folder), port, host, writable, allow_public)

@@ -51,6 +51,9 @@ from .core import (
 )
 
 MAX_SHARDS = 1024
+#: Changesets a writable shard keeps for its replicas (``XAPIAN_MAX_CHANGESETS``): a
+#: replica that falls further behind copies the whole database again.
+MAX_CHANGESETS = 100
 
 
 @dataclass(frozen=True)
@@ -331,7 +334,7 @@ class ShardServer:
             cmd += ["--timeout", str(self.timeout_ms)]
         self.proc = subprocess.Popen([*cmd, str(self.path)], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True, env=self.environment())
         listening = threading.Event()
         self._output: list[str] = []
         threading.Thread(target=self._read_output, args=(self.proc, listening),
@@ -346,6 +349,15 @@ class ShardServer:
                 return self._output[-1] if self._output else "it exited"
         self.stop()
         return f"it did not listen within {wait:g} s"
+
+    def environment(self) -> dict[str, str]:
+        """A writable shard keeps changesets, so replicas can follow it
+        (``xapian-replicate``), and flushes in large batches (fewer, bigger writes)."""
+        env = dict(os.environ)
+        if self.writable:
+            env.setdefault("XAPIAN_MAX_CHANGESETS", str(MAX_CHANGESETS))
+            env.setdefault("XAPIAN_FLUSH_THRESHOLD", "100000")
+        return env
 
     def _read_output(self, proc: subprocess.Popen, listening: threading.Event) -> None:
         with proc.stdout:
@@ -385,7 +397,10 @@ def _ensure_database(path: Path, writable: bool) -> None:
     xapian = require_xapian()
     if writable:
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             xapian.WritableDatabase(str(path), xapian.DB_CREATE_OR_OPEN).close()
+        except OSError as exc:
+            raise ArsearchError(f"cannot create the shard {path}: {exc.strerror}") from exc
         except xapian.DatabaseLockError as exc:
             raise ArsearchError(f"the shard {path} is open by another writer") from exc
         except xapian.Error as exc:

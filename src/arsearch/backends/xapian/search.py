@@ -17,10 +17,12 @@ it and says so (``partial``, ``missing_shards``), trying it again every
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,6 +221,7 @@ class XapianSearcher:
         return self
 
     def close(self) -> None:
+        self._vocabulary.close()
         with self._lock:
             for m in self.members:
                 if m.db is not None:
@@ -620,6 +623,16 @@ class Vocabulary:
         self.loaded_at = 0.0
         self._loading = False
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def close(self, wait: float = 10.0) -> None:
+        """Stop reading (a thread still inside Xapian when the interpreter exits makes it
+        abort: the engine's close, and an exit hook, stop it first)."""
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(wait)
 
     def start(self) -> None:
         """Read the words now (in the background)."""
@@ -649,9 +662,14 @@ class Vocabulary:
                 or time.monotonic() - self.loaded_at < self.MIN_AGE)
             if fresh:
                 return
+            if self._stop.is_set():
+                return
             self._loading = True
             addresses = [m.serving for m in searcher.members if m.serving is not None]
-        threading.Thread(target=self._load, args=(addresses, count), daemon=True).start()
+            self._thread = threading.Thread(target=self._load, args=(addresses, count),
+                                            daemon=True, name="arsearch-vocabulary")
+            _LOADERS.add(self)
+            self._thread.start()
 
     def _load(self, addresses: list[ShardAddress], count: int) -> None:
         try:
@@ -661,7 +679,10 @@ class Vocabulary:
                 db = open_remote(address, self.searcher.timeout)
                 try:
                     for first in firsts:
-                        values.update(hash(t.term) for t in db.allterms(first))
+                        for i, t in enumerate(db.allterms(first)):
+                            values.add(hash(t.term))
+                            if not i % 4096 and self._stop.is_set():
+                                return
                 finally:
                     db.close()
             hashes = np.fromiter(values, dtype=np.int64, count=len(values))
@@ -672,6 +693,16 @@ class Vocabulary:
         finally:
             with self._lock:
                 self._loading = False
+
+
+#: Vocabularies that may be reading: stopped before the interpreter exits.
+_LOADERS: weakref.WeakSet[Vocabulary] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_loaders() -> None:
+    for vocabulary in list(_LOADERS):
+        vocabulary.close()
 
 
 class _Modified(Exception):
@@ -792,3 +823,26 @@ def _check_weights(weights: Weights) -> None:
     if unmapped:
         raise ArsearchError(f"the Xapian backend does not implement {', '.join(unmapped)} "
                             "(docs/xapian.md): leave them at 0")
+
+
+def cluster_status(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) -> list[dict]:
+    """Each shard of the cluster file: where it answers (its primary, else the first
+    replica that does), its documents, or why none answers."""
+    out = []
+    for shard in read_cluster(path).shards:
+        entry: dict = {"name": shard.name, "address": f"{shard.host}:{shard.port}",
+                       "replicas": [f"{r.host}:{r.port}" for r in shard.replicas]}
+        member = Member(shard.name, (shard.address, *shard.replicas))
+        try:
+            _connect(member, timeout)
+        except ShardUnavailableError as exc:
+            entry.update(status="missing", documents=None, reason=exc.reason)
+        else:
+            try:
+                entry.update(status="ok" if member.serving == shard.address else "replica",
+                             serving=f"{member.serving.host}:{member.serving.port}",
+                             documents=member.db.get_doccount())
+            finally:
+                member.db.close()
+        out.append(entry)
+    return out
