@@ -213,7 +213,7 @@ class XapianSearcher:
                 if back:
                     self.db = self._combine()
                     self._forget()
-            if self._run(self.db.reopen):
+            if self._run(lambda: self.db.reopen()):
                 self._forget()
 
     def refreshed(self) -> XapianSearcher:
@@ -242,7 +242,7 @@ class XapianSearcher:
 
     @property
     def doc_count(self) -> int:
-        return self._run(self.db.get_doccount)
+        return self._run(lambda: self.db.get_doccount())
 
     def match(self, q: ParsedQuery, *, limit: int, offset: int = 0,
               sort: str = "relevance", explain: str | None = None,
@@ -546,7 +546,7 @@ class XapianSearcher:
                     try:
                         return self._call(fn)
                     except _Modified:
-                        self._call(self.db.reopen)
+                        self._call(lambda: self.db.reopen())
                         self._forget()
                         return self._call(fn)
                 except _ShardFailed as failed:
@@ -586,12 +586,13 @@ class XapianSearcher:
         member, exc = failed.member, failed.exc
         if member is None:
             raise ShardUnavailableError(self.label, network_reason(exc)) from exc
-        gone = member.serving
-        member.db = None
+        gone, dead = member.serving, member.db
         try:
             _connect(member, self.timeout, skip=gone)
         except ShardUnavailableError:
             if not self.allow_partial:
+                # not partial: keep the dead connection, the next call tries again
+                member.db, member.serving = dead, gone
                 where = str(gone) if gone else member.name
                 raise ShardUnavailableError(where, network_reason(exc)) from exc
             if all(m.db is None for m in self.members):

@@ -22,6 +22,7 @@ import json
 import multiprocessing as mp
 import os
 import queue
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,28 +68,42 @@ class PartWriter:
 
     def __init__(self, name: str, path: Path | None = None,
                  address: tuple[str, int] | None = None, timeout: float = 30.0,
-                 weights: Weights | None = None):
+                 weights: Weights | None = None, wait: float = 0.0):
+        """``wait``: seconds to wait for another writer of the part to finish (a killed
+        writer's connection holds a shard's lock until its server notices)."""
         self.name = name
         os.environ.setdefault("XAPIAN_FLUSH_THRESHOLD", FLUSH_THRESHOLD)
-        try:
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self.db = xapian.WritableDatabase(str(path), xapian.DB_CREATE_OR_OPEN)
-            else:
-                ms = max(int(timeout * 1000), 1)
-                self.db = xapian.remote_open_writable(address[0], address[1], ms, ms)
-        except xapian.DatabaseLockError as exc:
-            raise IndexLockedError(f"{name} is being updated by another writer") from exc
-        except xapian.NetworkError as exc:
-            raise ShardUnavailableError(name, network_reason(exc)) from exc
-        except xapian.Error as exc:  # a read-only server, an unreadable folder
-            raise ArsearchError(f"cannot write to {name}: {network_reason(exc)}") from exc
-        raw = self.db.get_metadata(LAYOUT_KEY)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self.db = self._open(path, address, timeout)
+                break
+            except xapian.DatabaseLockError as exc:
+                if time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
+                raise IndexLockedError(
+                    f"{name} is being updated by another writer; try again when it has "
+                    "finished (or pass --wait SECONDS)") from exc
+            except xapian.NetworkError as exc:
+                raise ShardUnavailableError(name, network_reason(exc)) from exc
+            except xapian.Error as exc:  # a read-only server, an unreadable folder
+                raise ArsearchError(f"cannot write to {name}: {network_reason(exc)}") \
+                    from exc
+        raw = self.guarded(lambda: self.db.get_metadata(LAYOUT_KEY))
         if raw:
             self.layout = Layout.read(self.db)
         else:
             self.layout = Layout.from_weights(weights or Weights())
             self.db.set_metadata(LAYOUT_KEY, self.layout.to_json())
+
+    @staticmethod
+    def _open(path: Path | None, address: tuple[str, int] | None, timeout: float):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return xapian.WritableDatabase(str(path), xapian.DB_CREATE_OR_OPEN)
+        ms = max(int(timeout * 1000), 1)
+        return xapian.remote_open_writable(address[0], address[1], ms, ms)
 
     def apply(self, op: str, doc_id: str, doc: Document | None, digest: str,
               path: str) -> None:
@@ -208,9 +223,17 @@ class Parts:
                 raise ArsearchError(value)
 
     def _check_workers(self) -> None:
+        """A worker that stopped (it reported why, or it was killed) stops the run."""
+        try:
+            status, value = self.results.get_nowait()
+        except queue.Empty:
+            pass
+        else:
+            if status == "error":
+                raise ArsearchError(value)
         for w in self.workers:
-            if not w.is_alive() and w.exitcode not in (0, None):
-                raise ArsearchError(f"an indexing worker died (exit code {w.exitcode})")
+            if not w.is_alive():
+                raise ArsearchError(f"an indexing worker stopped (exit code {w.exitcode})")
 
     def close(self) -> None:
         for writer in self.local:
@@ -250,11 +273,19 @@ def _worker(openers: dict[int, Callable[[], PartWriter]], jobs, results) -> None
                 break
     except ArsearchError as exc:
         results.put(("error", str(exc)))
+        failed = True
     except Exception as exc:  # a bug: say what, the parent stops the run
         results.put(("error", f"{type(exc).__name__}: {exc}"))
+        failed = True
+    else:
+        failed = False
     finally:
         for writer in writers.values():
             writer.close()
+    if failed:
+        results.close()
+        results.join_thread()  # the message reaches the parent before the exit code
+        os._exit(1)
 
 
 # -- sessions -------------------------------------------------------------------------------
@@ -398,11 +429,14 @@ class ClusterStore:
         self.path = path
         self.home = path.resolve().parent
         self.timeout = timeout
+        self.wait = 0.0
         self.cluster: Cluster = read_cluster(path)
 
     @contextlib.contextmanager
     def write_lock(self, wait: float) -> Iterator[None]:
-        """Each shard's server lets one writer in at a time (a second is refused)."""
+        """Each shard's server lets one writer in at a time: a second waits up to
+        ``wait`` seconds for it, then is refused."""
+        self.wait = wait
         yield
 
     def read_meta(self, rebuild: bool) -> tuple[dict | None, bool]:
@@ -459,7 +493,7 @@ class ClusterSession(XapianSession):
             return json.dumps({**recorded, "created": created,
                                "updated": datetime.now(UTC).isoformat(timespec="seconds")})
 
-        openers = [_remote_opener(str(s.address), s.host, s.port, store.timeout)
+        openers = [_remote_opener(str(s.address), s.host, s.port, store.timeout, store.wait)
                    for s in shards]
         super().__init__(openers, existing, procs, meta_now)
 
@@ -477,9 +511,10 @@ def _local_opener(path: Path) -> Callable[[], PartWriter]:
     return lambda: PartWriter(str(path), path=path)
 
 
-def _remote_opener(name: str, host: str, port: int, timeout: float
+def _remote_opener(name: str, host: str, port: int, timeout: float, wait: float
                    ) -> Callable[[], PartWriter]:
-    return lambda: PartWriter(f"shard {name}", address=(host, port), timeout=timeout)
+    return lambda: PartWriter(f"shard {name}", address=(host, port), timeout=timeout,
+                              wait=wait)
 
 
 def _read_part(path: Path):
