@@ -7,7 +7,9 @@ A cluster is a file (``*.toml``) naming shard servers; every other command takes
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import sys
 
@@ -40,18 +42,22 @@ def shard_serve_cmd(folder: str, port: int, host: str, writable: bool,
     """Serve the Xapian database in FOLDER as a shard (xapian-tcpsrv) until stopped."""
     server = shard_server(folder, port, host, writable=writable,
                           allow_public=allow_public).start()
+    stopping: list[int] = []
 
     def stop(signum, frame) -> None:  # noqa: ARG001 - the signal handler's signature
-        server.stop()
-        sys.exit(0)
+        # only signal here: waiting inside the handler would wait on the wait it
+        # interrupted (Popen's lock); the main loop below sees the server end
+        stopping.append(signum)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.proc.pid, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     click.echo(f"arsearch: serving shard {folder} on {host}:{server.port}"
                f"{' (writable)' if writable else ''}", err=True)
-    try:
-        code = server.proc.wait()
-    except KeyboardInterrupt:
-        server.stop()
+    code = server.proc.wait()
+    server.stop()  # its connections' children too
+    if stopping:
         return
     if code:
         click.secho(f"error: xapian-tcpsrv stopped with status {code}", fg="red", err=True)
