@@ -34,8 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from arsearch import IndexNotFoundError, read_documents  # noqa: E402
-from arsearch.ingest import content_hash  # noqa: E402
 from reliability_support import (  # noqa: E402
     check_committed,
     cli,
@@ -45,6 +43,9 @@ from reliability_support import (  # noqa: E402
     synthetic_docs,
     write_jsonl,
 )
+
+from arsearch import IndexNotFoundError, read_documents  # noqa: E402
+from arsearch.ingest import content_hash  # noqa: E402
 
 
 def hashes_of(path: Path) -> dict[str, str]:

@@ -120,3 +120,25 @@ def make_app():
     yield make
     for app in apps:
         app.extensions["arsearch"].close()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Figures the tests collected (tests.summaries), after the results."""
+    from tests.summaries import RECORDED
+
+    for title, lines in RECORDED.items():
+        terminalreporter.section(title)
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+#: Folders whose tests start processes, servers or browsers, or fill disks: the full lane
+#: (``.ci/run``) runs them, the edit loop (``pytest -m "not slow"``) leaves them out.
+SLOW_FOLDERS = ("reliability", "browser", "bench")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
+        if parts[0] in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)

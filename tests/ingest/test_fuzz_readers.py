@@ -23,7 +23,11 @@ from whoosh import index as whoosh_index
 
 import arsearch
 from arsearch.backends.whoosh import generations as storage
-from tests.reliability_support import child_env, synthetic_docs, write_jsonl
+from tests.reliability.support import child_env, synthetic_docs, write_jsonl
+from tests.summaries import summary
+
+#: random and huge inputs: the full lane (.ci/run) runs them, not the edit loop
+pytestmark = pytest.mark.slow
 
 CASES: dict[str, int] = {}
 SEED = 4242
@@ -306,10 +310,10 @@ def test_cli_exit_status_on_a_bad_batch(tmp_path):
     assert f"{len(good)} documents" in run.stdout
 
 
-def test_fuzz_summary(capsys):
-    """Print the number of fuzz cases tried (runs last in this module)."""
+def test_every_kind_of_fuzz_case_ran():
+    """(Runs last in this module.) The counts go to pytest's terminal summary."""
     if not CASES:
         pytest.skip("no fuzz case ran")
-    with capsys.disabled():
-        print("\nfuzz cases tried: " + ", ".join(f"{k}: {v}" for k, v in CASES.items())
-              + f"; total {sum(CASES.values())}")
+    summary("fuzzed readers", ["fuzz cases tried: " + ", ".join(
+        f"{k}: {v}" for k, v in CASES.items()) + f"; total {sum(CASES.values())}"])
+    assert sum(CASES.values()) >= 100

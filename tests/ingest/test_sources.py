@@ -17,7 +17,7 @@ import pytest
 
 import arsearch
 from arsearch.ingest.sources import SourceFile, find_files, path_id
-from tests.reliability_support import child_env
+from tests.reliability.support import child_env
 
 ARTICLE = "عنوان {n}\n١٥ فبراير ٢٠١٨\nرؤية - كاتب\nنص المقال رقم {n} عن إدلب.\n"
 

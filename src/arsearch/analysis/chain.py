@@ -119,11 +119,12 @@ def ArabicAnalyzer(exact: bool = True):  # noqa: N802 - mirrors Whoosh's analyze
 
 
 _VANISHED, _STOP = 0, 1
-_word_cache: dict[str, object] = {}
+_Terms = tuple[str, str | None]  # (stem, exact twin or None)
+_word_cache: dict[str, int | _Terms] = {}
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
 
 
-def _word_terms(surface: str) -> object:
+def _word_terms(surface: str) -> int | _Terms:
     """What the chain makes of one word: vanished, a stop word, or (stem, exact form)."""
     norm = normalize_token(surface)
     if not norm:
@@ -169,7 +170,7 @@ def index_positions(analyzer, text: str) -> dict[str, list[int]] | None:
             continue
         if pos is None:  # ArabicStopFilter numbers from the first word it sees
             pos = i
-        if terms is _STOP:
+        if terms is _STOP or isinstance(terms, int):
             continue
         root, exact_form = terms
         plist = poses.get(root)

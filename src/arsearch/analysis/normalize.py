@@ -167,8 +167,8 @@ def normalize_stepwise(text: str) -> str:
     return text
 
 
-def _combined_table() -> dict[int, str | None]:
-    table: dict[int, str | None] = {}
+def _combined_table() -> dict[int, str | int | None]:
+    table: dict[int, str | int | None] = {}
     for part in (
         _STRIP_INVISIBLE, _STRIP_TASHKEEL, _STRIP_TATWEEL, _ALEF, _HAMZA, _YA,
         _TA_MARBUTA, _PERSIAN_LETTERS, _DIGITS,

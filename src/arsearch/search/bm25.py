@@ -150,8 +150,8 @@ class BM25F:
         norms = w.k1 * self.norms(field)[docnums]
         out = np.zeros(len(docnums), dtype=np.float32)
         for i in range(len(docnums)):
-            events = sorted((p, k) for k, plist in enumerate(per_term) if plist[i]
-                            for p in plist[i])
+            events = sorted((p, k) for k, plist in enumerate(per_term)
+                            for p in plist[i] or ())
             if len(events) < 2:
                 continue
             acc: dict[tuple[int, int], float] = {}
@@ -190,9 +190,10 @@ class BM25F:
         per_term = [self.reader.positions(field, s, candidates) for s in stems]
         keep = []
         for i, doc in enumerate(candidates.tolist()):
-            starts = set(per_term[0][i])
+            # every candidate holds every stem (the lists were intersected)
+            starts = set(per_term[0][i] or ())
             for k in range(1, len(stems)):
-                starts &= {p - k for p in per_term[k][i]}
+                starts &= {p - k for p in per_term[k][i] or ()}
                 if not starts:
                     break
             if starts:

@@ -22,14 +22,14 @@ def expansion_terms(texts: list[str], scores: list[float], doc_freq, n_docs: int
     ``doc_freq(stem)`` gives a stem's document frequency; weights sum to 1.
     """
     top = max(scores, default=0.0) or 1.0
-    weights: Counter[str] = Counter()
+    weights: dict[str, float] = {}
     for text, score in zip(texts, scores, strict=True):
         stems = [t.stem for t in analyze(text) if not t.stopword and len(t.stem) > 1]
         if not stems:
             continue
         doc_weight = max(score, 0.0) / top
         for stem, tf in Counter(stems).items():
-            weights[stem] += doc_weight * tf / len(stems)
+            weights[stem] = weights.get(stem, 0.0) + doc_weight * tf / len(stems)
     ranked = []
     for stem, w in weights.items():
         if stem in exclude or stem.isdigit():

@@ -154,12 +154,12 @@ def _apply_date(q: ParsedQuery, value: str) -> bool:
         return True
     lo_text, _, hi_text = value.partition("..")
     hi_text = hi_text or lo_text
-    lo = _parse_date_bound(lo_text, end=False) if lo_text else None
-    hi = _parse_date_bound(hi_text, end=True) if hi_text else None
-    if lo is False or hi is False or not (lo_text or hi_text):
+    first = _parse_date_bound(lo_text, end=False) if lo_text else None
+    last = _parse_date_bound(hi_text, end=True) if hi_text else None
+    if first is False or last is False or not (lo_text or hi_text):
         return False
-    q.date_from = lo or q.date_from
-    q.date_to = hi or q.date_to
+    q.date_from = first or q.date_from
+    q.date_to = last or q.date_to
     return True
 
 

@@ -114,6 +114,7 @@ class Scorer:
                     tiered.append(phrase)
                 else:
                     found = self.phrase_mask(phrase)
+                    assert before is not None  # taken above in "bonus" mode
                     delta = (sheet.scores - before) * w.phrase_bonus
                     ids = np.flatnonzero(found)
                     sheet.add(ids, delta[ids], Part("phrase bonus", _surface(phrase), 0.0))

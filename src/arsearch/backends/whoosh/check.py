@@ -180,8 +180,9 @@ def _read_everything(folder: Path, indexname: str, report: CheckReport, quick: b
             add(Finding(file_of(exc), unreadable(exc)))
         if quick:
             return
+        toc = storage.toc_name(indexname, report.state or 0)
         for leaf in leaves:
-            for finding in _check_segment(leaf, storage.toc_name(indexname, report.state)):
+            for finding in _check_segment(leaf, toc):
                 add(finding)
         report.decoded = True
     finally:

@@ -91,11 +91,13 @@ def read_postings(m) -> tuple[np.ndarray, np.ndarray, list]:
             return np.zeros(0, np.int64), np.zeros(0, np.float32), []
         ids = np.concatenate(id_parts)
         return ids, np.concatenate(tf_parts), values if len(values) == len(ids) else []
-    ids, tfs, values = [], [], []
+    id_list: list[int] = []
+    tf_list: list[float] = []
+    value_list: list = []
     while m.is_active():
-        ids.append(m.id())
-        tfs.append(m.weight())
-        values.append(m.value())
+        id_list.append(m.id())
+        tf_list.append(m.weight())
+        value_list.append(m.value())
         m.next()
-    return (np.asarray(ids, dtype=np.int64), np.asarray(tfs, dtype=np.float32),
-            values if all(values) else [])
+    return (np.asarray(id_list, dtype=np.int64), np.asarray(tf_list, dtype=np.float32),
+            value_list if all(value_list) else [])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterator
+from functools import partial
 from itertools import compress
 from pathlib import Path
 
@@ -96,11 +97,11 @@ class WhooshReader:
             return np.asarray([v if lo < v < hi else -1 for v in values], dtype=np.int64)
 
         self.dates = np.concatenate(
-            [self.segments.get(leaf, "dates", lambda leaf=leaf: dates(leaf)) for leaf in leaves]
+            [self.segments.get(leaf, "dates", partial(dates, leaf)) for leaf in leaves]
             or [np.zeros(0, np.int64)])
         # a truncated date or length column reads as "no value": checked once a segment
         findings = [f for leaf in leaves for f in self.segments.get(
-            leaf, "checked", lambda leaf=leaf: integrity.check_last_documents([leaf]))]
+            leaf, "checked", partial(integrity.check_last_documents, [leaf]))]
         if findings:
             raise integrity.Inconsistent(findings)
 
@@ -111,7 +112,7 @@ class WhooshReader:
         values: list = []
         for leaf, _ in self._leaves:
             values.extend(self.segments.get(
-                leaf, f"column:{name}", lambda leaf=leaf: list(leaf.column_reader(name))))
+                leaf, f"column:{name}", partial(_column_values, leaf, name)))
         return values
 
     def refreshed(self) -> WhooshReader:
@@ -164,7 +165,7 @@ class WhooshReader:
                 n = leaf.doc_count_all()
                 if n:
                     arr[offset:offset + n] = self.segments.get(
-                        leaf, f"length:{field}", lambda leaf=leaf: segment_lengths(leaf, field))
+                        leaf, f"length:{field}", partial(segment_lengths, leaf, field))
             self._lengths[field] = arr  # complete before it is published
         return arr
 
@@ -263,3 +264,7 @@ def _folder_size(folder: Path) -> int:
         except FileNotFoundError:  # a merge or a generation switch removed it
             continue
     return size
+
+
+def _column_values(leaf, name: str) -> list:
+    return list(leaf.column_reader(name))

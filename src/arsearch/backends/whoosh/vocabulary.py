@@ -8,6 +8,8 @@ few that may exist are counted.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from arsearch.backends.whoosh.segments import SegmentCache
@@ -35,7 +37,7 @@ class Vocabulary:
             try:
                 terms = leaf._terms
                 keycoder, hashfn = terms._keycoder, terms._tindex.hashfn
-                hashes = cache.get(leaf, "term-hashes", lambda terms=terms: _hashes(terms))
+                hashes = cache.get(leaf, "term-hashes", partial(_hashes, terms))
             except (AttributeError, TypeError, ValueError):
                 self._tables = None  # not a Whoosh 3 segment
                 return

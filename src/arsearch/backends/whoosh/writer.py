@@ -146,6 +146,7 @@ def write_postings(fieldwriter, schema, lengths: _Lengths | None, pool: GroupedP
             lastfn = fieldname
             flens = lengths.field(fieldname) if lengths and fieldobj.scorable else None
         fieldwriter._btext = tbytes  # W3FieldWriter.start_term, with our term entry
+        assert pw is not None  # set with the field, which comes first
         pw.start_postings(fmt, CompactTermInfo())
         limit = pw._blocklimit
         n = len(docnums)

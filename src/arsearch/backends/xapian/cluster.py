@@ -271,7 +271,7 @@ def is_loopback(host: str) -> bool:
         infos = socket.getaddrinfo(host, None)
     except (OSError, UnicodeError):
         return False
-    return bool(infos) and all(ipaddress.ip_address(i[4][0].split("%")[0]).is_loopback
+    return bool(infos) and all(ipaddress.ip_address(str(i[4][0]).split("%")[0]).is_loopback
                                for i in infos)
 
 
@@ -360,6 +360,7 @@ class ShardServer:
         return env
 
     def _read_output(self, proc: subprocess.Popen, listening: threading.Event) -> None:
+        assert proc.stdout is not None  # started with stdout=PIPE
         with proc.stdout:
             for raw in proc.stdout:
                 line = raw.decode("utf-8", "replace").strip()

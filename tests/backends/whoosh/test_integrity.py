@@ -26,7 +26,7 @@ from arsearch.backends.whoosh import generations as storage
 from arsearch.backends.whoosh import integrity
 from arsearch.cli import main
 from arsearch.web.app import create_app
-from tests.reliability_support import child_env
+from tests.reliability.support import child_env
 
 QUERIES = ("إدلب", "سوريا", "الحكومة", "داعش", "النفط", '"الجيش الحر"', "ترامب", "الأردن")
 
@@ -169,6 +169,7 @@ def test_update_and_rebuild_keep_the_manifest_on_the_current_state(index, sample
 # --- every file, every damage -----------------------------------------------------------
 
 
+@pytest.mark.slow  # the full matrix runs in .ci/run
 @pytest.mark.parametrize("damage", DAMAGES)
 @pytest.mark.parametrize("kind", KINDS)
 def test_damaged_file_is_named_refused_and_rebuilt(index, sample_dir, runner, kind, damage):
@@ -446,6 +447,7 @@ def cli_run(*args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=60, env=child_env())
 
 
+@pytest.mark.slow  # the full matrix runs in .ci/run
 @pytest.mark.parametrize("checksums", [True, False], ids=["verified", "unverified"])
 def test_a_fifo_in_place_of_an_index_file_fails_instead_of_hanging(index, sample_dir,
                                                                     checksums):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from arsearch.backends.whoosh import generations as storage
-from tests.reliability_support import check_committed, child_env, cli, synthetic_docs, write_jsonl
+from tests.reliability.support import check_committed, child_env, cli, synthetic_docs, write_jsonl
 
 N_BASE = 300
 

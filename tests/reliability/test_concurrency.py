@@ -17,7 +17,7 @@ import pytest
 
 import arsearch
 from arsearch import QueryError
-from tests.reliability_support import (
+from tests.reliability.support import (
     check_committed,
     cli,
     popen_cli,

@@ -18,7 +18,7 @@ import pytest
 from bench.adhoc import pool
 from bench.corpus import ANT, read_topics
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(pool.__file__).resolve().parent  # bench/adhoc
 
 
 def write(path: Path, text: str) -> Path:

@@ -21,7 +21,7 @@ from arsearch.analysis import ArabicAnalyzer
 from arsearch.search.engine import MAX_QUERY_CHARS
 from arsearch.search.expand import expand
 
-SAMPLE = Path(__file__).resolve().parents[1] / "src" / "arsearch" / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "src" / "arsearch" / "data" / "sample"
 
 ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=()), max_size=300)
 #: Arabic letters, harakat, tatweel, presentation forms, digits, invisible marks,

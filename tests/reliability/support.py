@@ -21,7 +21,7 @@ from whoosh import index as whoosh_index
 import arsearch
 from arsearch.backends.whoosh import generations as storage
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"
 
 WORDS = (
