@@ -347,3 +347,35 @@ def test_xapian_kill_9_of_a_local_writer_keeps_its_commits_and_a_rerun_converges
     assert again.returncode == 0, err
     assert {i: h for i, (h, _) in local_documents().items()} == want
     assert sorted(p.name for p in index.iterdir() if p.name.startswith("db")) == ["db1"]
+
+
+# -- growing -------------------------------------------------------------------------------
+
+
+def test_cluster_grown_by_a_shard_moves_changed_documents_and_holds_no_id_twice(
+        tmp_path, sample_docs):
+    """Appending a shard reroutes a third of the ids to it (jump hash); unchanged
+    documents stay where they are (still found), changed ones move: every id is held
+    once."""
+    with LocalCluster(tmp_path, 3) as c:
+        two = tmp_path / "two.toml"
+        two.write_text("".join(f'[[shard]]\nname = "shard-{i}"\nhost = "127.0.0.1"\n'
+                               f"port = {s.port}\n\n" for i, s in enumerate(c.servers[:2])),
+                       "utf-8")
+        arsearch.index_documents(two, sample_docs)
+        assert cluster_count(c) == len(sample_docs)
+        moving = [d for d in sample_docs if shard_index(d.id, 3) == 2]
+        assert moving
+        changed = [Document(id=d.id, title=d.title, body=d.body + " زقزقة", date=d.date,
+                            source=d.source) for d in moving[:3]]
+        report = arsearch.index_documents(c.file, changed)
+        assert report.updated == len(changed)
+        found = cluster_documents(c)
+        assert len(found) == cluster_count(c) == len(sample_docs)  # no id twice
+        db = xapian.remote_open("127.0.0.1", c.servers[2].port, 10_000)
+        on_new = {v.value.decode() for v in db.valuestream(0)}
+        db.close()
+        assert on_new == {d.id for d in changed}
+        with arsearch.open_index(c.file) as engine:
+            assert engine.search("").total == len(sample_docs)
+            assert {h.id for h in engine.search("زقزقة").hits} == {d.id for d in changed}

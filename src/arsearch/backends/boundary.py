@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,11 +37,16 @@ class Matches:
 class SearchBackend(Protocol):
     """One open index as the engine searches it. Thread-safe."""
 
-    doc_count: int
-    #: a cluster opened with ``allow_partial`` that runs without some shards: results
-    #: are marked partial and name them (never silently smaller totals)
-    partial: bool
-    missing_shards: list[str]
+    @property
+    def doc_count(self) -> int: ...
+
+    @property
+    def partial(self) -> bool:
+        """A cluster opened with ``allow_partial`` that runs without some shards: results
+        are marked partial and name them (never silently smaller totals)."""
+
+    @property
+    def missing_shards(self) -> Sequence[str]: ...
 
     def match(self, q: ParsedQuery, *, limit: int, offset: int = 0,
               sort: str = "relevance", explain: str | None = None,

@@ -129,7 +129,7 @@ class Engine:
     def reader(self):
         """The Whoosh backend's reader searches read now (refreshed as usual): for tools
         and tests that need the index's arrays, e.g. ``BM25F(engine.reader)``."""
-        return self._current().reader  # type: ignore[attr-defined]
+        return self._current().reader  # type: ignore[attr-defined,unused-ignore]
 
     # -- searching ----------------------------------------------------------------------
 

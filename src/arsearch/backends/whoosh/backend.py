@@ -35,7 +35,7 @@ class WhooshBackend:
     """One committed state of a Whoosh index, searched with NumPy. Thread-safe: the
     reader guards Whoosh's objects, the arrays are only read once built."""
 
-    partial = False
+    partial = False  # one folder: all or nothing
     missing_shards: tuple[str, ...] = ()
 
     def __init__(self, reader: WhooshReader, weights: Weights):

@@ -26,6 +26,7 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -109,7 +110,7 @@ class Member:
     name: str
     addresses: tuple[ShardAddress, ...] = ()  # primary first; empty for a local part
     path: Path | None = None
-    db: object | None = None  # the open xapian.Database; None while missing
+    db: Any = None  # the open xapian.Database; None while missing
     serving: ShardAddress | None = None  # the address that answers now
 
     @property
@@ -278,7 +279,7 @@ class XapianSearcher:
             scores = self._relevance(compiled, refs)
         found = Matches(refs, [r.id for r in refs], scores, mset.get_matches_estimated(),
                         {n: _counts(n, s) for n, s in spies.items()})
-        if docid is not None:
+        if docid is not None and explain is not None:
             self._explain(found, compiled, docid, id_term(explain))
         return found
 
@@ -465,8 +466,9 @@ class XapianSearcher:
         documents, or why it is missing."""
         out = []
         for m in self.members:
-            entry = {"name": m.name, "address": f"{m.addresses[0].host}:{m.addresses[0].port}"
-                     if m.addresses else str(m.path)}
+            entry: dict[str, Any] = {
+                "name": m.name, "address": f"{m.addresses[0].host}:{m.addresses[0].port}"
+                if m.addresses else str(m.path)}
             if m.db is None:
                 entry.update(status="missing", documents=None)
             else:
@@ -718,7 +720,7 @@ class _ShardFailed(Exception):
         self.member, self.exc = member, exc
 
 
-class _Stems(xapian.ExpandDecider):
+class _Stems(xapian.ExpandDecider):  # type: ignore[name-defined]
     """Related articles are found by stems: not exact forms (``=``), not the boolean
     and prefixed terms (upper-case prefixes), not numbers."""
 
@@ -839,9 +841,10 @@ def cluster_status(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) ->
         except ShardUnavailableError as exc:
             entry.update(status="missing", documents=None, reason=exc.reason)
         else:
+            serving = member.serving or shard.address
             try:
-                entry.update(status="ok" if member.serving == shard.address else "replica",
-                             serving=f"{member.serving.host}:{member.serving.port}",
+                entry.update(status="ok" if serving == shard.address else "replica",
+                             serving=f"{serving.host}:{serving.port}",
                              documents=member.db.get_doccount())
             finally:
                 member.db.close()

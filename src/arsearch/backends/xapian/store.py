@@ -102,17 +102,18 @@ class PartWriter:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             return xapian.WritableDatabase(str(path), xapian.DB_CREATE_OR_OPEN)
+        assert address is not None  # a part is a folder or a server
         ms = max(int(timeout * 1000), 1)
         return xapian.remote_open_writable(address[0], address[1], ms, ms)
 
     def apply(self, op: str, doc_id: str, doc: Document | None, digest: str,
               path: str) -> None:
-        if op == "add":  # a new id: no lookup of an older version
-            self.db.add_document(to_xapian(doc, self.layout, digest, path))
-        elif op == "replace":
-            self.db.replace_document(id_term(doc_id), to_xapian(doc, self.layout, digest, path))
-        else:
+        if op == "delete" or doc is None:
             self.db.delete_document(id_term(doc_id))
+        elif op == "add":  # a new id: no lookup of an older version
+            self.db.add_document(to_xapian(doc, self.layout, digest, path))
+        else:
+            self.db.replace_document(id_term(doc_id), to_xapian(doc, self.layout, digest, path))
 
     def commit(self, meta: str | None) -> None:
         if meta is not None:
@@ -136,15 +137,22 @@ class PartWriter:
 def existing_documents(dbs) -> dict[str, tuple[str, str]]:
     """id -> (content hash, stored path) of every document of ``dbs`` (value streams:
     one pass a part, no document read)."""
+    return documents_by_part(dbs)[0]
+
+
+def documents_by_part(dbs) -> tuple[dict[str, tuple[str, str]], dict[str, int]]:
+    """:func:`existing_documents`, and id -> the part (index in ``dbs``) holding it."""
     out: dict[str, tuple[str, str]] = {}
-    for db in dbs:
+    home: dict[str, int] = {}
+    for part, db in enumerate(dbs):
         hashes = {v.docid: v.value.decode() for v in db.valuestream(SLOT_HASH)}
         paths = {v.docid: v.value.decode("utf-8", "surrogatepass")
                  for v in db.valuestream(SLOT_PATH)}
         for v in db.valuestream(SLOT_ID):
-            out[v.value.decode("utf-8", "surrogatepass")] = (hashes.get(v.docid, ""),
-                                                              paths.get(v.docid, ""))
-    return out
+            doc_id = v.value.decode("utf-8", "surrogatepass")
+            out[doc_id] = (hashes.get(v.docid, ""), paths.get(v.docid, ""))
+            home[doc_id] = part
+    return out, home
 
 
 # -- the parts of one run -----------------------------------------------------------------
@@ -179,8 +187,9 @@ class Parts:
         self._await("opened")
 
     def send(self, op: str, doc_id: str, doc: Document | None, digest: str,
-             path: str) -> None:
-        part = shard_index(doc_id, self.n)
+             path: str, part: int | None = None) -> None:
+        """``op`` on the part ``doc_id`` routes to (or on ``part``)."""
+        part = shard_index(doc_id, self.n) if part is None else part
         if self.local:
             writer = self.local[part]
             writer.guarded(lambda: writer.apply(op, doc_id, doc, digest, path))
@@ -293,11 +302,17 @@ def _worker(openers: dict[int, Callable[[], PartWriter]], jobs, results) -> None
 
 class XapianSession:
     """Adds, replaces and deletes documents by id over the parts, then commits (the
-    interface of :class:`arsearch.backends.whoosh.store.WriteSession`)."""
+    interface of :class:`arsearch.backends.whoosh.store.WriteSession`).
+
+    A document lives on the part its id routes to, except after a cluster grew: then a
+    changed document moves to its new shard (deleted from the old one) and a deletion
+    goes where the document is, so no id is ever held twice.
+    """
 
     def __init__(self, openers: list[Callable[[], PartWriter]], existing: dict,
-                 procs: int, meta: Callable[[], str | None]):
+                 home: dict[str, int], procs: int, meta: Callable[[], str | None]):
         self.existing = existing
+        self.home = home
         self.pending = 0
         self._meta = meta
         self._openers = openers
@@ -315,11 +330,23 @@ class XapianSession:
         self.pending += 1
 
     def replace(self, doc: Document, digest: str, stored_path: str) -> None:
-        self.parts.send("replace", doc.id, doc, digest, stored_path)
+        moved = self._moved(doc.id)
+        if moved is not None:  # the cluster grew: the new shard holds it from now on
+            self.parts.send("delete", doc.id, None, "", "", part=moved)
+            self.parts.send("add", doc.id, doc, digest, stored_path)
+        else:
+            self.parts.send("replace", doc.id, doc, digest, stored_path)
         self.pending += 1
 
     def delete(self, doc_id: str) -> None:
-        self.parts.send("delete", doc_id, None, "", "")
+        self.parts.send("delete", doc_id, None, "", "", part=self.home.get(doc_id))
+
+    def _moved(self, doc_id: str) -> int | None:
+        """The part holding ``doc_id`` when it is not the one its id routes to now."""
+        part = self.home.get(doc_id)
+        if part is None or part == shard_index(doc_id, len(self._openers)):
+            return None
+        return part
 
     def commit(self, final: bool = False) -> None:
         if self._parts is None and not final:
@@ -387,17 +414,18 @@ class FolderSession(XapianSession):
             self.database = next_database(folder)
             self.n = store.parts or max(procs, 1)
             existing: dict = {}
+            home: dict[str, int] = {}
             if meta is None:  # a first build is current from its first commit
                 write_meta(folder, self.database, self.n, extra=recorded)
         else:
             self.database, self.n = meta["database"], meta["parts"]
             dbs = [_read_part(p) for p in part_paths(folder, meta)]
-            existing = existing_documents(dbs)
+            existing, home = documents_by_part(dbs)
             for db in dbs:
                 db.close()
         paths = part_paths(folder, {"database": self.database, "parts": self.n})
         openers = [_local_opener(p) for p in paths]
-        super().__init__(openers, existing, procs, lambda: None)
+        super().__init__(openers, existing, home, procs, lambda: None)
 
     def finish(self) -> int:
         """Point the folder at this database (a rebuild switches here), forget others."""
@@ -482,7 +510,7 @@ class ClusterSession(XapianSession):
             for s in shards:
                 dbs.append(store._reader(s.address))
             try:
-                existing = existing_documents(dbs)
+                existing, home = documents_by_part(dbs)
             except xapian.NetworkError as exc:
                 raise ShardUnavailableError(store.path.name, network_reason(exc)) from exc
         finally:
@@ -495,7 +523,7 @@ class ClusterSession(XapianSession):
 
         openers = [_remote_opener(str(s.address), s.host, s.port, store.timeout, store.wait)
                    for s in shards]
-        super().__init__(openers, existing, procs, meta_now)
+        super().__init__(openers, existing, home, procs, meta_now)
 
     def finish(self) -> int:
         self.close()
