@@ -177,8 +177,9 @@ def test_xapian_documents_related_articles_and_stats_like_whoosh(engines, backen
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize(("wrong", "right"), [("ادلبب", "ادلب"), ("الحكومه السوريهه", None)])
 def test_xapian_did_you_mean_on_every_backend(engines, backend, wrong, right):
-    if backend == "cluster":  # the shards' words are read in the background at open
+    if backend == "cluster":  # the shards' words are read in the background
         vocabulary = engines[backend].backend._vocabulary
+        vocabulary.start()
         deadline = time.monotonic() + 30
         while not vocabulary.ready and time.monotonic() < deadline:
             time.sleep(0.05)

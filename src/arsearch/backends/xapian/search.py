@@ -54,6 +54,7 @@ from .core import (
 from .folder import part_paths, read_meta
 from .index import (
     FACET_SLOTS,
+    LAYOUT_KEY,
     PREFIX_TITLE,
     SLOT_DATE,
     SLOT_ID,
@@ -140,11 +141,16 @@ class XapianSearcher:
         self._vocabulary = Vocabulary(self)
         self._retried = time.monotonic()
         self.db = self._combine()
-        self.layout = self._call(lambda: Layout.read(self.db))
-        if any(m.remote for m in self.members):
-            self._vocabulary.start()
+        self.layout = self._call(self._layout)
 
     # -- opening ------------------------------------------------------------------------
+
+    def _layout(self) -> Layout:
+        """What the index was written with; an empty database (a new shard that no
+        writer has touched yet) holds nothing to search either way."""
+        if not self.db.get_metadata(LAYOUT_KEY) and not self.db.get_doccount():
+            return Layout.from_weights(self.weights)
+        return Layout.read(self.db)
 
     @classmethod
     def open_local(cls, path: str | os.PathLike, **options) -> XapianSearcher:
@@ -608,12 +614,15 @@ class Vocabulary:
     """The words of a cluster's shards as a sorted array of their hashes: did-you-mean's
     filter over shards, where a term lookup is a round trip to every shard.
 
-    It is read on its own connections by a background thread (a stream of the terms of
-    every shard that start with a letter or a digit, or ``=`` for the exact forms: not
-    the prefixed boolean terms), so opening the cluster does not wait for it; until it
-    is ready, and while a newer one is read after the document count changed by more
-    than :data:`STALE_SHARE`, it says "absent" (no suggestion rather than a slow one)
-    or answers from the older words.
+    It is read on its own connections by a background thread started by the first
+    spelling check (a stream of the terms of every shard that start with a letter or a
+    digit, or ``=`` for the exact forms: not the prefixed boolean terms), so neither
+    opening the cluster nor a search waits for it; until it is ready it says "absent"
+    (no suggestion rather than a slow one: a lookup is a round trip to every shard), and
+    while a newer one is read after the document count changed by more than
+    :data:`STALE_SHARE` it answers from the older words. So a long-lived server suggests
+    spellings a few seconds after it opened; a one-off ``arsearch search`` over a
+    cluster does not.
     """
 
     STALE_SHARE = 0.01
