@@ -45,7 +45,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ARSEARCH_INDEX=os.environ.get("ARSEARCH_INDEX", "index"),
         ARSEARCH_PUBLIC_URL=os.environ.get("ARSEARCH_PUBLIC_URL", ""),
         ARSEARCH_PROXIES=os.environ.get("ARSEARCH_PROXIES", "0"),
-        ARSEARCH_ALLOW_PARTIAL=os.environ.get("ARSEARCH_ALLOW_PARTIAL", "") in ("1", "true"),
+        ARSEARCH_ALLOW_PARTIAL=os.environ.get("ARSEARCH_ALLOW_PARTIAL", "").strip().lower()
+        in ("1", "true", "yes", "on"),
         ARSEARCH_PER_PAGE=10,
         ARSEARCH_TITLE="بحث الأخبار العربية",
         MAX_CONTENT_LENGTH=64 * 1024,

@@ -40,6 +40,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from arsearch.backends.folder import read_small
+
 from .core import (
     ArsearchError,
     ClusterFileError,
@@ -51,6 +53,8 @@ from .core import (
 )
 
 MAX_SHARDS = 1024
+#: A cluster file of 1,024 shards with replicas is well under this.
+MAX_CLUSTER_FILE = 1 << 20
 #: Changesets a writable shard keeps for its replicas (``XAPIAN_MAX_CHANGESETS``): a
 #: replica that falls further behind copies the whole database again.
 MAX_CHANGESETS = 100
@@ -124,13 +128,15 @@ def read_cluster(path: str | os.PathLike) -> Cluster:
     """Read and check a cluster file; ClusterFileError says what is wrong, in one line."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
+        # a FIFO in its place must not hang a search, nor a huge file fill the memory
+        data = tomllib.loads(read_small(path, MAX_CLUSTER_FILE).decode("utf-8"))
     except FileNotFoundError as exc:
         raise ClusterFileError(f"no cluster file {path}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ClusterFileError(f"cannot read the cluster file {path}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ClusterFileError(f"{path}: not valid TOML: {exc}") from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, tomllib.TOMLDecodeError):
+            raise ClusterFileError(f"{path}: not valid TOML: {exc}") from exc
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ClusterFileError(f"cannot read the cluster file {path}: {reason}") from exc
     return parse_cluster(data, path)
 
 
