@@ -6,6 +6,8 @@ indexing alone. Prints one JSON line: seconds, documents, MB read, peak RSS.
     python -m bench.build INDEX CORPUS.jsonl [--procs 2]
     python -m bench.build INDEX --scale [--copies 10]            # the ~400k set, streamed
     python -m bench.build INDEX CORPUS.jsonl --update 1000 [--scale]
+    python -m bench.build INDEX CORPUS.jsonl --backend xapian     # a local Xapian index
+    python -m bench.build CLUSTER.toml CORPUS.jsonl               # into a cluster's shards
 
 ``--update N`` changes the bodies of N articles and indexes just those N into the
 existing index (same ids, so they replace the old versions): the cost of a small
@@ -63,6 +65,8 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=10)
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--update", type=int, default=0, metavar="N")
+    ap.add_argument("--backend", choices=("whoosh", "xapian"), default=None,
+                    help="for a new index folder (a cluster file is Xapian)")
     a = ap.parse_args()
     if a.scale:
         docs: Iterable[Document] = _documents(scale_records(iter_records(), a.copies))
@@ -72,7 +76,10 @@ def main() -> None:
         docs = _changed(docs, a.update)
     counted = _Counting(docs)
     started = time.perf_counter()
-    report = index_documents(a.index, counted, rebuild=not a.update, procs=a.procs)
+    # a cluster is never rebuilt in place: bench/run.py empties its shards instead
+    cluster = a.index.suffix == ".toml"
+    report = index_documents(a.index, counted, rebuild=not a.update and not cluster,
+                             procs=a.procs, backend=None if cluster else a.backend)
     seconds = time.perf_counter() - started
     print(json.dumps({
         "seconds": round(seconds, 3), "read": counted.n, "added": report.added,

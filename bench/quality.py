@@ -5,6 +5,7 @@ One command, one table (README "Ranking")::
     python bench/quality.py                      # every set, every system, all computed now
     python bench/quality.py --sets arcd,qqa23 --systems arsearch --reuse
     python bench/quality.py --weights title=1.5,lead=0 --half test
+    python bench/quality.py --systems arsearch --backends whoosh,xapian   # both backends
 
 The sets (``../shared/bench`` and ``bench/adhoc``):
 
@@ -27,6 +28,9 @@ are chosen on ``tune`` and reported on ``test`` (README, "Ranking").
 
 Reference runs and built indexes go to ``--work`` (default ``bench/results/quality``);
 ``--reuse`` keeps those that exist (for development; the README's table is a fresh run).
+``--backends whoosh,xapian`` runs arsearch on each backend (column ``arsearch`` is the
+Whoosh backend, ``arsearch-xapian`` a local Xapian index of the same corpus) and checks
+that Xapian is within ``--tolerance`` (2 %) of Whoosh on nDCG@10 and MRR@10 of every set.
 """
 
 from __future__ import annotations
@@ -143,14 +147,17 @@ def corpus_file(name: str, work: Path) -> Path:
 # -- runs --------------------------------------------------------------------------------
 
 
-def build_arsearch(corpus: Path, index: Path, reuse: bool, **options) -> Path:
+def build_arsearch(corpus: Path, index: Path, reuse: bool, backend: str = "whoosh",
+                   **options) -> Path:
     """An arsearch index of ``corpus`` (rebuilt unless ``reuse`` and it exists)."""
     import arsearch
 
     if reuse and (index / "arsearch.json").exists():
         return index
-    log(f"arsearch: indexing {corpus.name}")
-    arsearch.index_paths(index, [corpus], rebuild=True, procs=2, **options)
+    log(f"arsearch ({backend}): indexing {corpus.name}")
+    started = time.perf_counter()
+    arsearch.index_paths(index, [corpus], rebuild=True, procs=2, backend=backend, **options)
+    log(f"arsearch ({backend}): {corpus.name} in {time.perf_counter() - started:.0f} s")
     return index
 
 
@@ -275,6 +282,10 @@ def main(argv: list[str] | None = None) -> dict:
                     help="print only this half (default: all three)")
     ap.add_argument("--tantivy-python", default=sys.executable)
     ap.add_argument("--json", type=Path, help="write every figure here")
+    ap.add_argument("--backends", default="whoosh",
+                    help="arsearch's backends, comma-separated: whoosh,xapian")
+    ap.add_argument("--tolerance", type=float, default=0.02,
+                    help="how far Xapian may be below Whoosh (share of Whoosh's figure)")
     a = ap.parse_args(argv)
     if a.sets is None:
         sets = [s for s in SETS.values() if s.topics.exists() and s.qrels.exists()]
@@ -283,7 +294,12 @@ def main(argv: list[str] | None = None) -> dict:
         if unknown:
             sys.exit(f"quality: unknown set(s) {', '.join(unknown)} (one of {', '.join(SETS)})")
         sets = [SETS[s] for s in a.sets.split(",") if s]
-    systems = [s for s in a.systems.split(",") if s]
+    backends = [b for b in a.backends.split(",") if b]
+    if set(backends) - {"whoosh", "xapian"}:
+        sys.exit(f"quality: unknown backend(s) in {a.backends!r} (whoosh, xapian)")
+    systems = []
+    for s in (s for s in a.systems.split(",") if s):
+        systems += [_arsearch_column(b) for b in backends] if s == "arsearch" else [s]
     missing = [str(p) for s in sets for p in (s.topics, s.qrels) if not p.exists()]
     if missing or not SCORE.exists():
         sys.exit("quality: missing data (../shared or bench/adhoc):\n  " + "\n  ".join(missing))
@@ -299,15 +315,16 @@ def main(argv: list[str] | None = None) -> dict:
             run = a.work / "runs" / f"{qs.name}.{system}.run"
             run.parent.mkdir(parents=True, exist_ok=True)
             extra: dict = {}
-            if system == "arsearch":
+            if system.startswith("arsearch"):
                 import arsearch
 
-                index = build_arsearch(corpus, a.work / "indexes" / f"arsearch-{qs.corpus}",
-                                       a.reuse)
+                backend = "xapian" if system == "arsearch-xapian" else "whoosh"
+                index = build_arsearch(corpus, a.work / "indexes" / f"{system}-{qs.corpus}",
+                                       a.reuse, backend)
                 with arsearch.open_index(index, weights=weights) as engine:
                     extra = arsearch_run(engine, topics, run)
                 for e in extra["errors"][:5]:
-                    log(f"arsearch error: {e}")
+                    log(f"{system} error: {e}")
             elif not (a.reuse and run.exists() and run.stat().st_size):
                 try:
                     reference_run(system, corpus, qs.topics, run, a.work, a.tantivy_python,
@@ -321,9 +338,38 @@ def main(argv: list[str] | None = None) -> dict:
                 extra["judged@10"] = judged_at_10(qs.qrels, run)
             results[qs.name][system].update(extra)
     print(markdown(results, systems, [a.half] if a.half else ["all", "tune", "test"]))
+    if {"arsearch", "arsearch-xapian"} <= set(systems):
+        verdict = within(results, a.tolerance)
+        print("\n" + "\n".join(verdict["lines"]))
+        results["xapian_within"] = verdict
     if a.json:
         a.json.write_text(json.dumps(results, indent=2))
     return results
+
+
+def _arsearch_column(backend: str) -> str:
+    return "arsearch" if backend == "whoosh" else f"arsearch-{backend}"
+
+
+def within(results: dict, tolerance: float) -> dict:
+    """Is Xapian within ``tolerance`` of Whoosh on nDCG@10 and MRR@10 of every set
+    (all topics, and each half)?"""
+    lines, ok = [f"Xapian vs Whoosh (nDCG@10, MRR@10; allowed: {tolerance:.0%} below):"], True
+    for name, by in results.items():
+        w, x = by.get("arsearch"), by.get("arsearch-xapian")
+        if not (w and x):
+            continue
+        for part in ("all", "tune", "test"):
+            for m in ("nDCG@10", "MRR@10"):
+                a, b = w[part][m], x[part][m]
+                change = (b - a) / a if a else 0.0
+                good = change >= -tolerance
+                ok &= good
+                if part == "all" or not good:
+                    lines.append(f"  {name} {part} {m}: whoosh {a:.3f} xapian {b:.3f} "
+                                 f"({change:+.1%}) {'ok' if good else 'OUTSIDE'}")
+    lines.append("all within" if ok else "NOT all within")
+    return {"ok": ok, "lines": lines}
 
 
 def markdown(results: dict, systems: list[str], parts: list[str]) -> str:
@@ -339,7 +385,8 @@ def markdown(results: dict, systems: list[str], parts: list[str]) -> str:
             n = next((by_system[s][part]["queries"] for s in systems
                       if by_system.get(s, {}).get(part)), 0)
             lines.append(f"| {name} | {part} ({n}) | " + " | ".join(cells) + " |")
-    errors = {n: len(r.get("arsearch", {}).get("errors", [])) for n, r in results.items()}
+    errors = {f"{n} {s}": len(r[s].get("errors", [])) for n, r in results.items()
+              for s in r if s.startswith("arsearch")}
     judged = {n: r[s]["judged@10"] for n, r in results.items() for s in r
               if "judged@10" in r[s]}
     lines.append("")

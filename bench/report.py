@@ -27,7 +27,8 @@ def _systems_table(r: dict) -> list[str]:
     rows = ["| system | build s | docs/s | peak build RSS MB | index MB "
             "| top-100 ms p50 / p95 / p99 | top-100 mean ms | search RSS MB | MRR@10 | R@100 |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for key, label in (("arsearch", "arsearch"), ("whoosh", "plain Whoosh"),
+    for key, label in (("arsearch", f"arsearch ({r['meta'].get('arsearch', 'Whoosh')})"),
+                       ("whoosh", "plain Whoosh"),
                        ("lucene", "Lucene (Anserini)"), ("tantivy", "tantivy")):
         s = r.get(key)
         if not s:
@@ -109,7 +110,8 @@ def markdown(r: dict) -> str:
              "build + search: their peak RSS covers both; Lucene's per-query time includes "
              "a JVM start).", ""]
     lines += _systems_table(r) + [""] + _ratio_table(r) + [""]
-    lines += _arsearch_details(r["arsearch"], "arsearch details") + [""]
+    lines += _arsearch_details(r["arsearch"], f"arsearch details ({m.get('arsearch', 'Whoosh')})"
+                               ) + [""]
     if "arsearch_scale" in r:
         lines += _arsearch_details(r["arsearch_scale"], "scale set") + [""]
     return "\n".join(lines)

@@ -1,9 +1,12 @@
 """Run the arsearch benchmark suite: one command, one machine, one data set, all systems.
 
     python bench/run.py [--quick] [--scale] [--out bench/results] [--repeat N]
+    python bench/run.py --backend xapian            # arsearch on a local Xapian index
+    python bench/run.py --cluster 4 --scale         # on 4 local shard servers
 
 Measures arsearch (build, memory, size, latency, throughput, cold open, incremental
-update) and, in the same run, a plain Whoosh index, Lucene and tantivy on the same
+update; on the Whoosh backend, a local Xapian index or N shard servers on this machine)
+and, in the same run, a plain Whoosh index, Lucene and tantivy on the same
 body-only ANT corpus, scores every run (MRR@10), and writes ``<out>/<date>.json`` and
 ``<out>/<date>.md``. Each step runs in its own process (see ``bench/measure.py``).
 See bench/README.md for what every figure means.
@@ -28,6 +31,7 @@ if __package__ in (None, ""):  # `python bench/run.py`: make `bench` importable
                     str(Path(__file__).resolve().parents[1] / "src")]
 
 from bench import anchors  # noqa: E402
+from bench.cluster import LocalCluster  # noqa: E402
 from bench.corpus import TOPICS, read_topics, require_shared, write_body_only  # noqa: E402
 from bench.measure import ROOT, folder_mb, run_step  # noqa: E402
 from bench.quality import score_runs  # noqa: E402
@@ -44,20 +48,36 @@ def log(msg: str) -> None:
 def bench_arsearch(corpus: Path | None, work: Path, a: argparse.Namespace, scale: bool) -> dict:
     """Build, size, latency, throughput, cold open and a 1,000-article update."""
     name = "arsearch-scale" if scale else "arsearch"
-    index = work / name
+    cluster = LocalCluster(work, name, a.cluster).start() if a.cluster else None
+    try:
+        return _bench_arsearch(corpus, work, a, scale, name, cluster)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def _bench_arsearch(corpus: Path | None, work: Path, a: argparse.Namespace, scale: bool,
+                    name: str, cluster: LocalCluster | None) -> dict:
+    index = cluster.file if cluster else work / name
+    backend = [] if cluster else ["--backend", a.backend]
     source = ["--scale", "--copies", str(a.copies)] if scale else [str(corpus)]
     builds = []
     repeat = a.scale_repeat if scale else a.repeat
     for i in range(repeat):
-        log(f"{name}: build {i + 1}/{repeat}")
-        step = run_step(["bench.build", str(index), *source, "--procs", str(a.procs)])
+        log(f"{name}: build {i + 1}/{repeat} ({describe(a)})")
+        if cluster and i:
+            cluster.reset()
+        step = run_step(["bench.build", str(index), *source, "--procs", str(a.procs),
+                         *backend])
         builds.append({**step.result, "wall_s": step.wall_s, "peak_tree_mb": step.peak_tree_mb})
     build_s = statistics.median(b["seconds"] for b in builds)
     last = builds[-1]
     out: dict = {
+        "backend": a.backend, "shards": a.cluster,
         "documents": last["documents"], "builds": builds, "build_s": build_s,
         "docs_per_s": last["documents"] / build_s, "mb_per_s": last["text_mb"] / build_s,
-        "text_mb": last["text_mb"], "index_mb": folder_mb(index),
+        "text_mb": last["text_mb"],
+        "index_mb": cluster.size_mb() if cluster else folder_mb(index),
         "peak_build_mb": max(b["peak_tree_mb"] or 0 for b in builds) or None,
         "peak_build_single_mb": max(max(b["maxrss_self_mb"], b["maxrss_children_mb"])
                                     for b in builds),
@@ -86,7 +106,7 @@ def bench_arsearch(corpus: Path | None, work: Path, a: argparse.Namespace, scale
     out["cold"]["process_wall_s"] = statistics.median(c.wall_s for c in colds)
     log(f"{name}: update of 1,000 articles")
     step = run_step(["bench.build", str(index), *source, "--update", "1000",
-                     "--procs", str(a.procs)])
+                     "--procs", str(a.procs), *backend])
     out["update_1000"] = {**step.result, "wall_s": step.wall_s, "peak_tree_mb": step.peak_tree_mb}
     out["run"] = str(run)
     return out
@@ -125,6 +145,13 @@ def bench_anchors(corpus: Path, work: Path, a: argparse.Namespace) -> dict:
     return out
 
 
+def describe(a: argparse.Namespace) -> str:
+    """Which backend the arsearch figures are of."""
+    if a.cluster:
+        return f"Xapian, {a.cluster} shard servers"
+    return "Xapian, local" if a.backend == "xapian" else "Whoosh"
+
+
 def _save(out: Path, results: dict) -> None:
     """Keep what is measured so far: a long run that fails late still leaves its figures."""
     out.mkdir(parents=True, exist_ok=True)
@@ -157,9 +184,17 @@ def main() -> None:
     ap.add_argument("--no-anchors", action="store_true", help="skip Lucene and tantivy")
     ap.add_argument("--tantivy-python", default=sys.executable,
                     help="an interpreter with `tantivy` installed (default: this one)")
+    ap.add_argument("--backend", choices=("whoosh", "xapian"), default="whoosh",
+                    help="arsearch's backend (default whoosh)")
+    ap.add_argument("--cluster", type=int, default=0, metavar="N",
+                    help="arsearch on N xapian-tcpsrv shard servers on 127.0.0.1 (Xapian)")
+    ap.add_argument("--no-whoosh-baseline", action="store_true",
+                    help="skip the plain Whoosh reference (slow; not arsearch)")
     ap.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
     a = ap.parse_args()
+    if a.cluster:
+        a.backend = "xapian"
     require_shared()
     work = a.work or Path(tempfile.mkdtemp(prefix="arsearch-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -172,12 +207,14 @@ def main() -> None:
         "date": datetime.now().isoformat(timespec="seconds"), "commit": _git_commit(),
         "host": platform.node(), "cpus": __import__("os").cpu_count(),
         "python": platform.python_version(), "corpus_docs": n, "quick": a.quick,
+        "arsearch": describe(a),
         "args": {k: str(v) for k, v in vars(a).items()}}}
     try:
         results["arsearch"] = bench_arsearch(corpus, work, a, scale=False)
         _save(a.out, results)
-        results["whoosh"] = bench_plain_whoosh(corpus, work, a)
-        _save(a.out, results)
+        if not a.no_whoosh_baseline:
+            results["whoosh"] = bench_plain_whoosh(corpus, work, a)
+            _save(a.out, results)
         if not (a.quick or a.no_anchors):
             results.update(bench_anchors(corpus, work, a))
         runs = {k: Path(v["run"]) for k, v in results.items() if isinstance(v, dict)
@@ -191,7 +228,8 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
     results["meta"]["total_s"] = time.perf_counter() - started
     a.out.mkdir(parents=True, exist_ok=True)
-    stem = datetime.now().strftime("%Y-%m-%d_%H%M") + ("-quick" if a.quick else "")
+    stem = datetime.now().strftime("%Y-%m-%d_%H%M") + ("-quick" if a.quick else "") \
+        + (f"-cluster{a.cluster}" if a.cluster else "-xapian" if a.backend == "xapian" else "")
     (a.out / f"{stem}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     (a.out / f"{stem}.md").write_text(markdown(results))
     print(markdown(results))

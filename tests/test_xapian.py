@@ -25,7 +25,7 @@ from arsearch.backends.xapian.index import (  # noqa: E402
     MAX_TERM_BYTES,
     PREFIX_LEAD,
     PREFIX_TITLE,
-    TITLE_BASE,
+    PREFIX_TITLE_ONLY,
     XapianIndex,
     filter_term,
     id_term,
@@ -67,10 +67,12 @@ def test_xapian_layout_weighs_title_terms_and_keeps_twins_without_positions(tmp_
     assert terms[stem] == 2 * 1 + 2  # once in the title (x2), twice in the body
     assert terms["=الكتاب"] == 2 * 1 + 2
     assert list(db.positionlist(1, "=الكتاب")) == []  # exact twins carry no positions
-    positions = list(db.positionlist(1, stem))
-    assert [p for p in positions if p >= TITLE_BASE] == [TITLE_BASE]
-    assert len([p for p in positions if p < TITLE_BASE]) == 2
+    assert len(list(db.positionlist(1, stem))) == 2  # the body's positions
+    # the title's positions on the title term, which adds no length (wdf 0)
+    assert list(db.positionlist(1, PREFIX_TITLE + stem)) == [0]
     assert PREFIX_TITLE + stem in terms and terms[PREFIX_TITLE + stem] == 0
+    new = arsearch.analyze("الجديد")[0].stem  # in the title only
+    assert PREFIX_TITLE_ONLY + new in terms and PREFIX_TITLE_ONLY + stem not in terms
     assert PREFIX_LEAD + stem in terms
     assert filter_term("source", "bbc عربي").decode() in terms  # case-folded
     assert id_term("d1").decode() in terms
@@ -125,7 +127,11 @@ def test_xapian_second_writer_is_refused_with_an_arsearch_error(tmp_path):
 def test_xapian_missing_or_foreign_index_is_an_arsearch_error(tmp_path):
     with pytest.raises(ArsearchError, match="no Xapian index"):
         XapianSearcher.open_local(tmp_path / "none")
-    xapian.WritableDatabase(str(tmp_path / "foreign"), xapian.DB_CREATE).close()
+    # an empty database is a new shard no writer has touched yet (searchable, empty);
+    # one holding documents but no arsearch layout is someone else's index
+    foreign = xapian.WritableDatabase(str(tmp_path / "foreign"), xapian.DB_CREATE)
+    foreign.add_document(xapian.Document())
+    foreign.close()
     with pytest.raises(ArsearchError, match="not an arsearch Xapian index"):
         XapianSearcher.open_local(tmp_path / "foreign")
 
@@ -250,7 +256,7 @@ def test_xapian_stop_words_only_and_empty_queries_list_newest_first(searcher):
     for query in ("في", "", "-سوريا"):
         results = searcher.search(query, limit=50)
         assert results.sorted_by == "date"
-        dated = [h.stored["date"] for h in results.hits if h.stored["date"]]
+        dated = [h.stored["date"] for h in results.hits if h.stored.get("date")]
         assert dated == sorted(dated, reverse=True)
     assert searcher.search("", limit=50).total == 37
 

@@ -53,3 +53,40 @@ def build_shards(folder: Path, docs, shards: int) -> list[Path]:
     for w in writers:
         w.close()
     return paths
+
+
+class LocalCluster:
+    """``n`` shard servers (``xapian-tcpsrv``) on 127.0.0.1 free ports over folders in
+    ``folder``, and the cluster file naming them; ``stop()`` ends every server."""
+
+    def __init__(self, folder: Path, n: int = 3, writable: bool = True):
+        from arsearch.backends.xapian.cluster import ShardServer, write_cluster
+
+        self.folder = folder
+        self.servers = [ShardServer(folder / f"shard{i}", writable=writable).start()
+                        for i in range(n)]
+        self.file = write_cluster(folder / "cluster.toml", [s.address for s in self.servers])
+
+    def restart(self, i: int) -> None:
+        """Start shard ``i`` again on its folder and port (after a kill)."""
+        from arsearch.backends.xapian.cluster import ShardServer
+
+        old = self.servers[i]
+        old.stop()
+        self.servers[i] = ShardServer(old.path, port=old.port, writable=old.writable).start()
+
+    def kill(self, i: int) -> None:
+        """kill -9 of shard ``i``'s server and the children serving its connections."""
+        import signal
+
+        self.servers[i].stop(signal.SIGKILL)
+
+    def stop(self) -> None:
+        for s in self.servers:
+            s.stop()
+
+    def __enter__(self) -> LocalCluster:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

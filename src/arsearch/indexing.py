@@ -23,16 +23,18 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import arsearch.backends.whoosh.generations as storage
-from arsearch.backends.whoosh.store import (
-    WriteSession,
-    content_hash,
-    rare_gc,
-    read_meta_for_write,
-    sample_paths,
-)
+from arsearch.backends import open_store
+from arsearch.backends.boundary import Store, WriteSession
+from arsearch.backends.folder import META
+from arsearch.backends.whoosh.store import rare_gc
 from arsearch.errors import ArsearchError
-from arsearch.ingest import DEFAULT_MAX_DOC_BYTES, Document, Problem, read_sources
+from arsearch.ingest import (
+    DEFAULT_MAX_DOC_BYTES,
+    Document,
+    Problem,
+    content_hash,
+    read_sources,
+)
 from arsearch.ingest.sources import find_files, foreign_files, is_inside, relative_or_absolute
 from arsearch.progress import Progress
 
@@ -68,7 +70,7 @@ def default_id_root(folder: str | os.PathLike) -> str:
     return os.path.realpath(os.path.dirname(os.path.abspath(folder)))
 
 
-def _recorded_id_root(folder: Path, meta: dict | None) -> str | None:
+def _recorded_id_root(store: Store, meta: dict | None) -> str | None:
     """The id root the index recorded, found again after the index moved.
 
     It is recorded relative to the index folder (so an archive moved or copied with its
@@ -79,11 +81,11 @@ def _recorded_id_root(folder: Path, meta: dict | None) -> str | None:
     value, absolute = meta.get("id_root"), meta.get("id_root_abs")
     if not isinstance(value, str) or not value:
         return None
-    moved_with = os.path.realpath(os.path.join(os.path.realpath(folder), value))
+    moved_with = os.path.realpath(os.path.join(os.path.realpath(store.home), value))
     if (not isinstance(absolute, str) or absolute == moved_with
             or not os.path.isdir(absolute)):
         return moved_with
-    sample = sample_paths(folder, meta["indexname"])
+    sample = store.sample_paths(meta)
 
     def found(root: str) -> int:
         return sum(os.path.exists(os.path.join(root, p)) for p in sample)
@@ -99,14 +101,15 @@ def _id_root_to_record(folder: Path, root: str) -> dict[str, str]:
     return {"id_root": relative, "id_root_abs": root}
 
 
-def _choose_id_root(folder: Path, meta: dict | None, explicit: str | os.PathLike | None,
+def _choose_id_root(store: Store, meta: dict | None, explicit: str | os.PathLike | None,
                     rebuild: bool) -> str:
     """This run's id root: the recorded one, or ``explicit`` for a new (or rebuilt) index.
 
     Another root for an existing index would give its articles new ids (duplicates of
     every article), so it is refused with the way out.
     """
-    recorded = _recorded_id_root(folder, meta)
+    folder = store.path
+    recorded = _recorded_id_root(store, meta)
     if explicit is None:
         return recorded or default_id_root(folder)
     root = os.path.realpath(explicit)
@@ -133,33 +136,41 @@ def index_documents(
     commit_every: int = COMMIT_EVERY,
     on_problem: Callable[[Problem], None] | None = None,
     id_root: str | os.PathLike | None = None,
+    backend: str | None = None,
 ) -> IndexReport:
-    """Add, update (and with ``prune_roots``, prune) ``documents`` in the index at ``folder``.
+    """Add, update (and with ``prune_roots``, prune) ``documents`` in the index at ``folder``
+    (a folder, or a cluster file: ``*.toml``).
 
     ``prune_roots``: documents not seen in this run whose file lies under one of these
     files or folders are deleted, except those under a path in ``prune_keep`` (files
     that could not be read in this run; it may be filled while the documents are read).
     ``id_root``: see :func:`index_paths`; it only serves to store documents' paths here.
-    ``procs > 1`` writes with several processes, each its own segment.
+    ``procs > 1`` writes with several processes, each its own segment (Xapian: its own
+    parts). ``backend``: "whoosh" (the default) or "xapian" for a new index folder; an
+    existing index keeps the backend it was built with.
     """
     return _index(folder, lambda root: documents, rebuild=rebuild, prune_roots=prune_roots,
                   prune_keep=prune_keep, progress=progress, procs=procs, wait=wait,
-                  commit_every=commit_every, on_problem=on_problem, id_root=id_root)
+                  commit_every=commit_every, on_problem=on_problem, id_root=id_root,
+                  backend=backend)
 
 
 def _index(folder, make_documents: Callable[[str], Iterable[Document]], *, rebuild,
            prune_roots, prune_keep, progress, procs, wait, commit_every, on_problem,
-           id_root, run_files: Collection[str] = ()) -> IndexReport:
+           id_root, run_files: Collection[str] = (), backend: str | None = None
+           ) -> IndexReport:
     """:func:`index_documents` for documents that can only be read once the index's id
     root is known (under the lock: it is recorded in the index)."""
-    folder = _prepare_folder(folder)
+    store = open_store(folder, backend)
+    if store.backend != "cluster":
+        _prepare_folder(folder)
     progress = progress or Progress()
     report = IndexReport()
-    with storage.write_lock(folder, wait=wait):
-        meta, damaged = read_meta_for_write(folder, rebuild)
-        root = _choose_id_root(folder, meta, id_root, rebuild)
-        session = WriteSession(folder, meta, damaged, rebuild, procs,
-                               _id_root_to_record(folder, root))
+    with store.write_lock(wait):
+        meta, damaged = store.read_meta(rebuild)
+        root = _choose_id_root(store, meta, id_root, rebuild)
+        session = store.session(meta, damaged, rebuild, procs,
+                                _id_root_to_record(store.home, root))
         run = _Run(root, report, on_problem, session.existing,
                    None if prune_roots is None
                    else [os.path.realpath(r) for r in prune_roots],
@@ -186,7 +197,7 @@ def _prepare_folder(folder: str | os.PathLike) -> Path:
         raise ArsearchError(f"cannot create the index folder {folder}: {exc.strerror}") from exc
     if not os.access(folder, os.W_OK):
         raise ArsearchError(f"the index folder {folder} is not writable")
-    if not (folder / storage.META).exists():
+    if not (folder / META).exists():
         _check_new_index_folder(folder)
     return folder
 
@@ -347,6 +358,7 @@ def index_paths(
     progress: Progress | None = None,
     wait: float = 0.0,
     commit_every: int = COMMIT_EVERY,
+    backend: str | None = None,
 ) -> IndexReport:
     """Read the files and folders in ``paths`` and index them (see :func:`index_documents`).
 
@@ -357,7 +369,9 @@ def index_paths(
     file lies under ``paths`` and was not found again, never others, and never those of
     files or folders that could not be read in this run. ``max_doc_bytes``: documents
     are cut to this size (default ``documents.DEFAULT_MAX_DOC_BYTES``). ``procs=None``
-    chooses 2 writer processes for inputs over 20 MB, else 1.
+    chooses 2 writer processes for inputs over 20 MB, else 1. ``folder`` may be a
+    cluster file (``*.toml``: documents go to the shards that own them); ``backend``:
+    see :func:`index_documents`.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -369,7 +383,9 @@ def index_paths(
         max_doc_bytes = DEFAULT_MAX_DOC_BYTES
     elif max_doc_bytes < 1:
         raise ArsearchError(f"max_doc_bytes must be positive, not {max_doc_bytes}")
-    _prepare_folder(folder)  # its errors come before the walk's problems
+    store = open_store(folder, backend)  # its errors come before the walk's problems
+    if store.backend != "cluster":
+        _prepare_folder(folder)
     problems: list[Problem] = []
     keep: set[str] = set()
 
@@ -388,6 +404,7 @@ def index_paths(
         folder, lambda root: read_sources(files, root, collect, max_doc_bytes=max_doc_bytes),
         rebuild=rebuild, prune_roots=paths if prune else None, prune_keep=keep,
         progress=progress, procs=procs, wait=wait, commit_every=commit_every,
-        on_problem=on_problem, id_root=id_root, run_files=[f.real for f in files])
+        on_problem=on_problem, id_root=id_root, run_files=[f.real for f in files],
+        backend=backend)
     report.problems[:0] = problems
     return report

@@ -145,11 +145,11 @@ def spelled(tmp_path_factory):
 @pytest.mark.parametrize(("norm", "written"), [("مءتمر", "مؤتمر"), ("الحكومه", "الحكومة"),
                                                ("المءتمر", "المؤتمر")])
 def test_archive_spelling_is_the_commonest_written_form(spelled, norm, written):
-    assert archive_spelling(spelled.reader, norm) == written  # diacritics stripped
+    assert archive_spelling(spelled.backend, norm) == written  # diacritics stripped
 
 
 def test_did_you_mean_shows_a_spelling_found_in_the_archive(spelled):
     """The suggestion was the index's normalised form (مءتمر, الحكومه)."""
     results = spelled.search("مؤتمرر الحكومت")
     assert results.suggestion == "مؤتمر الحكومة"
-    assert archive_spelling(spelled.reader, "غيرموجود") == "غيرموجود"  # not found: as is
+    assert archive_spelling(spelled.backend, "غيرموجود") == "غيرموجود"  # not found: as is

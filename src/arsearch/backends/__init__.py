@@ -1,88 +1,152 @@
-"""The engine boundary: what the shared search code asks of an index, and who answers.
+"""The engine boundary: what the search engine asks of an index, and who answers.
 
-Analysis, the query language, the ranking policy (BM25F, leads, tiers), snippets,
-explain and the front ends are the same whatever stores the index. They talk to one
-committed state of it through :class:`IndexReader` (and, to write, through a backend's
-writer). Whoosh (:mod:`arsearch.backends.whoosh`) is the embedded default; everything
-that knows a Whoosh internal lives under it, and a test checks that nothing else imports
-Whoosh.
+Analysis, the query language, the ranking policy, snippets and highlighting, did-you-mean
+and the front ends are the same whatever stores the index. The engine
+(:mod:`arsearch.search.engine`) parses a query, expands its synonyms and folds the
+request's filters into it, then asks a :class:`SearchBackend` for the matches: ranked
+references with their scores, the exact total and the facet counts over every match.
+Each backend evaluates the whole ranking itself, because that is where it can be fast:
 
-Docnums are positions ``0 .. size - 1`` in the reader's arrays; the reader decides them
-(for Whoosh: segment offset + document number). Dates are microseconds since
-0001-01-01 (``-1``: no date), the unit of :func:`arsearch.search.facets.date_key`.
+* Whoosh (:mod:`arsearch.backends.whoosh`), the embedded default: NumPy over cached
+  posting lists (:mod:`arsearch.search.bm25` and the policy in
+  :mod:`arsearch.search.scoring`), one process, one folder;
+* Xapian (:mod:`arsearch.backends.xapian`): the same policy compiled into one
+  ``xapian.Query``, over a local folder or shard servers searched as one index.
+
+:func:`open_backend` chooses: a folder whose ``arsearch.json`` records ``"backend":
+"xapian"`` is a local Xapian index, any other folder a Whoosh one, a ``.toml`` file a
+Xapian cluster. A reference (``ref``) names a match within one open state of a backend
+(a docnum for Whoosh, a docid for Xapian); it is only valid with the backend that gave it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager
+import json
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
-import numpy as np
+from arsearch.backends.boundary import Matches, SearchBackend, Target
+from arsearch.backends.folder import META, read_small
 
+if TYPE_CHECKING:
+    from arsearch.search.weights import Weights
 
-class IndexReader(Protocol):
-    """One immutable, committed state of an index, as the search side reads it."""
+__all__ = ["BACKENDS", "Matches", "SearchBackend", "Target", "cluster_status", "guard",
+           "locate", "open_backend", "open_store", "recorded_backend", "shard_server"]
 
-    size: int  # docnums are 0 .. size - 1 (deleted documents included)
-    doc_count: int  # live documents
-    live: np.ndarray  # bool per docnum
-    ids: list[str]  # document id per docnum
-    docnum_of: dict[str, int]  # id -> docnum of the live documents
-    facet_values: dict[str, list]  # "source", "category", "author": value per docnum
-    dates: np.ndarray  # int64 per docnum (see the module docstring)
-
-    def lengths(self, field: str) -> np.ndarray:
-        """Token count of ``field`` per docnum (float32)."""
-
-    def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """(sorted docnums, term frequencies) of ``term`` in ``field``."""
-
-    def positions(self, field: str, term: str,
-                  docnums: np.ndarray) -> list[list[int] | None]:
-        """Positions of ``term`` in each of ``docnums`` (None where it is absent)."""
-
-    def position_pairs(self, field: str, term: str,
-                       docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The same, flat: (i, position) for every position of ``term`` in
-        ``docnums[i]``, as two int64 arrays (phrases over thousands of documents)."""
-
-    def doc_frequency(self, field: str, term: str) -> int:
-        """Documents holding ``term`` in ``field``."""
-
-    def may_contain(self, field: str, terms: list[str]) -> np.ndarray:
-        """A fast filter for did-you-mean: False means the term certainly is absent."""
-
-    def key_terms(self, field: str, text: str, limit: int) -> Iterator[str]:
-        """The terms that best characterise ``text`` against the index (related articles)."""
-
-    def stored(self, docnum: int) -> dict:
-        """The stored fields of a document: id, title, body, date, source, ..."""
-
-    def info(self) -> dict:
-        """created, updated, size_bytes: for ``arsearch stats``."""
-
-    def probe(self) -> None:
-        """Read something real (health checks); raise if the index cannot be read."""
-
-    def refreshed(self) -> IndexReader:
-        """This state if still current, else the newest one."""
-
-    def close(self) -> None:
-        """Release the files (also done when the reader is garbage collected)."""
+#: The backends a folder can hold (recorded in its arsearch.json as "backend").
+BACKENDS = ("whoosh", "xapian")
+#: What ``arsearch.json`` says when it names no backend (every index before phase 2).
+DEFAULT_BACKEND = "whoosh"
+FACET_NAMES = ("source", "category", "year")
 
 
-def open_reader(folder: Path) -> IndexReader:
-    """The current state of the index in ``folder``."""
-    from arsearch.backends.whoosh.reader import open_reader as open_whoosh
+def is_cluster_file(path: str | os.PathLike) -> bool:
+    """A cluster file is named ``*.toml`` (and is not a folder)."""
+    p = Path(path)
+    return p.suffix.lower() == ".toml" and not p.is_dir()
 
-    return open_whoosh(folder)
+
+def recorded_backend(folder: Path) -> str | None:
+    """The backend an index folder records, or None when it holds no index (or one whose
+    arsearch.json cannot be read: the Whoosh backend's reader then says why)."""
+    try:
+        meta = json.loads(read_small(folder / META))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(meta, dict):
+        return None
+    backend = meta.get("backend", DEFAULT_BACKEND)
+    return backend if backend in BACKENDS else None
 
 
-def guard(folder: Path) -> AbstractContextManager:
-    """Around any read of the index: errors that come from damaged index files become
-    one-line :class:`~arsearch.errors.IndexDamagedError` naming the file."""
+def locate(target: str | os.PathLike) -> Target:
+    """The index at ``target`` and its backend (a missing folder counts as Whoosh, whose
+    opener says how to build one)."""
+    path = Path(target)
+    if is_cluster_file(path):
+        return Target(path, "cluster")
+    return Target(path, recorded_backend(path) or DEFAULT_BACKEND)
+
+
+def open_backend(target: str | os.PathLike, weights: Weights, *,
+                 allow_partial: bool = False, timeout: float | None = None
+                 ) -> SearchBackend:
+    """Open the index at ``target`` for searching with its backend (see the module
+    docstring). ``allow_partial``: a cluster runs without shards that cannot be reached
+    (results say so); ``timeout``: seconds a shard may take to answer."""
+    where = locate(target)
+    if where.backend == "whoosh":
+        from arsearch.backends.whoosh.backend import open_whoosh
+
+        return open_whoosh(where.path, weights)
+    from arsearch.backends.xapian.search import open_xapian
+
+    return open_xapian(where, weights, allow_partial=allow_partial, timeout=timeout)
+
+
+def open_store(target: str | os.PathLike, backend: str | None = None):
+    """Where an indexing run writes (:class:`~arsearch.backends.boundary.Store`): the
+    backend the folder records, ``backend`` ("whoosh" or "xapian") for a new index, or
+    the shards a cluster file names. Another backend than the recorded one is refused:
+    an index is rebuilt into a new folder to change its backend."""
+    from arsearch.errors import ArsearchError
+
+    if backend is not None and backend not in BACKENDS:
+        raise ArsearchError(f"unknown backend {backend!r} (one of {', '.join(BACKENDS)})")
+    where = locate(target)
+    if where.is_cluster:
+        if backend == "whoosh":
+            raise ArsearchError(f"{where.path} is a cluster file (Xapian shards): "
+                                "the whoosh backend keeps an index in a folder")
+        from arsearch.backends.xapian.store import ClusterStore
+
+        return ClusterStore(where.path)
+    recorded = recorded_backend(where.path)
+    if backend is not None and recorded is not None and backend != recorded:
+        raise ArsearchError(f"the index in {where.path} is a {recorded} index: build the "
+                            f"{backend} index in a new folder")
+    chosen = recorded or backend or DEFAULT_BACKEND
+    if chosen == "xapian":
+        from arsearch.backends.xapian.store import FolderStore
+
+        return FolderStore(where.path)
+    from arsearch.backends.whoosh.store import WhooshStore
+
+    return WhooshStore(where.path)
+
+
+def guard(target: str | os.PathLike) -> Callable[[], AbstractContextManager]:
+    """Around any read of the index: for Whoosh, errors that come from damaged index
+    files become one-line :class:`~arsearch.errors.IndexDamagedError` naming the file
+    (Xapian's backend turns its own errors into ArsearchErrors where they happen)."""
+    where = locate(target)
+    if where.backend != "whoosh":
+        return nullcontext
     from arsearch.backends.whoosh.integrity import reading
 
-    return reading(folder)
+    return lambda: reading(where.path)
+
+
+# -- clusters (the front ends' way to Xapian's shard tools) --------------------------------
+
+
+def cluster_status(path: str | os.PathLike, timeout: float | None = None) -> list[dict]:
+    """Each shard of a cluster file: name, address, status ("ok", "replica": its primary
+    is down and a replica answers, "missing"), documents, and the reason when missing."""
+    from arsearch.backends.xapian.search import DEFAULT_TIMEOUT
+    from arsearch.backends.xapian.search import cluster_status as status
+
+    return status(path, DEFAULT_TIMEOUT if timeout is None else timeout)
+
+
+def shard_server(folder: str | os.PathLike, port: int, host: str = "127.0.0.1", *,
+                 writable: bool = False, allow_public: bool = False):
+    """An ``xapian-tcpsrv`` serving one shard's folder (``start()``, ``stop()``,
+    ``proc``): :class:`arsearch.backends.xapian.cluster.ShardServer`."""
+    from arsearch.backends.xapian.cluster import ShardServer
+
+    return ShardServer(Path(folder), port, host, writable, allow_public)

@@ -6,6 +6,7 @@ One module per job, each a few click commands that call the library and print:
 - :mod:`~arsearch.cli.searching`: ``search`` (and its batch mode), ``explain``, ``eval``
 - :mod:`~arsearch.cli.info`: ``stats``, ``analyze``
 - :mod:`~arsearch.cli.serving`: ``serve``
+- :mod:`~arsearch.cli.cluster`: ``shard serve``, ``cluster status`` (Xapian clusters)
 - :mod:`~arsearch.cli.options`: the options and types the commands share
 - :mod:`~arsearch.cli.exits`: the only place where an :class:`ArsearchError` becomes a
   message and an exit code (1 for errors, 2 for usage, 3 when a run finished but skipped
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import click
 
+from arsearch.cli.cluster import cluster_group, shard_group
 from arsearch.cli.indexing import check_cmd, index_cmd
 from arsearch.cli.info import analyze_cmd, stats_cmd
 from arsearch.cli.searching import eval_cmd, explain_cmd, search_cmd
@@ -32,7 +34,7 @@ def main() -> None:
 
 
 for _command in (index_cmd, search_cmd, stats_cmd, check_cmd, eval_cmd, explain_cmd,
-                 serve_cmd, analyze_cmd):
+                 serve_cmd, analyze_cmd, shard_group, cluster_group):
     main.add_command(_command)
 
 

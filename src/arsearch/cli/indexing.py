@@ -7,10 +7,12 @@ import sys
 
 import click
 
+from arsearch.backends import BACKENDS, locate
 from arsearch.backends.whoosh.check import check_index
 from arsearch.backends.whoosh.integrity import REBUILD
 from arsearch.cli.exits import EXIT_ERROR, EXIT_SKIPPED, handle_errors
 from arsearch.cli.options import ByteSize, Seconds, index_option
+from arsearch.errors import ArsearchError
 from arsearch.indexing import index_paths
 from arsearch.progress import Progress, terminal_bar
 
@@ -31,11 +33,15 @@ from arsearch.progress import Progress, terminal_bar
               help="Writer processes (default: 2 for large runs, else 1).")
 @click.option("--wait", type=Seconds(), default=0.0, show_default=True,
               help="Seconds to wait for another indexing run to finish.")
+@click.option("--backend", type=click.Choice(BACKENDS), default=None,
+              help="For a new index folder: whoosh (default, embedded) or xapian. An "
+                   "existing index keeps its own; a cluster file is always Xapian.")
 @handle_errors
 def index_cmd(paths: tuple[str, ...], index_dir: str, rebuild: bool, prune: bool,
               id_root: str | None, max_doc_bytes: int | None, procs: int | None,
-              wait: float) -> None:
-    """Index files and folders (plain-text articles, <DOC> files, JSON Lines)."""
+              wait: float, backend: str | None) -> None:
+    """Index files and folders (plain-text articles, <DOC> files, JSON Lines) into an
+    index folder, or into the shards of a cluster file (--index cluster.toml)."""
 
     def on_problem(problem) -> None:  # an ingest Problem
         click.echo(f"skipped: {problem}" if problem.skipped else f"warning: {problem}",
@@ -44,7 +50,7 @@ def index_cmd(paths: tuple[str, ...], index_dir: str, rebuild: bool, prune: bool
     progress = Progress(terminal_bar(sys.stderr))
     report = index_paths(index_dir, paths, rebuild=rebuild, prune=prune, id_root=id_root,
                          max_doc_bytes=max_doc_bytes, procs=procs, wait=wait,
-                         progress=progress, on_problem=on_problem)
+                         progress=progress, on_problem=on_problem, backend=backend)
     if sys.stderr.isatty():
         click.echo("", err=True)
     rate = (report.added + report.updated + report.unchanged) / max(report.seconds, 1e-9)
@@ -71,6 +77,12 @@ def check_cmd(index_dir: str, as_json: bool, quick: bool) -> None:
     Exits 0 when the index is sound, 1 when it is damaged (rebuild it with
     `arsearch index --rebuild`).
     """
+    backend = locate(index_dir).backend
+    if backend != "whoosh":
+        where = "each shard's folder on its machine" if backend == "cluster" \
+            else f"each part under {index_dir}/db*/"
+        raise ArsearchError(f"arsearch check verifies Whoosh index folders; {index_dir} is a "
+                            f"Xapian index: run xapian-check on {where}")
     report = check_index(index_dir, quick=quick)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))

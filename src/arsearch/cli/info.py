@@ -9,25 +9,32 @@ import click
 
 from arsearch.analysis.chain import analyze
 from arsearch.cli.exits import handle_errors
-from arsearch.cli.options import CLEAN_TEXT, QueryCommand, index_option
+from arsearch.cli.options import CLEAN_TEXT, QueryCommand, allow_partial_option, index_option
 from arsearch.search.engine import open_index
 
 
 @click.command("stats")
 @index_option
 @click.option("--json", "as_json", is_flag=True)
+@allow_partial_option
 @handle_errors
-def stats_cmd(index_dir: str, as_json: bool) -> None:
-    """Documents, sources, categories, date range and size of the index."""
-    with open_index(index_dir) as engine:
+def stats_cmd(index_dir: str, as_json: bool, allow_partial: bool) -> None:
+    """Documents, sources, categories, date range and size of the index (and of each
+    shard of a cluster)."""
+    with open_index(index_dir, allow_partial=allow_partial) as engine:
         stats = engine.stats()
     if as_json:
         click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
         return
-    click.echo(f"documents: {stats['documents']}")
+    click.echo(f"documents: {stats['documents']}"
+               + (" (partial: some shards did not answer)" if stats.get("partial") else ""))
     click.echo(f"dates:     {stats['date_from']} .. {stats['date_to']}")
-    click.echo(f"size:      {stats['size_bytes'] / 1e6:.1f} MB")
-    click.echo(f"updated:   {stats['updated']}")
+    if stats.get("size_bytes") is not None:
+        click.echo(f"size:      {stats['size_bytes'] / 1e6:.1f} MB")
+    if stats.get("updated"):
+        click.echo(f"updated:   {stats['updated']}")
+    for shard in stats.get("shards", []):
+        click.echo(f"shard:     {shard['name']} {shard['address']}: " + shard_line(shard))
     for key in ("sources", "categories"):
         click.echo(f"{key}:")
         for name, count in stats[key].items():
@@ -49,3 +56,11 @@ def analyze_cmd(text: str, as_json: bool) -> None:
         stem = "(stop word)" if t.stopword else t.stem
         click.echo(f"{t.text:<16} {t.normalized:<16} {stem:<14} {t.start}-{t.end:<7} "
                    f"{t.position}")
+
+
+def shard_line(shard: dict) -> str:
+    """A shard's state for people: its documents, where it answers, or why it does not."""
+    if shard["status"] == "missing":
+        return "MISSING" + (f" ({shard['reason']})" if shard.get("reason") else "")
+    where = f" (replica {shard['serving']})" if shard["status"] == "replica" else ""
+    return f"{shard['documents']:,} documents{where}"

@@ -15,11 +15,17 @@ def _default_index() -> str:
     return os.environ.get("ARSEARCH_INDEX", "index")
 
 
-#: ``--index DIR`` on every command that reads or writes an index.
+#: ``--index DIR`` on every command that reads or writes an index (or a cluster file).
 index_option = click.option(
     "--index", "index_dir", default=_default_index, show_default="./index or $ARSEARCH_INDEX",
-    type=click.Path(file_okay=False), help="Index folder.",
+    type=click.Path(), help="Index folder, or a cluster file (*.toml) naming Xapian shards.",
 )
+
+#: ``--allow-partial`` on the commands that search a cluster.
+allow_partial_option = click.option(
+    "--allow-partial", is_flag=True,
+    help="Cluster: answer without the shards that cannot be reached (results are marked "
+         "partial and name them) instead of failing.")
 
 
 class CleanText(click.ParamType):

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from arsearch.cli.exits import EXIT_SKIPPED, handle_errors
-from arsearch.cli.options import CLEAN_TEXT, QueryCommand, index_option
+from arsearch.cli.options import CLEAN_TEXT, QueryCommand, allow_partial_option, index_option
 from arsearch.search.engine import Engine, open_index
 from arsearch.search.evaluate import evaluate, read_qrels, read_topics
 from arsearch.search.query import parse_query
@@ -41,16 +41,18 @@ MAX_LIMIT = 1000
               help="Batch mode: a file of qid<TAB>query lines.")
 @click.option("--output", type=click.Path(dir_okay=False),
               help="Batch mode: write a TREC run file here.")
+@allow_partial_option
 @handle_errors
 def search_cmd(query: tuple[str, ...], index_dir: str, limit: int, page: int, as_json: bool,
                source: tuple[str, ...], category: tuple[str, ...], date_from: str | None,
-               date_to: str | None, topics: str | None, output: str | None) -> None:
+               date_to: str | None, topics: str | None, output: str | None,
+               allow_partial: bool) -> None:
     """Search the index. QUERY supports "phrases", OR, -word, title:, source:, date:.
 
     QUERY may be several arguments (they are joined by spaces) and may start with -
     (arsearch search -- -سوريا إدلب works too: after -- everything is the query).
     """
-    with open_index(index_dir) as engine:
+    with open_index(index_dir, allow_partial=allow_partial) as engine:
         if topics:
             if not output:
                 raise click.UsageError("--topics needs --output RUN")
@@ -143,7 +145,12 @@ def _terminal_marks(html: str) -> str:
 
 def _print_results(results: Results) -> None:
     first = (results.page - 1) * results.per_page
-    click.echo(f"{results.total} results ({results.took_ms:.0f} ms)")
+    if results.partial:
+        click.secho(f"partial: shard(s) {', '.join(results.missing_shards)} did not answer; "
+                    "the results and the total are those of the other shards",
+                    fg="yellow", err=True)
+    click.echo(f"{results.total} results ({results.took_ms:.0f} ms)"
+               + (" (partial)" if results.partial else ""))
     if results.sorted_by == "date" and results.query.strip():
         click.echo("no word to rank by: newest first")
     if results.suggestion:

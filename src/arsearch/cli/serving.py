@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from arsearch.backends.whoosh.generations import read_meta
+from arsearch.backends import is_cluster_file, recorded_backend
 from arsearch.cli.exits import handle_errors
-from arsearch.cli.options import index_option
+from arsearch.cli.options import allow_partial_option, index_option
 from arsearch.errors import ArsearchError
 
 
@@ -36,21 +36,22 @@ from arsearch.errors import ArsearchError
 @click.option("--dev-server", is_flag=True,
               help="Use Flask's development server instead of waitress (never in debug "
                    "mode; for local experiments only).")
+@allow_partial_option
 @handle_errors
 def serve_cmd(index_dir: str, host: str, port: int, threads: int, public_url: str | None,
-              proxies: int, access_log: bool, dev_server: bool) -> None:
+              proxies: int, access_log: bool, dev_server: bool, allow_partial: bool) -> None:
     """Serve the web search page and JSON API (waitress, a production WSGI server)."""
     from arsearch.web.app import create_app
     from arsearch.web.server import AccessLog, BindError, bind, configure_logging, run
 
-    if read_meta(Path(index_dir)) is None:
+    if not is_cluster_file(index_dir) and recorded_backend(Path(index_dir)) is None:
         click.secho(f"warning: no index in {index_dir} yet; the page explains how to build "
                     f"one (arsearch index PATH --index {index_dir})", fg="yellow", err=True)
     address = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     if public_url is None and not proxies and host not in ("0.0.0.0", "::", ""):
         public_url = address
     app = create_app({"ARSEARCH_INDEX": index_dir, "ARSEARCH_PUBLIC_URL": public_url or "",
-                      "ARSEARCH_PROXIES": proxies})
+                      "ARSEARCH_PROXIES": proxies, "ARSEARCH_ALLOW_PARTIAL": allow_partial})
     configure_logging(access_log)
     try:
         server = bind(AccessLog(app), host, port, threads, dev_server=dev_server,

@@ -10,14 +10,42 @@ scored with which weight is the policy of :mod:`arsearch.search.scoring`.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from arsearch.search.weights import Weights
 
-if TYPE_CHECKING:
-    from arsearch.backends import IndexReader
+
+class IndexReader(Protocol):
+    """What this arithmetic reads from one committed state of an index: dense arrays
+    and posting lists (the Whoosh backend's reader, :mod:`arsearch.backends.whoosh`).
+
+    Docnums are positions ``0 .. size - 1`` in the reader's arrays, deleted documents
+    included.
+    """
+
+    size: int
+    doc_count: int  # live documents
+    live: np.ndarray  # bool per docnum
+
+    def lengths(self, field: str) -> np.ndarray:
+        """Token count of ``field`` per docnum (float32)."""
+
+    def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted docnums, term frequencies) of ``term`` in ``field``."""
+
+    def positions(self, field: str, term: str,
+                  docnums: np.ndarray) -> list[list[int] | None]:
+        """Positions of ``term`` in each of ``docnums`` (None where it is absent)."""
+
+    def position_pairs(self, field: str, term: str,
+                       docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The same, flat: (i, position) for every position of ``term`` in
+        ``docnums[i]``, as two int64 arrays (phrases over thousands of documents)."""
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        """Documents holding ``term`` in ``field``."""
 
 
 class BM25F:

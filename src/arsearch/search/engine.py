@@ -2,9 +2,12 @@
 
 ``engine = open_index("index/")`` opens the index once; ``engine.search(...)`` answers
 queries with ranked, highlighted hits, facet counts and a did-you-mean suggestion;
-``engine.explain(...)`` says why a document has its score. The engine reads one
-committed state of the index at a time (a backend's reader, :mod:`arsearch.backends`)
-and moves to a newer one when a writer commits; readers never block on writers.
+``engine.explain(...)`` says why a document has its score. The engine does what is the
+same for every backend (checking requests, parsing, synonyms, folding the filters into
+the query, paging, hits with snippets, suggestions) and asks a backend
+(:mod:`arsearch.backends`: Whoosh in a folder, Xapian in a folder or on shard servers)
+for the matches of one committed state, moving to a newer one when a writer commits;
+readers never block on writers.
 """
 
 from __future__ import annotations
@@ -13,19 +16,12 @@ import functools
 import os
 import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 
-import numpy as np
-
-from arsearch.analysis import is_exact
-from arsearch.backends import IndexReader, guard, open_reader
-from arsearch.errors import ArsearchError, DocumentNotFoundError
-from arsearch.search.bm25 import BM25F
+from arsearch.backends import SearchBackend, guard, locate, open_backend
+from arsearch.errors import ArsearchError
 from arsearch.search.expand import expand
-from arsearch.search.facets import Column, date_key, freshness, key_date, years
 from arsearch.search.query import ParsedQuery, parse_query
 from arsearch.search.requests import (
     MAX_PER_PAGE,
@@ -37,32 +33,10 @@ from arsearch.search.requests import (
     naive_utc,
 )
 from arsearch.search.results import Explanation, Hit, Results
-from arsearch.search.scoring import Scored, Scorer, rank_of, top
 from arsearch.search.snippets import highlight_all, snippet
 from arsearch.search.weights import Weights
 
 __all__ = ["MAX_PER_PAGE", "MAX_QUERY_CHARS", "Engine", "open_index"]
-
-#: Related articles are found from at most this many characters of an article: the
-#: key terms of a whole book (an archive may hold one) took seconds to compute.
-RELATED_SCAN_CHARS = 50_000
-FACETS = ("source", "category", "author")
-
-
-@dataclass
-class _State:
-    """One committed state of the index with what the engine computed for it once."""
-
-    reader: IndexReader
-    bm25: BM25F
-    columns: dict[str, Column]
-    years: Column
-
-    @classmethod
-    def of(cls, reader: IndexReader, weights: Weights) -> _State:
-        return cls(reader, BM25F(reader, weights),
-                   {name: Column(reader.facet_values[name]) for name in FACETS},
-                   Column([str(y) if y else "" for y in years(reader.dates).tolist()]))
 
 
 def _reads_index(method):
@@ -72,7 +46,7 @@ def _reads_index(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        with guard(self.folder):
+        with self._guard():
             return method(self, *args, **kwargs)
 
     return wrapper
@@ -83,16 +57,23 @@ class Engine:
 
     def __init__(self, folder: str | os.PathLike, weights: Weights | None = None,
                  refresh_every: float = 1.0, synonyms: str | os.PathLike | None = None,
-                 expand_synonyms: bool = True):
-        """``synonyms``: an extra synonyms file; ``<folder>/synonyms.txt`` is read too."""
+                 expand_synonyms: bool = True, *, allow_partial: bool = False,
+                 timeout: float | None = None):
+        """``folder``: an index folder, or a cluster file (``*.toml``). ``synonyms``: an
+        extra synonyms file; ``<folder>/synonyms.txt`` is read too. ``allow_partial``: a
+        cluster answers without the shards it cannot reach, and its results say so;
+        ``timeout``: seconds a shard may take to answer."""
         from arsearch.analysis.synonyms import load_synonyms
 
         self.folder = Path(folder)
         self.weights = weights or Weights()
-        self.synonyms = load_synonyms(self.folder / "synonyms.txt", synonyms) \
-            if expand_synonyms else None
+        where = locate(self.folder)
+        own = None if where.is_cluster else self.folder / "synonyms.txt"
+        self.synonyms = load_synonyms(own, synonyms) if expand_synonyms else None
         self.refresh_every = refresh_every
-        self._state = _State.of(open_reader(self.folder), self.weights)
+        self._guard = guard(self.folder)
+        self._backend = open_backend(self.folder, self.weights,
+                                     allow_partial=allow_partial, timeout=timeout)
         self._checked = time.monotonic()
         self._failed: ArsearchError | None = None
         self._refresh_lock = threading.Lock()
@@ -103,10 +84,7 @@ class Engine:
         """Pick up commits made since the index was opened (cheap when there are none)."""
         with self._refresh_lock:
             try:
-                # the old state closes its files when the last thread drops it
-                reader = self._state.reader.refreshed()
-                if reader is not self._state.reader:
-                    self._state = _State.of(reader, self.weights)
+                self._backend = self._backend.refreshed()
                 self._failed = None
             except ArsearchError as exc:
                 self._failed = exc
@@ -114,25 +92,23 @@ class Engine:
             finally:
                 self._checked = time.monotonic()
 
-    def _current(self) -> _State:
+    def _current(self) -> SearchBackend:
         if time.monotonic() - self._checked >= self.refresh_every:
             self.refresh()
         elif self._failed is not None:
             # a damaged index: opening it costs as much as a healthy one, so every
             # request must not try again; once per refresh interval is enough
             raise type(self._failed)(*self._failed.args)
-        return self._state
+        return self._backend
 
     @_reads_index
     def health(self) -> dict:
         """For monitoring: the document count, or IndexDamagedError with the reason
-        (cheap: the backend's own check, plus a real read of every segment)."""
-        state = self._current()
-        state.reader.probe()
-        return {"documents": state.reader.doc_count}
+        (cheap: the backend's own check, plus a real read of the index)."""
+        return self._current().health()
 
     def close(self) -> None:
-        self._state.reader.close()
+        self._backend.close()
 
     def __enter__(self) -> Engine:
         return self
@@ -142,13 +118,18 @@ class Engine:
 
     @property
     def doc_count(self) -> int:
-        return self._current().reader.doc_count
+        return self._current().doc_count
 
     @property
-    def reader(self) -> IndexReader:
-        """The committed state searches read now (refreshed as usual): for tools and
-        tests that need the index's arrays, e.g. ``BM25F(engine.reader)``."""
-        return self._current().reader
+    def backend(self) -> SearchBackend:
+        """The backend searches ask now (refreshed as usual)."""
+        return self._current()
+
+    @property
+    def reader(self):
+        """The Whoosh backend's reader searches read now (refreshed as usual): for tools
+        and tests that need the index's arrays, e.g. ``BM25F(engine.reader)``."""
+        return self._current().reader  # type: ignore[attr-defined,unused-ignore]
 
     # -- searching ----------------------------------------------------------------------
 
@@ -170,7 +151,7 @@ class Engine:
         """Search; ``date_to`` is inclusive of that day. Raises QueryError on bad arguments."""
         started = time.perf_counter()
         check_request(query, page, per_page, sort)
-        state = self._current()
+        backend = self._current()
         parsed = parse_query(query)
         expansions = expand(self.synonyms, parsed, self.weights.synonyms) \
             if self.synonyms else []
@@ -185,98 +166,51 @@ class Engine:
             end = date_to if (date_to.hour, date_to.minute, date_to.second) != (0, 0, 0) \
                 else date_to.replace(hour=23, minute=59, second=59, microsecond=999999)
             parsed.date_to = min(filter(None, (parsed.date_to, end)))
-        scored = self._score(state, parsed)
-        scores, mask = scored.scores, scored.mask
         sort = effective_sort(parsed, sort)
-        total = int(mask.sum())
-        matching = np.flatnonzero(mask)  # index once, count three columns
-        facets = {name: state.columns[name].counts(matching) for name in ("source", "category")}
-        facets["year"] = dict(sorted(state.years.counts(matching).items(), reverse=True))
         start = (page - 1) * per_page
-        order = top(scores, mask, start + per_page, by_date=sort == "date",
-                    dates=state.reader.dates)
-        docnums = order[start:start + per_page]
+        found = backend.match(parsed, limit=start + per_page, offset=start, sort=sort)
         terms = parsed.highlight_terms() if snippets else None
-        hits = [self._hit(state, int(d), float(scores[d]), terms) for d in docnums]
-        suggestion = self._suggest(state, query, parsed, total)
-        return Results(query, hits, total, page, per_page, facets, suggestion,
-                       (time.perf_counter() - started) * 1000, expansions, sort)
+        hits = [self._hit(backend, ref, score, terms)
+                for ref, score in zip(found.refs, found.scores, strict=True)]
+        suggestion = self._suggest(backend, query, parsed, found.total)
+        return Results(query, hits, found.total, page, per_page, found.facets, suggestion,
+                       (time.perf_counter() - started) * 1000, expansions, sort,
+                       backend.partial, list(backend.missing_shards))
 
     @_reads_index
     def ranked_ids(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
         """(id, score) of the best ``limit`` documents: batch retrieval without snippets."""
-        state = self._current()
+        backend = self._current()
         parsed = parse_query(query)
         if self.synonyms:
             expand(self.synonyms, parsed, self.weights.synonyms)
-        scored = self._score(state, parsed)
-        by_date = effective_sort(parsed, "relevance") == "date"
-        return [(state.reader.ids[d], float(scored.scores[d]))
-                for d in top(scored.scores, scored.mask, limit, by_date=by_date,
-                             dates=state.reader.dates)]
+        found = backend.match(parsed, limit=limit, sort=effective_sort(parsed, "relevance"),
+                              facets=False)
+        return list(zip(found.ids, found.scores, strict=True))
 
     @_reads_index
     def explain(self, query: str, doc_id: str) -> Explanation:
         """Why ``doc_id`` scores what it scores for ``query``, part by part.
 
-        The parts are the very additions search makes (:class:`scoring.Sheet`), so they
-        add up to the score ``search`` gives the same document. Raises QueryError for a
-        bad query and DocumentNotFoundError for an unknown id.
+        The parts are the very additions the backend's ranking makes, so they add up to
+        the score ``search`` gives the same document. Raises QueryError for a bad query
+        and DocumentNotFoundError for an unknown id.
         """
         check_request(query, 1, 1, "relevance")
-        state = self._current()
-        docnum = state.reader.docnum_of.get(doc_id)
-        if docnum is None:
-            raise DocumentNotFoundError(f"no document with id {doc_id!r}")
+        backend = self._current()
         parsed = parse_query(query)
         if self.synonyms:
             expand(self.synonyms, parsed, self.weights.synonyms)
-        scored = self._score(state, parsed, explain=docnum)
-        scores, mask = scored.scores, scored.mask
-        matches = bool(mask[docnum])
-        # the place search gives it: newest first when the query has no word to rank by
-        by_date = effective_sort(parsed, "relevance") == "date"
-        rank = rank_of(docnum, scores, mask, by_date, state.reader.dates) if matches else None
-        return Explanation(doc_id, query, float(scores[docnum]), matches, rank,
-                           int(mask.sum()), scored.parts, "date" if by_date else "relevance")
+        found = backend.match(parsed, limit=0, sort=effective_sort(parsed, "relevance"),
+                              explain=doc_id, facets=False)
+        sorted_by = "date" if effective_sort(parsed, "relevance") == "date" else "relevance"
+        return Explanation(doc_id, query, found.score, found.rank is not None, found.rank,
+                           found.total, found.parts, sorted_by)
 
-    def _scorer(self, state: _State) -> Scorer:
-        reader = state.reader
-
-        def texts(docnums: np.ndarray) -> list[str]:
-            stored = [reader.stored(int(d)) for d in docnums]
-            return [f"{s.get('title') or ''}\n{s.get('body') or ''}" for s in stored]
-
-        return Scorer(state.bm25, self.weights, texts,
-                      lambda: freshness(reader.dates, self.weights.recency_half_life))
-
-    def _allowed(self, state: _State, q: ParsedQuery) -> np.ndarray:
-        """Live documents within the query's filters (sources, categories, dates) and
-        outside its excluded ones (``-source:X``, ``-date:2018``)."""
-        dates = state.reader.dates
-        mask = state.reader.live.copy()
-        for name, values in q.filters.items():
-            mask &= state.columns[name].mask(values)
-        if q.date_from is not None:
-            mask &= dates >= date_key(q.date_from)
-        if q.date_to is not None:
-            mask &= (dates >= 0) & (dates < date_key(q.date_to))
-        for name, values in q.excluded_filters.items():
-            mask &= ~state.columns[name].mask(values)
-        for lo, hi in q.excluded_dates:
-            inside = dates >= (date_key(lo) if lo is not None else 0)  # undated: -1
-            if hi is not None:
-                inside &= dates < date_key(hi)
-            mask &= ~inside
-        return mask
-
-    def _score(self, state: _State, q: ParsedQuery, explain: int | None = None) -> Scored:
-        return self._scorer(state).score(q, self._allowed(state, q), explain)
-
-    def _hit(self, state: _State, docnum: int, score: float,
+    def _hit(self, backend: SearchBackend, ref, score: float,
              terms: tuple[set[str], set[str]] | None) -> Hit:
         """A hit with snippets marking ``terms`` (stems, norms); None: no snippets."""
-        stored = state.reader.stored(docnum)
+        stored = backend.stored(ref)
         title = display_title(stored.get("title") or "")
         body = stored.get("body") or ""
         return Hit(
@@ -285,7 +219,7 @@ class Engine:
             author=stored.get("author"), url=stored.get("url"), score=score,
             snippet=snippet(body, *terms) if terms else "",
             title_html=highlight_all(title, *terms) if terms else "",
-            docnum=docnum,
+            docnum=ref if isinstance(ref, int) else -1,
         )
 
     # -- documents ---------------------------------------------------------------------
@@ -302,11 +236,9 @@ class Engine:
         ``body_length`` (the whole body's) say where it lies. Raises QueryError for a
         start past the end.
         """
-        state = self._current()
-        docnum = state.reader.docnum_of.get(doc_id)
-        if docnum is None:
+        stored = self._current().document(doc_id)
+        if stored is None:
             return None
-        stored = state.reader.stored(docnum)
         body = stored.get("body") or ""
         first, last = body_window(body, start, length)
         stems, norms = parse_query(query).highlight_terms()
@@ -320,59 +252,29 @@ class Engine:
 
     @_reads_index
     def more_like_this(self, doc_id: str, limit: int = 5) -> list[Hit]:
-        """Related articles: the document's key terms (the backend's), ranked by BM25."""
-        state = self._current()
-        docnum = state.reader.docnum_of.get(doc_id)
-        if docnum is None:
-            return []
-        reader = state.reader
-        body = reader.stored(docnum).get("body") or ""
-        # every word is indexed twice (stem and =exact form) and the exact forms, rarer,
-        # crowd the top of the key terms: keep the 25 best stems that occur in some
-        # other document too, from a bounded start of the text (a book takes seconds)
-        terms = reader.key_terms("body", body[:RELATED_SCAN_CHARS], 10**6) if body else []
-        keys = list(islice((t for t in terms if not is_exact(t)
-                            and reader.doc_frequency("body", t) > 1), 25))
-        if not keys:
-            return []
-        scores = np.zeros(reader.size, dtype=np.float32)
-        for key in keys:
-            state.bm25.add_scores(scores, "body", key, 1.0)
-        mask = reader.live & (scores > 0)
-        mask[docnum] = False
-        return [self._hit(state, int(d), float(scores[d]), None)
-                for d in top(scores, mask, limit)]
+        """Related articles: the document's key terms, ranked by BM25 (the backend's)."""
+        backend = self._current()
+        return [self._hit(backend, ref, score, None)
+                for ref, score in backend.related(doc_id, limit)]
 
     # -- suggestions ----------------------------------------------------------------------
 
-    def _suggest(self, state: _State, query: str, q: ParsedQuery, total: int) -> str | None:
+    def _suggest(self, backend: SearchBackend, query: str, q: ParsedQuery,
+                 total: int) -> str | None:
         """Did-you-mean: replace unknown or rare words by a frequent close spelling."""
         from arsearch.search.suggest import suggest
 
-        return suggest(state.reader, query, q, total, state.reader)
+        return suggest(backend, query, q, total, backend)
 
     # -- statistics ------------------------------------------------------------------------
 
     @_reads_index
     def stats(self) -> dict:
         """Counts and facts about the index, as ``arsearch stats`` shows them."""
-        state = self._current()
-        reader = state.reader
-        dated = reader.dates[reader.live & (reader.dates >= 0)]
-        info = reader.info()
-        return {
-            "documents": reader.doc_count,
-            "sources": state.columns["source"].counts(reader.live),
-            "categories": state.columns["category"].counts(reader.live),
-            "date_from": key_date(int(dated.min())).date().isoformat() if dated.size else None,
-            "date_to": key_date(int(dated.max())).date().isoformat() if dated.size else None,
-            "size_bytes": info.get("size_bytes"),
-            "created": info.get("created"),
-            "updated": info.get("updated"),
-            "index": str(self.folder),
-        }
+        return {**self._current().stats(), "index": str(self.folder)}
 
 
 def open_index(folder: str | os.PathLike = "index", **options) -> Engine:
-    """Open the index in ``folder`` for searching (raises IndexNotFoundError if none)."""
+    """Open the index in ``folder`` (or the cluster a ``.toml`` file names) for searching;
+    raises IndexNotFoundError if there is none."""
     return Engine(folder, **options)

@@ -60,6 +60,10 @@ class Results:
     #: "relevance" or "date" (newest first): a query without a word to score (only stop
     #: words, filters or exclusions) is sorted by date, whatever was asked
     sorted_by: str = "relevance"
+    #: a cluster searched without some of its shards (``allow_partial``): the total and
+    #: the hits are those of the shards that answered, never presented as the whole
+    partial: bool = False
+    missing_shards: list[str] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -71,6 +75,8 @@ class Results:
             "per_page": self.per_page, "took_ms": round(self.took_ms, 2),
             "suggestion": self.suggestion, "expansions": self.expansions,
             "sorted_by": self.sorted_by,
+            **({"partial": True, "missing_shards": self.missing_shards}
+               if self.partial else {}),
             "facets": self.facets,
             "hits": [h.to_dict() for h in self.hits],
         }

@@ -66,13 +66,9 @@ class Lookups(Protocol):
 
 @runtime_checkable
 class Documents(Protocol):
-    """What finding a spelling in the archive's text asks of an index (its reader)."""
+    """What finding a spelling in the archive's text asks of an index (its backend)."""
 
-    live: np.ndarray
-
-    def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]: ...
-
-    def stored(self, docnum: int) -> dict: ...
+    def texts_with(self, field: str, term: str, limit: int) -> list[str]: ...
 
 
 class Vocabulary(Protocol):
@@ -146,10 +142,8 @@ def archive_spelling(reader: Documents, norm: str) -> str:
     term = _term(norm)
     counts: Counter[str] = Counter()
     for field in ("title", "body"):
-        ids = reader.postings(field, term)[0]
-        for docnum in ids[reader.live[ids]][:SPELLING_DOCS].tolist():
-            text = (reader.stored(docnum).get(field) or "")[:SPELLING_CHARS]
-            for m in re.finditer(TOKEN_PATTERN, text):
+        for text in reader.texts_with(field, term, SPELLING_DOCS):
+            for m in re.finditer(TOKEN_PATTERN, text[:SPELLING_CHARS]):
                 if normalize_token(m.group()) == norm:
                     counts[strip_tatweel(strip_tashkeel(remove_invisible(m.group())))] += 1
         if counts:

@@ -35,7 +35,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ``ARSEARCH_INDEX`` (default ./index); ``ARSEARCH_PUBLIC_URL``, the site's address as
     users reach it (``https://news.example.org/search/``), for absolute URLs;
     ``ARSEARCH_PROXIES``, how many reverse proxies in front set ``X-Forwarded-*``
-    headers that may be trusted (default 0: none are).
+    headers that may be trusted (default 0: none are); ``ARSEARCH_ALLOW_PARTIAL`` ("1":
+    a cluster answers without the shards it cannot reach, and every page says so).
     """
     folder = web_folder()
     app = Flask("arsearch", template_folder=str(folder / "templates"),
@@ -44,6 +45,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ARSEARCH_INDEX=os.environ.get("ARSEARCH_INDEX", "index"),
         ARSEARCH_PUBLIC_URL=os.environ.get("ARSEARCH_PUBLIC_URL", ""),
         ARSEARCH_PROXIES=os.environ.get("ARSEARCH_PROXIES", "0"),
+        ARSEARCH_ALLOW_PARTIAL=os.environ.get("ARSEARCH_ALLOW_PARTIAL", "").strip().lower()
+        in ("1", "true", "yes", "on"),
         ARSEARCH_PER_PAGE=10,
         ARSEARCH_TITLE="بحث الأخبار العربية",
         MAX_CONTENT_LENGTH=64 * 1024,

@@ -33,8 +33,9 @@ class EngineHolder:
     the folder has changed (a rebuild, a restored file).
     """
 
-    def __init__(self, folder: str | os.PathLike[str]):
+    def __init__(self, folder: str | os.PathLike[str], allow_partial: bool = False):
         self.folder = Path(folder)
+        self.allow_partial = allow_partial
         self._engine: Engine | None = None
         self._lock = threading.Lock()
         self._damaged: tuple[tuple, IndexDamagedError] | None = None
@@ -49,7 +50,7 @@ class EngineHolder:
                 if self._damaged is not None and self._damaged[0] == key:
                     raise IndexDamagedError(*self._damaged[1].args)
                 try:
-                    self._engine = open_index(self.folder)
+                    self._engine = open_index(self.folder, allow_partial=self.allow_partial)
                 except IndexDamagedError as exc:
                     self._damaged = (key, exc)
                     raise
@@ -66,7 +67,8 @@ class EngineHolder:
 
 def init_app(app: Flask) -> None:
     """Give ``app`` its engine holder, for the index folder in ``ARSEARCH_INDEX``."""
-    app.extensions[EXTENSION] = EngineHolder(app.config["ARSEARCH_INDEX"])
+    app.extensions[EXTENSION] = EngineHolder(app.config["ARSEARCH_INDEX"],
+                                             bool(app.config.get("ARSEARCH_ALLOW_PARTIAL")))
 
 
 def get_engine() -> Engine:

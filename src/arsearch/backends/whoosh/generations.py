@@ -13,33 +13,29 @@ process dies, even by ``kill -9``, so a lock can never go stale.
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import json
 import os
 import re
 import shutil
-import stat
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh.index import TOC
 
+from arsearch.backends.folder import (  # noqa: F401 - the folder's files, re-exported
+    LOCK,
+    MAX_SMALL_FILE,
+    META,
+    read_small,
+    write_json,
+    write_lock,
+)
 from arsearch.backends.whoosh.schema import FORMAT_VERSION
 from arsearch.errors import (
-    ArsearchError,
     IndexDamagedError,
-    IndexLockedError,
     IndexNotFoundError,
     IndexVersionError,
 )
-
-META = "arsearch.json"
-LOCK = "arsearch.lock"
-#: arsearch.json and the manifest are a few hundred bytes to a few KiB.
-MAX_SMALL_FILE = 4 << 20
 
 
 def read_meta(folder: Path) -> dict | None:
@@ -64,28 +60,6 @@ def read_meta(folder: Path) -> dict | None:
         raise IndexDamagedError(f"{path} names no valid index generation: rebuild the index "
                                 "with `arsearch index --rebuild`")
     return meta
-
-
-def read_small(path: Path, limit: int = MAX_SMALL_FILE) -> bytes:
-    """The bytes of one of the folder's small bookkeeping files (at most ``limit``).
-
-    A file swapped for something huge (or a device) must not be read whole into memory
-    by every search; a directory or a FIFO in its place fails at once instead of blocking.
-    """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
-        chunks, size = [], 0
-        while size <= limit and (chunk := os.read(fd, limit + 1 - size)):
-            chunks.append(chunk)
-            size += len(chunk)
-        data = b"".join(chunks)
-    finally:
-        os.close(fd)
-    if len(data) > limit:
-        raise ValueError(f"larger than {limit} bytes")
-    return data
 
 
 def require_meta(folder: Path) -> dict:
@@ -135,26 +109,6 @@ def write_meta(folder: Path, indexname: str, created: str | None = None,
     write_json(folder / META, {**(extra or {}), "format": FORMAT_VERSION,
                                "indexname": indexname, "created": created or now,
                                "updated": now})
-
-
-def write_json(path: Path, data: dict) -> None:
-    """Replace ``path`` by ``data`` as JSON atomically: a reader or a crash sees the old
-    file or the new one, never a part (write a temporary file, fsync, rename, fsync the
-    folder)."""
-    if path.is_dir() and not path.is_symlink():  # os.replace would blame the .tmp file
-        raise ArsearchError(f"{path} is a folder where arsearch keeps a file: remove it")
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    with contextlib.suppress(OSError):
-        dirfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dirfd)
-        finally:
-            os.close(dirfd)
 
 
 def next_indexname(folder: Path) -> str:
@@ -207,36 +161,3 @@ def remove_stale_generations(folder: Path, current: str | None) -> None:
     names = {m[1] for p in folder.iterdir() if (m := _GENERATION.match(p.name))}
     for name in names - {current}:
         remove_generation(folder, name)
-
-
-@contextlib.contextmanager
-def write_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
-    """Hold the folder's writer lock; wait up to ``wait`` seconds for another writer."""
-    try:
-        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, 0o644)
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise OSError(errno.EINVAL, "not a regular file")
-    except OSError as exc:  # a folder, a FIFO... in its place
-        raise ArsearchError(f"cannot use the lock file {folder / LOCK}: "
-                            f"{exc.strerror or exc}") from exc
-    try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise IndexLockedError(
-                        f"the index in {folder} is being updated by another process; "
-                        "try again when it has finished (or pass --wait SECONDS)"
-                    ) from None
-                time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        yield
-    finally:
-        os.close(fd)  # closing releases the flock

@@ -23,7 +23,8 @@ from arsearch.backends.whoosh.writer import FastSegmentWriter, ParallelWriter, r
 from arsearch.errors import IndexDamagedError, IndexLockedError, IndexVersionError
 from arsearch.ingest import Document, content_hash
 
-__all__ = ["WriteSession", "content_hash", "read_meta_for_write", "rare_gc", "sample_paths"]
+__all__ = ["WhooshStore", "WriteSession", "content_hash", "read_meta_for_write", "rare_gc",
+           "sample_paths"]
 
 
 def read_meta_for_write(folder: Path, rebuild: bool) -> tuple[dict | None, bool]:
@@ -175,3 +176,26 @@ def _paths(reader) -> Iterator[str]:
         for n in leaf.all_doc_ids():
             if column[n] and not column[n].startswith("/"):
                 yield column[n]
+
+
+class WhooshStore:
+    """A Whoosh index folder as one indexing run writes it (what
+    :func:`arsearch.backends.open_store` returns for Whoosh)."""
+
+    backend = "whoosh"
+
+    def __init__(self, folder: Path):
+        self.folder = self.home = self.path = folder
+
+    def write_lock(self, wait: float):
+        return storage.write_lock(self.folder, wait=wait)
+
+    def read_meta(self, rebuild: bool) -> tuple[dict | None, bool]:
+        return read_meta_for_write(self.folder, rebuild)
+
+    def sample_paths(self, meta: dict) -> list[str]:
+        return sample_paths(self.folder, meta["indexname"])
+
+    def session(self, meta: dict | None, damaged: bool, rebuild: bool, procs: int,
+                recorded: dict) -> WriteSession:
+        return WriteSession(self.folder, meta, damaged, rebuild, procs, recorded)

@@ -40,6 +40,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from arsearch.backends.folder import read_small
+
 from .core import (
     ArsearchError,
     ClusterFileError,
@@ -51,6 +53,11 @@ from .core import (
 )
 
 MAX_SHARDS = 1024
+#: A cluster file of 1,024 shards with replicas is well under this.
+MAX_CLUSTER_FILE = 1 << 20
+#: Changesets a writable shard keeps for its replicas (``XAPIAN_MAX_CHANGESETS``): a
+#: replica that falls further behind copies the whole database again.
+MAX_CHANGESETS = 100
 
 
 @dataclass(frozen=True)
@@ -121,13 +128,15 @@ def read_cluster(path: str | os.PathLike) -> Cluster:
     """Read and check a cluster file; ClusterFileError says what is wrong, in one line."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
+        # a FIFO in its place must not hang a search, nor a huge file fill the memory
+        data = tomllib.loads(read_small(path, MAX_CLUSTER_FILE).decode("utf-8"))
     except FileNotFoundError as exc:
         raise ClusterFileError(f"no cluster file {path}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ClusterFileError(f"cannot read the cluster file {path}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ClusterFileError(f"{path}: not valid TOML: {exc}") from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, tomllib.TOMLDecodeError):
+            raise ClusterFileError(f"{path}: not valid TOML: {exc}") from exc
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ClusterFileError(f"cannot read the cluster file {path}: {reason}") from exc
     return parse_cluster(data, path)
 
 
@@ -331,7 +340,7 @@ class ShardServer:
             cmd += ["--timeout", str(self.timeout_ms)]
         self.proc = subprocess.Popen([*cmd, str(self.path)], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True, env=self.environment())
         listening = threading.Event()
         self._output: list[str] = []
         threading.Thread(target=self._read_output, args=(self.proc, listening),
@@ -346,6 +355,15 @@ class ShardServer:
                 return self._output[-1] if self._output else "it exited"
         self.stop()
         return f"it did not listen within {wait:g} s"
+
+    def environment(self) -> dict[str, str]:
+        """A writable shard keeps changesets, so replicas can follow it
+        (``xapian-replicate``), and flushes in large batches (fewer, bigger writes)."""
+        env = dict(os.environ)
+        if self.writable:
+            env.setdefault("XAPIAN_MAX_CHANGESETS", str(MAX_CHANGESETS))
+            env.setdefault("XAPIAN_FLUSH_THRESHOLD", "100000")
+        return env
 
     def _read_output(self, proc: subprocess.Popen, listening: threading.Event) -> None:
         assert proc.stdout is not None  # started with stdout=PIPE
@@ -386,7 +404,10 @@ def _ensure_database(path: Path, writable: bool) -> None:
     xapian = require_xapian()
     if writable:
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             xapian.WritableDatabase(str(path), xapian.DB_CREATE_OR_OPEN).close()
+        except OSError as exc:
+            raise ArsearchError(f"cannot create the shard {path}: {exc.strerror}") from exc
         except xapian.DatabaseLockError as exc:
             raise ArsearchError(f"the shard {path} is open by another writer") from exc
         except xapian.Error as exc:

@@ -7,7 +7,10 @@ every shard at once, with statistics combined across shards:
 * a word: its stem plus its exact form at ``Weights.exact``, each an ``OP_SCALE_WEIGHT``
   of a term by the word's weight (a synonym: ``Weights.synonyms``) times a factor that
   turns Xapian's idf into arsearch's (Lucene's) ``log(1 + (N - n + 0.5) / (n + 0.5))``;
-  ``title:`` words are filtered by the stem's title term;
+  ``title:`` words are filtered by the stem's title term, ``body:`` words leave out the
+  documents that hold the stem in the title only;
+* a phrase: its stems consecutive in the body (the stems' positions) or in the title
+  (the ``XT`` terms' positions), or only in the field a ``title:``/``body:`` prefix names;
 * alternatives and groups: ``OP_OR`` (a document matching any word is a result, as in
   arsearch); an alternative phrase counts only where it occurs (``OP_FILTER`` by the
   ``OP_PHRASE``);
@@ -22,6 +25,11 @@ every shard at once, with statistics combined across shards:
 
 Bonuses join with ``OP_AND_MAYBE``: they reorder results, never add any (the leads as
 one ``OP_OR``, each tier in its own ``OP_AND_MAYBE``: see :meth:`_Compiler.compile`).
+
+Every clause that adds weight is also recorded with the :class:`~arsearch.search.results.Part`
+it stands for (``Compiled.parts``): a document's weight under that clause alone is that
+part of its score, which is how ``explain`` takes a score apart (the parts add up to it
+because Xapian's ``OP_OR`` and ``OP_AND_MAYBE`` add exactly these weights).
 """
 
 from __future__ import annotations
@@ -31,11 +39,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .core import EXACT, ParsedQuery, Phrase, Weights, Word, require_xapian
+from .core import EXACT, ParsedQuery, Part, Phrase, Weights, Word, require_xapian
 from .index import (
     FILTER_PREFIXES,
     PREFIX_LEAD,
     PREFIX_TITLE,
+    PREFIX_TITLE_ONLY,
     SLOT_DATE,
     SLOT_TIME,
     date_value,
@@ -92,6 +101,9 @@ class Compiled:
 
     query: object  # xapian.Query
     by_date: bool  # no word to rank by: newest first (arsearch's rule)
+    #: (part, query): what each weighing clause adds to a document's score (explain);
+    #: tiers are parts of score 0 (they order, the score leaves their lift out)
+    parts: list[tuple[Part, object]] = field(default_factory=list)
     #: posting sources the query uses: the bindings need them kept alive
     keep: list = field(default_factory=list)
 
@@ -101,6 +113,18 @@ class _Compiler:
         self.w = weights
         self.stats = stats
         self.keep: list = []
+        self.parts: list[tuple[Part, object]] = []
+
+    # -- recording parts ------------------------------------------------------------------
+
+    def record(self, part: Part, query):
+        """Note ``query`` as the clause of ``part``; return it."""
+        self.parts.append((part, query))
+        return query
+
+    def wrap_parts(self, since: int, wrap: Callable) -> None:
+        """The parts recorded from ``since`` count only within ``wrap`` (a filter)."""
+        self.parts[since:] = [(part, wrap(query)) for part, query in self.parts[since:]]
 
     # -- leaves ---------------------------------------------------------------------------
 
@@ -122,30 +146,46 @@ class _Compiler:
         return Q(Q.OP_OR, Q(source), Q(Q.OP_SCALE_WEIGHT, Q.MatchAll, 0.0))
 
     def word(self, word: Word, boost: float = 1.0):
-        """The stem, and the exact form at ``Weights.exact``; ``title:`` restricts."""
+        """The stem, and the exact form at ``Weights.exact``; ``title:``/``body:`` restrict."""
         weight = word.weight * boost
-        parts = [self.scaled(term(word.stem), weight)]
+        kind = "synonym" if weight < 1.0 else "stem"  # an expansion, not a typed word
+        mark = len(self.parts)
+        parts = [self.record(Part(kind, word.surface, 0.0, term=word.stem),
+                             self.scaled(term(word.stem), weight))]
         if word.norm != word.stem and self.w.exact > 0:
-            parts.append(self.scaled(term(EXACT + word.norm), weight * self.w.exact))
-        query = parts[0] if len(parts) == 1 else Q(Q.OP_OR, parts)
-        return self.restrict(query, [word.stem], word.field)
+            exact = EXACT + word.norm
+            parts.append(self.record(
+                Part("exact" if kind == "stem" else kind, word.surface, 0.0, term=exact),
+                self.scaled(term(exact), weight * self.w.exact)))
+        self.wrap_parts(mark, lambda q: self.restrict(q, [word.stem], word.field))
+        return self.restrict(_or(parts), [word.stem], word.field)
 
     def restrict(self, query, stems: list[str], field_name: str | None):
-        """``title:``: only documents with the stems in the title. ``body:`` is not
-        distinguished from the whole article (docs/xapian.md, "Limits")."""
-        if field_name != "title":
-            return query
-        return Q(Q.OP_FILTER, query, Q(Q.OP_AND, [Q(term(PREFIX_TITLE + s)) for s in stems]))
+        """``title:``: only documents with the stems in the title; ``body:``: only those
+        with them in the body (not in the title alone)."""
+        if field_name == "title":
+            return Q(Q.OP_FILTER, query,
+                     Q(Q.OP_AND, [Q(term(PREFIX_TITLE + s)) for s in stems]))
+        if field_name == "body":
+            return Q(Q.OP_AND_NOT, query,
+                     _or([Q(term(PREFIX_TITLE_ONLY + s)) for s in stems]))
+        return query
 
     def phrase(self, phrase: Phrase):
-        """Documents where the phrase's stems are consecutive (title or body: the title's
-        positions start far above the body's)."""
+        """Documents where the phrase's stems are consecutive: in the body (the stems'
+        positions) or in the title (the title terms' positions), or only in the field
+        a prefix names. A phrase never runs from the title into the body."""
         stems = [w.stem for w in phrase.words]
         if not phrase.adjacent:  # an exclusion over the phrase budget: all its words
             return self.restrict(Q(Q.OP_AND, [Q(term(s)) for s in stems]), stems,
                                  phrase.field)
-        query = Q(Q.OP_PHRASE, [Q(term(s)) for s in stems], len(stems))
-        return self.restrict(query, stems, phrase.field)
+        body = Q(Q.OP_PHRASE, [Q(term(s)) for s in stems], len(stems))
+        title = Q(Q.OP_PHRASE, [Q(term(PREFIX_TITLE + s)) for s in stems], len(stems))
+        if phrase.field == "title":
+            return title
+        if phrase.field == "body":
+            return body
+        return Q(Q.OP_OR, body, title)
 
     def words(self, words, boost: float = 1.0):
         return _or([self.word(w, boost) for w in words])
@@ -160,53 +200,73 @@ class _Compiler:
 
     def compile(self, q: ParsedQuery) -> Compiled:
         if q.is_empty:
-            return Compiled(self.restrictions(self.newest_first(), q), True, self.keep)
+            return Compiled(self.restrictions(self.newest_first(), q), True, [], self.keep)
         clauses, tiers, required = [], [], []
         for group in q.groups:
             for item in group:
                 if isinstance(item, Phrase) and len(group) > 1:
                     # an alternative phrase ("a" OR "b c", a synonym) counts where it occurs
-                    clauses.append(Q(Q.OP_FILTER, self.words(item.words, item.weight),
-                                     self.phrase(item)))
+                    mark = len(self.parts)
+                    found = self.phrase(item)
+                    words = self.words(item.words, item.weight)
+                    self.wrap_parts(mark, lambda q, f=found: Q(Q.OP_FILTER, q, f))
+                    clauses.append(Q(Q.OP_FILTER, words, found))
                 elif isinstance(item, Phrase):
                     clauses.append(self.words(item.words))
                     found = self.phrase(item)
                     if self.w.phrases == "filter":
                         required.append(found)
                     elif self.w.phrases == "tier":
-                        tiers.append(Q(Q.OP_FILTER, self.constant(2 * TIER), found))
+                        tiers.append(self.record(
+                            Part("phrase tier", _surface(item), 0.0,
+                                 note="ranked above the documents without the phrase"),
+                            Q(Q.OP_FILTER, self.constant(2 * TIER), found)))
                     else:  # "bonus": the phrase's words count phrase_bonus more
-                        clauses.append(Q(Q.OP_FILTER, self.words(item.words,
-                                                                 self.w.phrase_bonus), found))
+                        mark = len(self.parts)
+                        bonus = self.words(item.words, self.w.phrase_bonus)
+                        for part, _ in self.parts[mark:]:
+                            part.kind, part.text = "phrase bonus", _surface(item)
+                        self.wrap_parts(mark, lambda q, f=found: Q(Q.OP_FILTER, q, f))
+                        clauses.append(Q(Q.OP_FILTER, bonus, found))
                 else:
                     clauses.append(self.word(item))
         if 1 < len(q.groups) <= self.w.all_words_first:
             every = Q(Q.OP_AND, [_or([self.item(i) for i in group]) for group in q.groups])
-            tiers.append(Q(Q.OP_FILTER, self.constant(TIER), every))
+            tiers.append(self.record(
+                Part("all-words tier", "", 0.0,
+                     note="ranked above the documents without every word"),
+                Q(Q.OP_FILTER, self.constant(TIER), every)))
         query = _or(clauses)
         leads = self.lead(q)
         if leads:
-            query = Q(Q.OP_AND_MAYBE, query, _or(leads))
+            self.record(Part("lead", " ".join(leads), 0.0,
+                             note=f"query words in the first {self.w.lead_words} words"),
+                        Q(Q.OP_FILTER, _or(list(leads.values())), query))
+            query = Q(Q.OP_AND_MAYBE, query, _or(list(leads.values())))
         for tier in tiers:
             # one OP_AND_MAYBE each: Xapian 1.4.22 loses the phrase check of a filter ORed
             # with others on AND_MAYBE's optional side (bench/xapian_facts.py)
             query = Q(Q.OP_AND_MAYBE, query, tier)
         if required:
             query = Q(Q.OP_FILTER, query, Q(Q.OP_AND, required))
-        return Compiled(self.restrictions(query, q), False, self.keep)
+        return Compiled(self.restrictions(query, q), False, self.parts, self.keep)
 
-    def lead(self, q: ParsedQuery) -> list:
-        """``lead`` x idf for each distinct query stem (not field-restricted) that the
-        document's lead holds (arsearch applies it to its best 100; here to every result:
-        the cost is one boolean posting list a stem)."""
+    def lead(self, q: ParsedQuery) -> dict[str, object]:
+        """{surface: ``lead`` x idf for the query stem} for each distinct query stem (not
+        field-restricted) that the document's lead holds (arsearch applies it to its best
+        100; here to every result: the cost is one boolean posting list a stem)."""
         if self.w.lead <= 0:
-            return []
-        stems = dict.fromkeys(w.stem for w in q.words if not w.field)
-        out = []
-        for stem in stems:
+            return {}
+        stems: dict[str, str] = {}
+        for w in reversed(q.words):  # the first spelling of a stem names it
+            if not w.field:
+                stems[w.stem] = w.surface
+        out = {}
+        for stem in dict.fromkeys(w.stem for w in q.words if not w.field):
             weight = self.w.lead * self.stats.idf(term(stem))
             if weight > 0:
-                out.append(Q(Q.OP_FILTER, self.constant(weight), Q(term(PREFIX_LEAD + stem))))
+                out[stems[stem]] = Q(Q.OP_FILTER, self.constant(weight),
+                                     Q(term(PREFIX_LEAD + stem)))
         return out
 
     def restrictions(self, query, q: ParsedQuery):
@@ -240,6 +300,18 @@ def date_range(date_from: datetime | None, date_to: datetime | None):
     else:
         hi = date_value(date_to - timedelta(microseconds=1))  # values are exact to 1 µs
     return Q(Q.OP_VALUE_RANGE, SLOT_DATE, lo, hi)
+
+
+def by_date(compiled: Compiled, weights: Weights, stats: Stats):
+    """``compiled``'s matches, newest first (``sort="date"``): weighed by their time only."""
+    compiler = _Compiler(weights, stats)
+    query = Q(Q.OP_FILTER, compiler.newest_first(), compiled.query)
+    compiled.keep.extend(compiler.keep)
+    return query
+
+
+def _surface(phrase: Phrase) -> str:
+    return " ".join(wd.surface for wd in phrase.words)
 
 
 def _or(queries: list):

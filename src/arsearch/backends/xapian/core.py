@@ -1,8 +1,7 @@
 """Everything this backend takes from the rest of arsearch, in one place.
 
-The package layout is moving (issue 12); keeping every import of arsearch's shared
-modules here means a move changes this file only. Also the backend's own errors, which
-derive from arsearch's one root exception.
+Keeping every import of arsearch's shared modules here means a move changes this file
+only. Also the backend's own errors, which derive from arsearch's one root exception.
 """
 
 from __future__ import annotations
@@ -12,17 +11,29 @@ from types import ModuleType
 
 from arsearch.analysis import EXACT, ArabicAnalyzer, index_positions
 from arsearch.analysis.synonyms import Synonyms, load_synonyms
-from arsearch.errors import ArsearchError, QueryError
+from arsearch.backends.boundary import Matches
+from arsearch.errors import (
+    ArsearchError,
+    DocumentNotFoundError,
+    IndexLockedError,
+    IndexNotFoundError,
+    QueryError,
+)
 from arsearch.ingest import Document, content_hash, read_documents
 from arsearch.search.expand import expand
 from arsearch.search.query import ParsedQuery, Phrase, Word, parse_query
+from arsearch.search.results import Part
+from arsearch.search.suggest import ARABIC_LETTERS, LATIN_LETTERS
 from arsearch.search.weights import Weights
 
 __all__ = [
-    "EXACT", "ArabicAnalyzer", "ArsearchError", "ClusterFileError", "Document",
-    "ParsedQuery", "Phrase", "QueryError", "ShardUnavailableError", "Synonyms", "Weights",
-    "Word", "XapianUnavailableError", "content_hash", "index_positions", "load_synonyms", "expand",
-    "network_reason", "parse_query", "read_documents", "require_xapian",
+    "ARABIC_LETTERS", "EXACT", "LATIN_LETTERS", "ArabicAnalyzer", "ArsearchError",
+    "ClusterFileError", "Document",
+    "DocumentNotFoundError", "IndexLockedError", "IndexNotFoundError", "Matches",
+    "ParsedQuery", "Part", "Phrase", "QueryError", "ShardUnavailableError", "Synonyms",
+    "Weights", "Word", "XapianUnavailableError", "content_hash", "expand", "index_positions",
+    "load_synonyms", "network_reason", "parse_query", "read_documents",
+    "require_xapian",
 ]
 
 

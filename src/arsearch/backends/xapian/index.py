@@ -8,17 +8,20 @@ ranker implements as ``Weights(fields="combined")``. Everything else is a term o
 value that adds no length:
 
 =================  =========================================================================
-``stem``           positions: body words from 0, title words from TITLE_BASE (a phrase never
-                   spans title and body); wdf: body count + ``title`` x title count
+``stem``           wdf: body count + ``title`` x title count; positions: the body's only
 ``=form``          the exact (unstemmed) twin: wdf only, no positions (as in Whoosh)
-``XT`` + stem      boolean: the stem is in the title (``title:`` restricts to these)
+``XT`` + stem      the stem's title positions, wdf 0: ``title:`` words are filtered by it,
+                   title phrases match on it (so no phrase spans title and body)
+``XO`` + stem      boolean: the stem is in the title but not in the body (``body:`` words
+                   leave these out)
 ``L`` + stem       boolean: the stem is in the first ``lead_words`` words of the body
 ``XS/XC/XA`` + v   boolean: source, category, author, case-folded (filters)
 ``Q`` + id         boolean: the unique id term (replace and delete by id)
 values             id, date (a string exact to the microsecond, for ranges), time (seconds
                    as a sortable number: the weight of newest-first lists), source,
-                   category, year (facets), content hash
-data               JSON of the stored fields
+                   category, year (facets), content hash, stored path
+data               JSON of the stored fields (id, title, body, date, source, category,
+                   author, url, path), the same as the Whoosh backend stores
 =================  =========================================================================
 
 Terms longer than Xapian's limit (245 bytes) are cut, the same way at query time.
@@ -49,20 +52,19 @@ from .core import (
 xapian = require_xapian()
 
 #: Bump when the layout changes in a way an existing database cannot serve.
-LAYOUT_VERSION = 1
+#: 2: title positions on ``XT`` terms (wdf 0), ``XO`` title-only terms, the path value.
+LAYOUT_VERSION = 2
 LAYOUT_KEY = "arsearch:layout"
 
 PREFIX_ID = "Q"
 PREFIX_TITLE = "XT"
+PREFIX_TITLE_ONLY = "XO"
 PREFIX_LEAD = "L"
 FILTER_PREFIXES = {"source": "XS", "category": "XC", "author": "XA"}
 
-SLOT_ID, SLOT_DATE, SLOT_SOURCE, SLOT_CATEGORY, SLOT_YEAR, SLOT_HASH, SLOT_TIME = range(7)
+(SLOT_ID, SLOT_DATE, SLOT_SOURCE, SLOT_CATEGORY, SLOT_YEAR, SLOT_HASH, SLOT_TIME,
+ SLOT_PATH) = range(8)
 FACET_SLOTS = {"source": SLOT_SOURCE, "category": SLOT_CATEGORY, "year": SLOT_YEAR}
-
-#: Title words are numbered from here: body positions stay below (a 4 MB body holds at
-#: most ~1M words), so a phrase cannot run from the title into the body.
-TITLE_BASE = 1 << 31
 MAX_TERM_BYTES = 245
 #: Ids longer than this (in UTF-8) are represented by a digest in the id term.
 _MAX_ID_TERM_BYTES = 200
@@ -151,14 +153,16 @@ def time_value(when: datetime) -> bytes:
     return xapian.sortable_serialise((when - datetime(1, 1, 1)).total_seconds())
 
 
-def stored_fields(doc: Document, digest: str) -> dict:
+def stored_fields(doc: Document, path: str | None = None) -> dict:
+    """What is stored of ``doc`` (``path``: as recorded, relative to the id root)."""
     return {"id": doc.id, "title": doc.title or "", "body": doc.body,
             "date": doc.date.isoformat() if doc.date else None, "source": doc.source,
             "category": doc.category, "author": doc.author, "url": doc.url,
-            "path": doc.path, "hash": digest}
+            "path": doc.path if path is None else path}
 
 
-def to_xapian(doc: Document, layout: Layout, digest: str | None = None):
+def to_xapian(doc: Document, layout: Layout, digest: str | None = None,
+              path: str | None = None):
     """The ``xapian.Document`` of ``doc`` (see the module docstring for the layout)."""
     digest = digest or content_hash(doc)
     x = xapian.Document()
@@ -169,9 +173,12 @@ def to_xapian(doc: Document, layout: Layout, digest: str | None = None):
         if text.startswith(EXACT):
             x.add_term(t, layout.title_wdf * len(poses))
             continue
+        x.add_term(t, layout.title_wdf * len(poses))
+        in_title = term(PREFIX_TITLE + text)
         for p in poses:
-            x.add_posting(t, TITLE_BASE + p, layout.title_wdf)
-        x.add_boolean_term(term(PREFIX_TITLE + text))
+            x.add_posting(in_title, p, 0)
+        if text not in body:
+            x.add_boolean_term(term(PREFIX_TITLE_ONLY + text))
     for text, poses in body.items():
         t = term(text)
         if text.startswith(EXACT):
@@ -186,8 +193,11 @@ def to_xapian(doc: Document, layout: Layout, digest: str | None = None):
         value = getattr(doc, field)
         if value and value.strip():
             x.add_boolean_term(filter_term(field, value))
+    stored = stored_fields(doc, path)
     x.add_value(SLOT_ID, encode(doc.id))
     x.add_value(SLOT_HASH, digest.encode())
+    if stored["path"]:
+        x.add_value(SLOT_PATH, encode(stored["path"]))
     if doc.date:
         x.add_value(SLOT_DATE, date_value(doc.date))
         x.add_value(SLOT_YEAR, str(doc.date.year).encode())
@@ -196,13 +206,15 @@ def to_xapian(doc: Document, layout: Layout, digest: str | None = None):
         value = getattr(doc, field)
         if value:
             x.add_value(slot, encode(value))
-    x.set_data(encode(json.dumps(stored_fields(doc, digest), ensure_ascii=False)))
+    x.set_data(encode(json.dumps(stored, ensure_ascii=False)))
     return x
 
 
-def read_stored(xdoc) -> dict:
-    """The stored fields of a ``xapian.Document`` (dates back to datetimes)."""
-    stored = json.loads(xdoc.get_data().decode("utf-8", "surrogatepass"))
+def read_stored(data: bytes) -> dict:
+    """The stored fields from a document's data (dates back to datetimes), as the Whoosh
+    backend gives them: fields without a value are left out."""
+    stored = {k: v for k, v in json.loads(data.decode("utf-8", "surrogatepass")).items()
+              if v is not None and k != "hash"}
     if stored.get("date"):
         stored["date"] = datetime.fromisoformat(stored["date"])
     return stored
@@ -256,7 +268,7 @@ class XapianIndex:
                 from exc
         return cls(db, name, weights)
 
-    def put(self, doc: Document) -> str:
+    def put(self, doc: Document, path: str | None = None) -> str:
         """Add or replace ``doc``: "added", "replaced" or "unchanged"."""
         digest = content_hash(doc)
         key = id_term(doc.id)
@@ -264,7 +276,7 @@ class XapianIndex:
         if existing is not None \
                 and self.db.get_document(existing).get_value(SLOT_HASH) == digest.encode():
             return "unchanged"
-        self.db.replace_document(key, to_xapian(doc, self.layout, digest))
+        self.db.replace_document(key, to_xapian(doc, self.layout, digest, path))
         return "added" if existing is None else "replaced"
 
     def delete(self, doc_id: str) -> bool:

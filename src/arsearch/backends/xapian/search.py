@@ -1,26 +1,45 @@
-"""Searching a Xapian index: a local folder, or shard servers opened as one database.
+"""Searching a Xapian index: the Xapian backend behind the engine boundary.
 
-Xapian combines the shards' statistics (document count, lengths, term frequencies)
-before weighting, so a document scores the same whether its database is one folder or
-split over servers (tests/test_cluster.py checks it). Every search counts every match
-(``check_at_least`` = the document count): totals and facet counts are exact, never
-Xapian's estimates. A shard that cannot be reached, or stops answering, is an error
-naming it (:class:`ShardUnavailableError`); never a silently smaller total.
+A :class:`XapianSearcher` is a local folder (its parts) or the shard servers of a
+cluster file opened as one database. Xapian combines the members' statistics (document
+count, lengths, term frequencies) before weighting, so a document scores the same
+whether its database is one folder or split over servers (tests/test_cluster.py checks
+it). Every search counts every match (``check_at_least`` = the document count): totals
+and facet counts are exact, never Xapian's estimates.
+
+Shards fail. A shard is tried at its address, then at each replica's, in the order of
+the cluster file, when the searcher opens and whenever a query finds it gone (replica
+failover). One that no address serves is an error naming it
+(:class:`ShardUnavailableError`); with ``allow_partial`` the searcher goes on without
+it and says so (``partial``, ``missing_shards``), trying it again every
+:data:`RETRY_MISSING` seconds: never a silently smaller total.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import threading
+import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .cluster import Cluster, ShardAddress
-from .compile import TIER, Stats, compile_query, weighting
+import numpy as np
+
+from arsearch.backends.boundary import Target
+
+from .cluster import Cluster, ShardAddress, read_cluster
+from .compile import TIER, Compiled, Stats, by_date, compile_query, weighting
 from .core import (
+    ARABIC_LETTERS,
+    LATIN_LETTERS,
     ArsearchError,
+    DocumentNotFoundError,
+    Matches,
     ParsedQuery,
     QueryError,
     ShardUnavailableError,
@@ -32,14 +51,39 @@ from .core import (
     parse_query,
     require_xapian,
 )
-from .index import FACET_SLOTS, SLOT_ID, Layout, id_term, read_stored
+from .folder import part_paths, read_meta
+from .index import (
+    FACET_SLOTS,
+    LAYOUT_KEY,
+    PREFIX_TITLE,
+    SLOT_DATE,
+    SLOT_ID,
+    Layout,
+    id_term,
+    read_stored,
+    term,
+)
 
 xapian = require_xapian()
 
 #: Seconds a shard may take to answer before it counts as down (Xapian's default: 10).
 DEFAULT_TIMEOUT = 10.0
+#: A partial searcher tries its missing shards again at most this often (seconds).
+RETRY_MISSING = 10.0
 MAX_LIMIT = 1000
+#: Related articles: the best this many terms of the document (Xapian's expand set).
+RELATED_TERMS = 25
+RELATED_CANDIDATES = 500
 _CONTEXT = re.compile(r"remote:tcp\(([^)]*)\)")
+
+
+@dataclass
+class XapianRef:
+    """A match: its docid in this state and what was read of it with the match."""
+
+    docid: int
+    id: str
+    data: bytes = field(repr=False)
 
 
 @dataclass
@@ -60,63 +104,136 @@ class XapianResults:
     expansions: list[str] = field(default_factory=list)
 
 
-class XapianSearcher:
-    """One open Xapian database (local, or shards as one). Thread-safe: Xapian objects
-    are not, so searches take turns (one searcher per worker process, as the web app
-    keeps one engine per process)."""
+@dataclass
+class Member:
+    """One database of the searcher: a local part, or a shard and its replicas."""
 
-    def __init__(self, db, shards: Sequence[ShardAddress] = (), label: str = "",
-                 weights: Weights | None = None, synonyms: Synonyms | None = None,
-                 reopen=None):
-        self.db = db
-        self.shards = list(shards)
+    name: str
+    addresses: tuple[ShardAddress, ...] = ()  # primary first; empty for a local part
+    path: Path | None = None
+    db: Any = None  # the open xapian.Database; None while missing
+    serving: ShardAddress | None = None  # the address that answers now
+
+    @property
+    def remote(self) -> bool:
+        return bool(self.addresses)
+
+
+class XapianSearcher:
+    """One open Xapian index (local parts, or shards as one). Thread-safe: Xapian objects
+    are not, so calls take turns (one searcher per worker process, as the web app keeps
+    one engine per process)."""
+
+    def __init__(self, members: Sequence[Member], label: str = "",
+                 weights: Weights | None = None, synonyms: Synonyms | None = None, *,
+                 allow_partial: bool = False, timeout: float = DEFAULT_TIMEOUT,
+                 meta: dict | None = None, folder: Path | None = None):
+        self.members = list(members)
         self.label = label
         self.weights = weights or Weights()
         self.synonyms = synonyms if synonyms is not None else load_synonyms()
-        self.layout = self._call(lambda: Layout.read(db))
-        self._reopen = reopen
+        self.allow_partial = allow_partial
+        self.timeout = timeout
+        self.meta = meta or {}
+        self.folder = folder
         self._lock = threading.RLock()
         self._termfreqs: dict[bytes, int] = {}
+        self._vocabulary = Vocabulary(self)
+        self._retried = time.monotonic()
+        self.db = self._combine()
+        self.layout = self._call(self._layout)
 
     # -- opening ------------------------------------------------------------------------
 
+    def _layout(self) -> Layout:
+        """What the index was written with; an empty database (a new shard that no
+        writer has touched yet) holds nothing to search either way."""
+        if not self.db.get_metadata(LAYOUT_KEY) and not self.db.get_doccount():
+            return Layout.from_weights(self.weights)
+        return Layout.read(self.db)
+
     @classmethod
     def open_local(cls, path: str | os.PathLike, **options) -> XapianSearcher:
+        """A local index folder (``arsearch.json`` naming its database and parts), or one
+        Xapian database folder."""
         path = Path(path)
-
-        def opener():
-            try:
-                return xapian.Database(str(path))
-            except xapian.DatabaseOpeningError as exc:
-                raise ArsearchError(f"no Xapian index in {path}: {exc}") from exc
-
-        return cls(opener(), (), str(path), reopen=opener, **options)
+        meta = read_meta(path) if path.is_dir() else None
+        paths = part_paths(path, meta) if meta else [path]
+        members = [Member(str(p), path=p, db=_open_local(p)) for p in paths]
+        return cls(members, str(path), meta=meta, folder=path, **options)
 
     @classmethod
     def open_shards(cls, shards: Sequence[ShardAddress] | Cluster,
-                    timeout: float = DEFAULT_TIMEOUT, **options) -> XapianSearcher:
-        """Open every shard as one database; ShardUnavailableError names one that is down."""
-        addresses = shards.addresses if isinstance(shards, Cluster) else list(shards)
-        if not addresses:
+                    timeout: float = DEFAULT_TIMEOUT, *, allow_partial: bool = False,
+                    **options) -> XapianSearcher:
+        """Every shard as one database, each at its first address that answers (replicas
+        after the primary); ShardUnavailableError names one that none serves, unless
+        ``allow_partial``."""
+        if isinstance(shards, Cluster):
+            members = [Member(s.name, (s.address, *s.replicas)) for s in shards.shards]
+        else:
+            members = [Member(a.name, (a,)) for a in shards]
+        if not members:
             raise ArsearchError("a cluster needs at least one shard")
+        for m in members:
+            try:
+                _connect(m, timeout)
+            except ShardUnavailableError:
+                if not allow_partial:
+                    raise
+        if all(m.db is None for m in members):
+            raise ShardUnavailableError(", ".join(m.name for m in members),
+                                        "no shard of the cluster answers")
+        label = ", ".join(str(m.addresses[0]) for m in members)
+        return cls(members, label, allow_partial=allow_partial, timeout=timeout, **options)
 
-        def opener():
-            db = xapian.Database()
-            for a in addresses:
-                db.add_database(open_remote(a, timeout))
-            return db
+    def _combine(self):
+        """One Database over the members that answer (their connections are shared)."""
+        db = xapian.Database()
+        for m in self.members:
+            if m.db is not None:
+                db.add_database(m.db)
+        return db
 
-        return cls(opener(), addresses, ", ".join(map(str, addresses)), reopen=opener,
-                   **options)
+    @property
+    def partial(self) -> bool:
+        return any(m.db is None for m in self.members)
+
+    @property
+    def missing_shards(self) -> list[str]:
+        return [m.name for m in self.members if m.db is None]
 
     def reopen(self) -> None:
-        """See the latest commit of every shard (cheap when nothing changed)."""
+        """See the latest commit of every member (cheap when nothing changed); a partial
+        searcher also tries its missing shards again, at most every RETRY_MISSING s."""
         with self._lock:
-            self._call(self.db.reopen)
-            self._termfreqs.clear()
+            if self.partial and time.monotonic() - self._retried >= RETRY_MISSING:
+                self._retried = time.monotonic()
+                back = False
+                for m in self.members:
+                    if m.db is None:
+                        try:
+                            _connect(m, self.timeout)
+                            back = True
+                        except ShardUnavailableError:
+                            pass
+                if back:
+                    self.db = self._combine()
+                    self._forget()
+            if self._run(lambda: self.db.reopen()):
+                self._forget()
+
+    def refreshed(self) -> XapianSearcher:
+        self.reopen()
+        return self
 
     def close(self) -> None:
-        self.db.close()
+        self._vocabulary.close()
+        with self._lock:
+            for m in self.members:
+                if m.db is not None:
+                    m.db.close()
+            self.db.close()
 
     def __enter__(self) -> XapianSearcher:
         return self
@@ -124,7 +241,282 @@ class XapianSearcher:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # -- searching ----------------------------------------------------------------------
+    def _forget(self) -> None:
+        """Statistics cached for the previous state."""
+        self._termfreqs.clear()
+
+    # -- the backend's match --------------------------------------------------------------
+
+    @property
+    def doc_count(self) -> int:
+        return self._run(lambda: self.db.get_doccount())
+
+    def match(self, q: ParsedQuery, *, limit: int, offset: int = 0,
+              sort: str = "relevance", explain: str | None = None,
+              facets: bool = True) -> Matches:
+        """See :class:`arsearch.backends.SearchBackend`."""
+        return self._run(lambda: self._match(q, limit, offset, sort, explain, facets))
+
+    def _match(self, q: ParsedQuery, limit: int, offset: int, sort: str,
+               explain: str | None, facets: bool) -> Matches:
+        docid = None
+        if explain is not None:
+            docid = self._docid(explain)
+            if docid is None:
+                raise DocumentNotFoundError(f"no document with id {explain!r}")
+        stats = self._stats()
+        compiled = compile_query(q, self.weights, stats)
+        query = compiled.query
+        dated = sort == "date" and not compiled.by_date
+        if dated:
+            query = by_date(compiled, self.weights, stats)
+        enquire, spies = self._enquire(query, facets)
+        count = max(limit - offset, 0)
+        mset = enquire.get_mset(offset, count, max(stats.doccount, 1))
+        if mset.get_matches_lower_bound() != mset.get_matches_upper_bound():
+            raise ArsearchError("the total is an estimate (a bug: every match is counted)")
+        refs, scores = [], []
+        for item in mset:
+            doc = item.document
+            refs.append(XapianRef(item.docid, doc.get_value(SLOT_ID).decode(
+                "utf-8", "surrogatepass"), doc.get_data()))
+            scores.append(_score(item.weight, compiled))
+        if dated and refs:
+            scores = self._relevance(compiled, refs)
+        found = Matches(refs, [r.id for r in refs], scores, mset.get_matches_estimated(),
+                        {n: _counts(n, s) for n, s in spies.items()})
+        if docid is not None and explain is not None:
+            self._explain(found, compiled, docid, id_term(explain))
+        return found
+
+    def _enquire(self, query, facets: bool):
+        enquire = xapian.Enquire(self.db)
+        enquire.set_query(query)
+        enquire.set_weighting_scheme(weighting(self.weights))
+        # no sort by value (not even to break ties by id): with one, Xapian 1.4's match
+        # spies over-count on remote shards (bench/xapian_facts.py); ties go by docid
+        spies = {}
+        if facets:
+            for name, slot in FACET_SLOTS.items():
+                spies[name] = xapian.ValueCountMatchSpy(slot)
+                enquire.add_matchspy(spies[name])
+        return enquire, spies
+
+    def _weight_of(self, query, docid_term: bytes) -> float | None:
+        """The weight of the document with ``docid_term`` under ``query`` (None: no match)."""
+        enquire, _ = self._enquire(xapian.Query(xapian.Query.OP_FILTER, query,
+                                                xapian.Query(docid_term)), False)
+        for item in enquire.get_mset(0, 1):
+            return item.weight
+        return None
+
+    def _relevance(self, compiled: Compiled, refs: list[XapianRef]) -> list[float]:
+        """The relevance scores of date-sorted matches (a second pass over just them)."""
+        Q = xapian.Query
+        enquire, _ = self._enquire(Q(Q.OP_FILTER, compiled.query,
+                                     Q(Q.OP_OR, [Q(id_term(r.id)) for r in refs])), False)
+        by_id = {}
+        for item in enquire.get_mset(0, len(refs)):
+            by_id[item.docid] = _score(item.weight, compiled)
+        return [by_id.get(r.docid, 0.0) for r in refs]
+
+    def _explain(self, found: Matches, compiled: Compiled, docid: int, key: bytes) -> None:
+        """The document's score parts (each clause's weight for it alone), its score and
+        its rank (Xapian's order: weight, then docid)."""
+        weight = self._weight_of(compiled.query, key)
+        parts = []
+        for part, query in compiled.parts:
+            w = self._weight_of(query, key)
+            if w:
+                if part.kind.endswith("tier"):
+                    parts.append(part)  # orders the results, adds nothing to the score
+                    continue
+                part.score = w
+                if part.kind in ("stem", "synonym") and part.term and not part.term.startswith("="):
+                    part.fields = self._field_shares(docid, part.term)
+                parts.append(part)
+        found.parts = parts
+        if weight is None:
+            found.score = float(sum(p.score for p in parts))
+            return
+        found.score = _score(weight, compiled)
+        enquire, _ = self._enquire(compiled.query, False)
+        enquire.set_cutoff(0, weight * (1 - 1e-12))  # the same sum, maybe in another order
+        mset = enquire.get_mset(0, max(self.db.get_doccount(), 1))
+        for rank, item in enumerate(mset, 1):
+            if item.docid == docid:
+                found.rank = rank
+                break
+
+    def _field_shares(self, docid: int, stem: str) -> dict[str, float]:
+        """Each field's share of the stem's frequency (title occurrences count ``title``)."""
+        def count(t: bytes) -> int:
+            try:
+                return sum(1 for _ in self.db.positionlist(docid, t))
+            except xapian.RangeError:
+                return 0
+
+        title = self.layout.title_wdf * count(term(PREFIX_TITLE + stem))
+        body = count(term(stem))
+        total = title + body
+        if not total:
+            return {}
+        return {f: v / total for f, v in (("title", title), ("body", body)) if v}
+
+    def _docid(self, doc_id: str) -> int | None:
+        for posting in self.db.postlist(id_term(doc_id)):
+            return posting.docid
+        return None
+
+    def _stats(self) -> Stats:
+        return Stats(self.db.get_doccount(), self._termfreq)
+
+    def _termfreq(self, t: bytes) -> int:
+        """Term frequency over every member, cached until the next reopen (each is a
+        round trip per remote shard)."""
+        n = self._termfreqs.get(t)
+        if n is None:
+            if len(self._termfreqs) > 100_000:
+                self._termfreqs.clear()
+            n = self._termfreqs[t] = self.db.get_termfreq(t)
+        return n
+
+    # -- documents ------------------------------------------------------------------------
+
+    def stored(self, ref: XapianRef) -> dict:
+        return read_stored(ref.data)
+
+    def document(self, doc_id: str) -> dict | None:
+        """The stored fields of ``doc_id``, or None."""
+        def find():
+            docid = self._docid(doc_id)
+            return None if docid is None else read_stored(self.db.get_document(docid).get_data())
+
+        return self._run(find)
+
+    def related(self, doc_id: str, limit: int) -> list[tuple[XapianRef, float]]:
+        """Documents sharing the best terms of ``doc_id`` (Xapian's expand set over its
+        stems), ranked by BM25."""
+        return self._run(lambda: self._related(doc_id, limit))
+
+    def _related(self, doc_id: str, limit: int) -> list[tuple[XapianRef, float]]:
+        docid = self._docid(doc_id)
+        if docid is None:
+            return []
+        rset = xapian.RSet()
+        rset.add_document(docid)
+        enquire = xapian.Enquire(self.db)
+        # a term only this document holds finds nothing: keep the best that others share
+        terms = []
+        Q = xapian.Query
+        for e in enquire.get_eset(RELATED_CANDIDATES, rset, _Stems()):
+            if self._termfreq(e.term) > 1:
+                terms.append(Q(e.term))
+                if len(terms) == RELATED_TERMS:
+                    break
+        if not terms:
+            return []
+        enquire, _ = self._enquire(Q(Q.OP_AND_NOT, Q(Q.OP_OR, terms), Q(id_term(doc_id))),
+                                   False)
+        out = []
+        for item in enquire.get_mset(0, limit):
+            doc = item.document
+            out.append((XapianRef(item.docid, doc.get_value(SLOT_ID).decode(
+                "utf-8", "surrogatepass"), doc.get_data()), item.weight))
+        return out
+
+    # -- did-you-mean ---------------------------------------------------------------------
+
+    def doc_frequency(self, field: str, text: str) -> int:
+        """Documents holding ``text`` anywhere (title and body share one term space here,
+        so the title's count is 0: did-you-mean adds the two)."""
+        if field == "title":
+            return 0
+        return self._run(lambda: self._termfreq(term(text)))
+
+    def texts_with(self, field: str, text: str, limit: int) -> list[str]:
+        """Title and body share one term space here: the body's texts are the ones
+        asked for (the title's list is empty, as in :meth:`doc_frequency`)."""
+        if field == "title":
+            return []
+
+        def find() -> list[str]:
+            enquire = xapian.Enquire(self.db)
+            enquire.set_query(xapian.Query(term(text)))
+            enquire.set_weighting_scheme(xapian.BoolWeight())
+            return [read_stored(item.document.get_data()).get(field) or ""
+                    for item in enquire.get_mset(0, limit)]
+
+        return self._run(find)
+
+    def may_contain(self, field: str, terms: list[str]) -> np.ndarray:
+        """Locally a lookup is cheap: every term may exist. Over shards each lookup is a
+        round trip per shard (hundreds of candidates a word), so candidates are first
+        checked against the shards' vocabulary (:class:`Vocabulary`)."""
+        if field == "title" or not any(m.remote for m in self.members):
+            return np.ones(len(terms), dtype=bool)
+        return self._vocabulary.may_contain([term(t) for t in terms])
+
+    # -- the index --------------------------------------------------------------------------
+
+    def stats(self) -> dict:
+        return self._run(self._index_stats)
+
+    def _index_stats(self) -> dict:
+        enquire, spies = self._enquire(xapian.Query.MatchAll, True)
+        count = self.db.get_doccount()
+        enquire.get_mset(0, 0, max(count, 1))
+        lo = self.db.get_value_lower_bound(SLOT_DATE)
+        hi = self.db.get_value_upper_bound(SLOT_DATE)
+        out = {
+            "documents": count,
+            "sources": _counts("source", spies["source"]),
+            "categories": _counts("category", spies["category"]),
+            "date_from": _day(lo), "date_to": _day(hi),
+            "size_bytes": _folder_size(self.folder) if self.folder else None,
+            "created": self.meta.get("created"), "updated": self.meta.get("updated"),
+            "backend": "xapian",
+        }
+        if any(m.remote for m in self.members):
+            out["shards"] = self.shard_status()
+            out["partial"] = self.partial
+        return out
+
+    def shard_status(self) -> list[dict]:
+        """Each shard: where it answers (a replica when its primary is down) and its
+        documents, or why it is missing."""
+        out = []
+        for m in self.members:
+            entry: dict[str, Any] = {
+                "name": m.name, "address": f"{m.addresses[0].host}:{m.addresses[0].port}"
+                if m.addresses else str(m.path)}
+            if m.db is None:
+                entry.update(status="missing", documents=None)
+            else:
+                entry.update(status="ok" if m.serving in (None, m.addresses[0] if m.addresses
+                                                          else None) else "replica",
+                             documents=m.db.get_doccount())
+                if m.serving is not None:
+                    entry["serving"] = f"{m.serving.host}:{m.serving.port}"
+            out.append(entry)
+        return out
+
+    def health(self) -> dict:
+        """A real read of every member (a round trip to every shard)."""
+        def probe() -> dict:
+            for m in self.members:
+                if m.db is not None:
+                    if m.remote:
+                        m.db.keep_alive()
+                    m.db.get_termfreq(b"Q")
+            out: dict = {"documents": self.db.get_doccount()}
+            if self.partial:
+                out.update(partial=True, missing_shards=self.missing_shards)
+            return out
+
+        return self._run(probe)
+
+    # -- the prototype's convenience API (tests, bench/xapian_quality.py) -------------------
 
     def parse(self, text: str) -> tuple[ParsedQuery, list[str]]:
         """arsearch's parsing and synonym expansion (the expansions are returned)."""
@@ -142,84 +534,47 @@ class XapianSearcher:
             raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
         parsed, expansions = (query, []) if isinstance(query, ParsedQuery) \
             else self.parse(query)
-        with self._lock:
-            return self._retry(lambda: self._search(parsed, offset, limit, facets, stored,
-                                                    expansions))
+
+        def run() -> XapianResults:
+            compiled = compile_query(parsed, self.weights, self._stats())
+            enquire, spies = self._enquire(compiled.query, facets)
+            mset = enquire.get_mset(offset, limit, max(self.db.get_doccount(), 1))
+            hits = []
+            for item in mset:
+                doc = item.document
+                tiers = 0 if compiled.by_date else int(item.weight // TIER)
+                hits.append(XapianHit(doc.get_value(SLOT_ID).decode("utf-8", "surrogatepass"),
+                                      _score(item.weight, compiled), tiers, item.docid,
+                                      read_stored(doc.get_data()) if stored else None))
+            return XapianResults(hits, mset.get_matches_estimated(),
+                                 {n: _counts(n, s) for n, s in spies.items()},
+                                 "date" if compiled.by_date else "relevance", expansions)
+
+        return self._run(run)
 
     def ranked_ids(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
         """(id, score) of the best ``limit`` documents (batch runs, evaluation)."""
         results = self.search(query, 0, limit, facets=False, stored=False)
         return [(h.id, h.score) for h in results.hits]
 
-    def _search(self, parsed: ParsedQuery, offset: int, limit: int, facets: bool,
-                stored: bool, expansions: list[str]) -> XapianResults:
-        db = self.db
-        stats = Stats(db.get_doccount(), self._termfreq)
-        compiled = compile_query(parsed, self.weights, stats)
-        enquire = xapian.Enquire(db)
-        enquire.set_query(compiled.query)
-        enquire.set_weighting_scheme(weighting(self.weights))
-        # no sort by value (not even to break ties by id): with one, Xapian 1.4's match
-        # spies over-count on remote shards (bench/xapian_facts.py); ties go by docid
-        spies = {}
-        if facets:
-            for name, slot in FACET_SLOTS.items():
-                spies[name] = xapian.ValueCountMatchSpy(slot)
-                enquire.add_matchspy(spies[name])
-        mset = enquire.get_mset(offset, limit, max(stats.doccount, 1))
-        hits = []
-        for item in mset:
-            doc = item.document
-            tiers = int(item.weight // TIER) if item.weight >= TIER and not compiled.by_date \
-                else 0
-            score = 0.0 if compiled.by_date else item.weight - tiers * TIER
-            hits.append(XapianHit(
-                doc.get_value(SLOT_ID).decode("utf-8", "surrogatepass"), score, tiers,
-                item.docid,
-                read_stored(doc) if stored else None))
-        total = mset.get_matches_estimated()
-        if mset.get_matches_lower_bound() != mset.get_matches_upper_bound():
-            raise ArsearchError("the total is an estimate (a bug: every match is counted)")
-        return XapianResults(hits, total, {n: _counts(n, s) for n, s in spies.items()},
-                             "date" if compiled.by_date else "relevance", expansions)
-
-    def _termfreq(self, t: bytes) -> int:
-        """Term frequency over every shard, cached until the next reopen (each is a
-        round trip per remote shard)."""
-        n = self._termfreqs.get(t)
-        if n is None:
-            if len(self._termfreqs) > 100_000:
-                self._termfreqs.clear()
-            n = self._termfreqs[t] = self.db.get_termfreq(t)
-        return n
-
-    # -- documents and statistics ----------------------------------------------------------
-
-    def document(self, doc_id: str) -> dict | None:
-        """The stored fields of ``doc_id``, or None."""
-        def find():
-            for posting in self.db.postlist(id_term(doc_id)):
-                return read_stored(self.db.get_document(posting.docid))
-            return None
-
-        with self._lock:
-            return self._retry(find)
-
-    @property
-    def doc_count(self) -> int:
-        with self._lock:
-            return self._retry(self.db.get_doccount)
-
     # -- errors ---------------------------------------------------------------------------
 
-    def _retry(self, fn):
-        """Run ``fn``; after a writer's commit invalidates this reader, reopen once."""
-        try:
-            return self._call(fn)
-        except _Modified:
-            self._call(self.db.reopen)
-            self._termfreqs.clear()
-            return self._call(fn)
+    def _run(self, fn):
+        """Run ``fn`` on the database: after a writer's commit invalidates this reader,
+        reopen once; after a shard fails, fail over to its replicas (or, with
+        ``allow_partial``, go on without it) and run again."""
+        with self._lock:
+            for _ in range(len(self.members) + 2):
+                try:
+                    try:
+                        return self._call(fn)
+                    except _Modified:
+                        self._call(lambda: self.db.reopen())
+                        self._forget()
+                        return self._call(fn)
+                except _ShardFailed as failed:
+                    self._fail_over(failed)
+            raise ShardUnavailableError(self.label, "the shards keep failing")
 
     def _call(self, fn):
         try:
@@ -227,14 +582,183 @@ class XapianSearcher:
         except xapian.DatabaseModifiedError as exc:
             raise _Modified() from exc
         except xapian.NetworkError as exc:
-            raise ShardUnavailableError(_named(self.shards, exc), network_reason(exc)) from exc
+            raise _ShardFailed(self._member_of(exc), exc) from exc
         except xapian.DatabaseError as exc:
-            raise ArsearchError(f"the Xapian index {self.label} cannot be read: {exc}") \
-                from exc
+            raise ArsearchError(f"the Xapian index {self.label} cannot be read: "
+                                f"{network_reason(exc)}") from exc
+
+    def _member_of(self, exc: Exception) -> Member | None:
+        """The member an error's context (``remote:tcp(host:port)``) points at; else the
+        first remote member that does not answer a keep-alive."""
+        m = _CONTEXT.search(str(exc))
+        if m:
+            for member in self.members:
+                a = member.serving
+                if a is not None and m.group(1) in (f"{a.host}:{a.port}",
+                                                    f"[{a.host}]:{a.port}"):
+                    return member
+        for member in self.members:
+            if member.remote and member.db is not None:
+                try:
+                    member.db.keep_alive()
+                except xapian.Error:
+                    return member
+        return None
+
+    def _fail_over(self, failed: _ShardFailed) -> None:
+        member, exc = failed.member, failed.exc
+        if member is None:
+            raise ShardUnavailableError(self.label, network_reason(exc)) from exc
+        gone, dead = member.serving, member.db
+        try:
+            _connect(member, self.timeout, skip=gone)
+        except ShardUnavailableError:
+            if not self.allow_partial:
+                # not partial: keep the dead connection, the next call tries again
+                member.db, member.serving = dead, gone
+                where = str(gone) if gone else member.name
+                raise ShardUnavailableError(where, network_reason(exc)) from exc
+            if all(m.db is None for m in self.members):
+                raise ShardUnavailableError(self.label, "no shard of the cluster answers") \
+                    from exc
+        self.db = self._combine()
+        self._forget()
+
+
+class Vocabulary:
+    """The words of a cluster's shards as a sorted array of their hashes: did-you-mean's
+    filter over shards, where a term lookup is a round trip to every shard.
+
+    It is read on its own connections by a background thread started by the first
+    spelling check (a stream of the terms of every shard that start with a letter or a
+    digit, or ``=`` for the exact forms: not the prefixed boolean terms), so neither
+    opening the cluster nor a search waits for it; until it is ready it says "absent"
+    (no suggestion rather than a slow one: a lookup is a round trip to every shard), and
+    while a newer one is read after the document count changed by more than
+    :data:`STALE_SHARE` it answers from the older words. So a long-lived server suggests
+    spellings a few seconds after it opened; a one-off ``arsearch search`` over a
+    cluster does not.
+    """
+
+    STALE_SHARE = 0.01
+    MIN_AGE = 300.0  # seconds between two reads
+
+    def __init__(self, searcher: XapianSearcher):
+        self.searcher = searcher
+        self.hashes: np.ndarray | None = None
+        self.count = -1
+        self.loaded_at = 0.0
+        self._loading = False
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def close(self, wait: float = 10.0) -> None:
+        """Stop reading (a thread still inside Xapian when the interpreter exits makes it
+        abort: the engine's close, and an exit hook, stop it first)."""
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(wait)
+
+    def start(self) -> None:
+        """Read the words now (in the background)."""
+        self._maybe_load()
+
+    @property
+    def ready(self) -> bool:
+        return self.hashes is not None
+
+    def may_contain(self, terms: list[bytes]) -> np.ndarray:
+        self._maybe_load()
+        hashes = self.hashes
+        if hashes is None or not len(hashes):
+            return np.zeros(len(terms), dtype=bool)
+        wanted = np.fromiter((hash(t) for t in terms), dtype=np.int64, count=len(terms))
+        where = np.minimum(np.searchsorted(hashes, wanted), len(hashes) - 1)
+        return hashes[where] == wanted
+
+    def _maybe_load(self) -> None:
+        searcher = self.searcher
+        with self._lock:
+            if self._loading:
+                return
+            count = searcher.doc_count
+            fresh = self.hashes is not None and (
+                abs(count - self.count) <= self.STALE_SHARE * max(self.count, 1)
+                or time.monotonic() - self.loaded_at < self.MIN_AGE)
+            if fresh:
+                return
+            if self._stop.is_set():
+                return
+            self._loading = True
+            addresses = [m.serving for m in searcher.members if m.serving is not None]
+            self._thread = threading.Thread(target=self._load, args=(addresses, count),
+                                            daemon=True, name="arsearch-vocabulary")
+            _LOADERS.add(self)
+            self._thread.start()
+
+    def _load(self, addresses: list[ShardAddress], count: int) -> None:
+        try:
+            firsts = [c.encode() for c in ARABIC_LETTERS + LATIN_LETTERS + "0123456789="]
+            values: set[int] = set()
+            for address in addresses:
+                db = open_remote(address, self.searcher.timeout)
+                try:
+                    for first in firsts:
+                        for i, t in enumerate(db.allterms(first)):
+                            values.add(hash(t.term))
+                            if not i % 4096 and self._stop.is_set():
+                                return
+                finally:
+                    db.close()
+            hashes = np.fromiter(values, dtype=np.int64, count=len(values))
+            hashes.sort()
+            self.hashes, self.count, self.loaded_at = hashes, count, time.monotonic()
+        except (ArsearchError, xapian.Error):
+            pass  # a shard went away: the next suggestion tries again
+        finally:
+            with self._lock:
+                self._loading = False
+
+
+#: Vocabularies that may be reading: stopped before the interpreter exits.
+_LOADERS: weakref.WeakSet[Vocabulary] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_loaders() -> None:
+    for vocabulary in list(_LOADERS):
+        vocabulary.close()
 
 
 class _Modified(Exception):
     """Internal: the database changed under the reader."""
+
+
+class _ShardFailed(Exception):
+    """Internal: a shard stopped answering in the middle of a call."""
+
+    def __init__(self, member: Member | None, exc: Exception):
+        super().__init__(str(exc))
+        self.member, self.exc = member, exc
+
+
+class _Stems(xapian.ExpandDecider):  # type: ignore[name-defined]
+    """Related articles are found by stems: not exact forms (``=``), not the boolean
+    and prefixed terms (upper-case prefixes), not numbers."""
+
+    def __call__(self, t: bytes) -> bool:
+        return bool(t) and not t[:1].isupper() and not t.startswith(b"=") \
+            and not t.isdigit()
+
+
+def _score(weight: float, compiled: Compiled) -> float:
+    """arsearch's score of a match: its weight without the tiers' lifts (0 for the
+    newest-first lists of queries without a word to rank by)."""
+    if compiled.by_date:
+        return 0.0
+    return weight - (weight // TIER) * TIER if weight >= TIER else weight
 
 
 def _counts(name: str, spy) -> dict[str, int]:
@@ -242,6 +766,54 @@ def _counts(name: str, spy) -> dict[str, int]:
     if name == "year":
         return dict(sorted(values, reverse=True))
     return dict(sorted(values, key=lambda kv: (-kv[1], kv[0])))
+
+
+def _day(value: bytes) -> str | None:
+    """A date value (``YYYYMMDDhhmmss...``) as an ISO day."""
+    if len(value) < 8:
+        return None
+    text = value.decode("ascii", "replace")
+    return f"{text[:4]}-{text[4:6]}-{text[6:8]}"
+
+
+def _folder_size(folder: Path) -> int:
+    size = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                size += os.stat(os.path.join(root, name)).st_size
+            except FileNotFoundError:
+                continue
+    return size
+
+
+def _open_local(path: Path):
+    try:
+        return xapian.Database(str(path))
+    except xapian.DatabaseOpeningError as exc:
+        raise ArsearchError(f"no Xapian index in {path}: {exc}") from exc
+    except xapian.Error as exc:
+        raise ArsearchError(f"the Xapian index {path} cannot be read: {exc}") from exc
+
+
+def _connect(member: Member, timeout: float, skip: ShardAddress | None = None) -> None:
+    """Open ``member`` at its first address that answers (``skip`` last: it just failed)."""
+    order = [a for a in member.addresses if a != skip] + ([skip] if skip else [])
+    errors = []
+    for address in order:
+        try:
+            member.db = open_remote(address, timeout)
+            member.serving = address
+            return
+        except ShardUnavailableError as exc:
+            errors.append(exc)
+    member.db, member.serving = None, None
+    first = errors[0] if errors else ShardUnavailableError(member.name, "no address")
+    if len(errors) > 1:
+        raise ShardUnavailableError(str(member.addresses[0]),
+                                    f"{first.reason} (and its {len(errors) - 1} "
+                                    "replica(s) do not answer)")
+    raise first
 
 
 def open_remote(address: ShardAddress, timeout: float = DEFAULT_TIMEOUT):
@@ -255,13 +827,50 @@ def open_remote(address: ShardAddress, timeout: float = DEFAULT_TIMEOUT):
         raise ShardUnavailableError(str(address), f"{type(exc).__name__}: {exc}") from exc
 
 
-def _named(shards: list[ShardAddress], exc: Exception) -> str:
-    """The shard an error's context (``remote:tcp(host:port)``) points at."""
-    m = _CONTEXT.search(str(exc))
-    if m:
-        where = m.group(1)
-        for a in shards:
-            if where in (f"{a.host}:{a.port}", f"[{a.host}]:{a.port}"):
-                return str(a)
-        return where
-    return ", ".join(map(str, shards)) or "?"
+def open_xapian(where: Target, weights: Weights, *, allow_partial: bool = False,
+                timeout: float | None = None) -> XapianSearcher:
+    """The searcher of a local Xapian folder or a cluster file (``arsearch.open_index``)."""
+    _check_weights(weights)
+    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+    if where.is_cluster:
+        return XapianSearcher.open_shards(read_cluster(where.path), timeout,
+                                          allow_partial=allow_partial, weights=weights)
+    from .folder import require_meta
+
+    require_meta(where.path)
+    return XapianSearcher.open_local(where.path, weights=weights)
+
+
+def _check_weights(weights: Weights) -> None:
+    """What the Xapian mapping does not implement (docs/xapian.md) is refused, not
+    silently ignored."""
+    unmapped = [name for name, on in (("proximity", weights.proximity > 0),
+                                      ("recency", weights.recency > 0),
+                                      ("prf_max_words", weights.prf_max_words > 0)) if on]
+    if unmapped:
+        raise ArsearchError(f"the Xapian backend does not implement {', '.join(unmapped)} "
+                            "(docs/xapian.md): leave them at 0")
+
+
+def cluster_status(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) -> list[dict]:
+    """Each shard of the cluster file: where it answers (its primary, else the first
+    replica that does), its documents, or why none answers."""
+    out = []
+    for shard in read_cluster(path).shards:
+        entry: dict = {"name": shard.name, "address": f"{shard.host}:{shard.port}",
+                       "replicas": [f"{r.host}:{r.port}" for r in shard.replicas]}
+        member = Member(shard.name, (shard.address, *shard.replicas))
+        try:
+            _connect(member, timeout)
+        except ShardUnavailableError as exc:
+            entry.update(status="missing", documents=None, reason=exc.reason)
+        else:
+            serving = member.serving or shard.address
+            try:
+                entry.update(status="ok" if serving == shard.address else "replica",
+                             serving=f"{serving.host}:{serving.port}",
+                             documents=member.db.get_doccount())
+            finally:
+                member.db.close()
+        out.append(entry)
+    return out

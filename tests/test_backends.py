@@ -1,0 +1,263 @@
+"""One product, two backends: the same queries through Whoosh, a local Xapian index and a
+3-shard Xapian cluster (real ``xapian-tcpsrv`` servers on 127.0.0.1) must find the same
+documents, the same totals and facet counts, and explain their scores part by part.
+
+Scores differ by design (Xapian normalises title and body lengths together,
+docs/xapian.md), so result ids are compared as sets and date-ordered lists by their
+dates; everything a user filters, counts or pages through is compared exactly.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.xapian_support import require_xapian
+
+require_xapian()
+
+import arsearch  # noqa: E402
+from arsearch.backends import locate, open_store  # noqa: E402
+from arsearch.backends.xapian.cluster import ShardServer, write_cluster  # noqa: E402
+from arsearch.errors import ArsearchError, DocumentNotFoundError  # noqa: E402
+
+BACKENDS = ("whoosh", "xapian", "cluster")
+
+#: Every feature of the query language (README, "Query syntax"), hostile forms included.
+SYNTAX = [
+    "داعش إدلب", "أسعار النفط", "كأس العالم",
+    '"ريف إدلب"', "«ريف إدلب»", "“ريف إدلب”", '"إدلب ريف"', '"الجيش الحر" إدلب',
+    "ترامب OR ترمب", "ترامب أو ترمب", "النفط | القمح", '"ريف إدلب" OR النفط',
+    "إدلب -داعش", "الحكومة NOT سوريا", "إدلب ليس داعش", '-"ريف إدلب" إدلب',
+    "title:إدلب", "body:إدلب", 'title:"ريف إدلب"', 'body:"ريف إدلب"', "-title:إدلب إدلب",
+    "-body:إدلب إدلب", "title:كأس", "TITLE:ترامب",
+    'source:"بي بي سي عربي"', "source:العربية أسعار", "category:sport", "category:SPORT",
+    'author:"محمود سعيد"', "category:sport category:economy",
+    "date:2019", "date:2019-03..2020-01", "date:>2020-02-15", "date:<=2019-06",
+    "date:<2019 الحكومة", "date:2016..9999", "date:9999", "date:2019 -date:2019",
+    "في", "", "-سوريا", "NOT سوريا", "source:الجزيرة",
+    "داعش", "ترمب", "شباط", "تنظيم الدولة",
+    '"unclosed quote', "date:2018-13 الحكومة", "date:0000", "OR", "NOT", "AND", "-",
+    "النفط AND الأسعار", "COVID-19", "title:", "unknown:prefix إدلب",
+    'title:إدلب "ريف إدلب" -داعش source:"الجزيرة نت"',
+    " ".join(f'"كلمة{i} إدلب"' for i in range(6)), "x" * 500, "🙂 إدلب \u200f",
+]
+
+
+@pytest.fixture(scope="module")
+def indexes(tmp_path_factory, sample_dir, sample_index):
+    """The sample as a Whoosh index, a local Xapian index and a 3-shard cluster, each
+    built through ``arsearch.index_paths`` (the cluster: writable shard servers)."""
+    root = tmp_path_factory.mktemp("backends")
+    local = root / "xapian"
+    arsearch.index_paths(local, [sample_dir], id_root=sample_dir, backend="xapian")
+    servers = [ShardServer(root / f"shard{i}", writable=True).start() for i in range(3)]
+    cluster = write_cluster(root / "cluster.toml", [s.address for s in servers])
+    report = arsearch.index_paths(cluster, [sample_dir], id_root=sample_dir)
+    assert report.documents == 37 and not report.problems
+    yield {"whoosh": sample_index, "xapian": local, "cluster": cluster}
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture(scope="module")
+def engines(indexes):
+    opened = {name: arsearch.open_index(path) for name, path in indexes.items()}
+    yield opened
+    for e in opened.values():
+        e.close()
+
+
+def summary(results) -> dict:
+    """What must not depend on the backend: the documents found, how many, the facet
+    counts, the order for date-sorted lists (by date: ties may go either way)."""
+    out = {"total": results.total, "ids": {h.id for h in results.hits},
+           "facets": {k: dict(v) for k, v in results.facets.items()},
+           "sorted_by": results.sorted_by, "expansions": results.expansions}
+    if results.sorted_by == "date":
+        out["dates"] = [h.date for h in results.hits]
+    return out
+
+
+@pytest.mark.parametrize("query", SYNTAX)
+def test_xapian_query_syntax_finds_what_whoosh_finds(engines, query):
+    want = summary(engines["whoosh"].search(query, per_page=100))
+    for name in ("xapian", "cluster"):
+        assert summary(engines[name].search(query, per_page=100)) == want, name
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"source": "العربية"}, {"source": ["العربية", "رؤية"]}, {"category": "SPORT"},
+    {"author": "محمود سعيد"}, {"date_from": datetime(2019, 5, 1)},
+    {"date_to": datetime(2019, 6, 20)}, {"date_from": datetime(2019, 1, 1),
+                                         "date_to": datetime(2020, 12, 31, 12)},
+    {"sort": "date"}, {"source": "الجزيرة نت", "sort": "date"},
+])
+@pytest.mark.parametrize("query", ["الحكومة", "إدلب OR النفط", "", "في"])
+def test_xapian_search_filters_and_sorting_match_whoosh(engines, query, kwargs):
+    want = engines["whoosh"].search(query, per_page=100, **kwargs)
+    for name in ("xapian", "cluster"):
+        got = engines[name].search(query, per_page=100, **kwargs)
+        assert summary(got) == summary(want), name
+        if got.sorted_by == "date" and query.strip() not in ("", "في"):
+            # newest first, each hit still scored by relevance (a second pass)
+            assert all(h.score > 0 for h in got.hits), name
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_xapian_pages_partition_the_results(engines, backend):
+    engine = engines[backend]
+    every = [h.id for h in engine.search("في الحكومة إدلب أسعار", per_page=100).hits]
+    pages = [h.id for p in (1, 2, 3) for h in
+             engine.search("في الحكومة إدلب أسعار", page=p, per_page=4).hits]
+    assert pages == every[:12] and len(set(pages)) == 12
+    assert engine.search("إدلب", page=50, per_page=10).hits == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("query", ["داعش إدلب", '"ريف إدلب" الجيش', "ترمب", "title:إدلب",
+                                   "body:إدلب إيران", "إدلب -داعش", "كأس العالم",
+                                   "النفط OR القمح", "تنظيم الدولة"])
+def test_xapian_explain_parts_add_up_to_the_search_score(engines, backend, query):
+    """On every backend the explanation's parts are the additions its ranking makes:
+    they add up to the score search gives, and the rank is the place in the list."""
+    engine = engines[backend]
+    results = engine.search(query, per_page=100)
+    assert results.hits, query
+    for rank, hit in enumerate(results.hits, 1):
+        x = engine.explain(query, hit.id)
+        assert x.matches and x.rank == rank and x.total == results.total
+        assert x.score == pytest.approx(hit.score, rel=1e-5, abs=1e-6)
+        assert sum(p.score for p in x.parts) == pytest.approx(x.score, rel=1e-5, abs=1e-6)
+        assert {p.kind for p in x.parts} <= {"stem", "exact", "synonym", "lead",
+                                             "phrase tier", "phrase bonus"}
+
+
+def test_xapian_explain_names_parts_like_whoosh(engines):
+    whoosh = engines["whoosh"].explain('"ريف إدلب" داعش', "seed/000_f4303bb32ac63e1e.txt")
+    for name in ("xapian", "cluster"):
+        x = engines[name].explain('"ريف إدلب" داعش', "seed/000_f4303bb32ac63e1e.txt")
+        assert x.rank == whoosh.rank == 1
+        assert {(p.kind, p.text) for p in x.parts} == {(p.kind, p.text) for p in whoosh.parts}
+        stem = next(p for p in x.parts if p.kind == "stem" and p.text == "داعش")
+        assert set(stem.fields) == {"title", "body"} and sum(stem.fields.values()) == \
+            pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_xapian_explain_of_a_document_that_is_not_a_result(engines, backend):
+    engine = engines[backend]
+    x = engine.explain("إدلب -داعش", "seed/000_f4303bb32ac63e1e.txt")
+    assert not x.matches and x.rank is None
+    assert x.score > 0 and sum(p.score for p in x.parts) == pytest.approx(x.score)
+    with pytest.raises(DocumentNotFoundError):
+        engine.explain("إدلب", "no such id")
+
+
+@pytest.mark.parametrize("backend", ("xapian", "cluster"))
+def test_xapian_documents_related_articles_and_stats_like_whoosh(engines, backend):
+    whoosh, other = engines["whoosh"], engines[backend]
+    for doc_id in ("seed/000_f4303bb32ac63e1e.txt", "sample-json-003", "txt/02_oil_economy.txt"):
+        a = whoosh.document(doc_id, "إدلب", start=10, length=200)
+        b = other.document(doc_id, "إدلب", start=10, length=200)
+        assert a == b
+    assert other.document("nope") is None
+    related = other.more_like_this("txt/01_idlib_politics.txt")
+    assert related and "txt/01_idlib_politics.txt" not in {h.id for h in related}
+    assert "txt/11_idlib_aid.txt" in {h.id for h in related}  # both about Idlib
+    want, got = whoosh.stats(), other.stats()
+    for key in ("documents", "sources", "categories", "date_from", "date_to"):
+        assert got[key] == want[key], key
+    assert other.health()["documents"] == 37
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("wrong", "right"), [("ادلبب", "إدلب"), ("الحكومه السوريهه", None)])
+def test_xapian_did_you_mean_on_every_backend(engines, backend, wrong, right):
+    if backend == "cluster":  # the shards' words are read in the background
+        vocabulary = engines[backend].backend._vocabulary
+        vocabulary.start()
+        deadline = time.monotonic() + 30
+        while not vocabulary.ready and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert vocabulary.ready and len(vocabulary.hashes) > 1000
+        # the filter leaves only real words to look up (a round trip to every shard)
+        from arsearch.search.suggest import _term, edits1
+
+        terms = [_term(c) for c in sorted(edits1("ادلبب"))]
+        kept = [t for t, k in zip(terms, vocabulary.may_contain(
+            [t.encode() for t in terms]).tolist(), strict=True) if k]
+        assert kept == ["ادلب"]
+        # those round trips may outlast did-you-mean's 50 ms on a busy machine; the
+        # frequencies they fetch are kept until the next commit
+        engines[backend].search(wrong)
+    suggestion = engines[backend].search(wrong).suggestion
+    if right:
+        assert suggestion == right
+    else:
+        assert suggestion == engines["whoosh"].search(wrong).suggestion
+
+
+def test_xapian_backend_is_chosen_from_what_the_index_records(indexes, tmp_path):
+    assert locate(indexes["whoosh"]).backend == "whoosh"
+    assert locate(indexes["xapian"]).backend == "xapian"
+    assert locate(indexes["cluster"]).backend == "cluster"
+    assert locate(tmp_path / "new").backend == "whoosh"  # the default for a new folder
+    with pytest.raises(ArsearchError, match="is a xapian index"):
+        open_store(indexes["xapian"], "whoosh")
+    with pytest.raises(ArsearchError, match="is a whoosh index"):
+        open_store(indexes["whoosh"], "xapian")
+    with pytest.raises(ArsearchError, match="unknown backend"):
+        open_store(tmp_path / "new", "lucene")
+    with pytest.raises(ArsearchError, match="cluster file"):
+        open_store(indexes["cluster"], "whoosh")
+
+
+def test_xapian_local_index_updates_prunes_and_rebuilds(tmp_path, sample_dir):
+    """The indexing decisions are the backend's neighbours, not its business: unchanged
+    documents are skipped, changed ones replaced, vanished ones pruned, a rebuild
+    switches to a new database only when complete."""
+    import shutil
+
+    archive = tmp_path / "news"
+    shutil.copytree(sample_dir / "txt", archive)
+    index = tmp_path / "index"
+    first = arsearch.index_paths(index, [archive], backend="xapian")
+    assert (first.added, first.documents) == (12, 12)
+    again = arsearch.index_paths(index, [archive])  # the recorded backend
+    assert (again.added, again.unchanged) == (0, 12)
+    (archive / "02_oil_economy.txt").write_text("أسعار الذهب\n\nالذهب يرتفع اليوم", "utf-8")
+    (archive / "03_tunis_football.txt").unlink()
+    update = arsearch.index_paths(index, [archive], prune=True)
+    assert (update.updated, update.deleted, update.documents) == (1, 1, 11)
+    with arsearch.open_index(index) as engine:
+        assert [h.id for h in engine.search("الذهب").hits] == ["news/02_oil_economy.txt"]
+        assert engine.search("الترجي").total == 0
+    before = sorted(p.name for p in index.iterdir())
+    rebuilt = arsearch.index_paths(index, [archive], rebuild=True)
+    assert rebuilt.added == 11 and rebuilt.documents == 11
+    after = sorted(p.name for p in index.iterdir())
+    assert "db1" in before and "db1" not in after and "db2" in after
+
+
+def test_xapian_local_index_written_by_two_processes(tmp_path, sample_dir, engines):
+    """``procs=2``: two worker processes, each writing its own part, searched as one."""
+    index = tmp_path / "index"
+    report = arsearch.index_paths(index, [sample_dir], id_root=sample_dir, backend="xapian",
+                                  procs=2)
+    assert report.documents == 37
+    assert sorted(p.name for p in (index / "db1").iterdir()) == ["part0", "part1"]
+    with arsearch.open_index(index) as engine:
+        for query in ("", "إدلب", '"ريف إدلب"', "source:العربية"):
+            assert summary(engine.search(query, per_page=100)) == summary(
+                engines["whoosh"].search(query, per_page=100)), query
+
+
+def test_xapian_index_folder_is_found_by_search_tools(indexes):
+    """The CLI and the web open whatever the folder records (a cluster file too)."""
+    for path in indexes.values():
+        with arsearch.open_index(Path(path)) as engine:
+            assert engine.doc_count == 37
