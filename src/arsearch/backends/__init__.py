@@ -49,6 +49,9 @@ class IndexReader(Protocol):
     def may_contain(self, field: str, terms: list[str]) -> np.ndarray:
         """A fast filter for did-you-mean: False means the term certainly is absent."""
 
+    def terms(self, field: str) -> list[str]:
+        """Every term of ``field``, sorted (query understanding's vocabulary)."""
+
     def key_terms(self, field: str, text: str, limit: int) -> Iterator[str]:
         """The terms that best characterise ``text`` against the index (related articles)."""
 

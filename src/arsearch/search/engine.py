@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -22,11 +23,12 @@ import numpy as np
 
 from arsearch.analysis import is_exact
 from arsearch.backends import IndexReader, guard, open_reader
-from arsearch.errors import ArsearchError, DocumentNotFoundError
+from arsearch.errors import ArsearchError, DocumentNotFoundError, QueryError
 from arsearch.search.bm25 import BM25F
 from arsearch.search.expand import expand
 from arsearch.search.facets import Column, date_key, freshness, key_date, years
-from arsearch.search.query import ParsedQuery, parse_query
+from arsearch.search.lexicon import Lexicon
+from arsearch.search.query import LEVELS, ParsedQuery, Word, parse_query
 from arsearch.search.requests import (
     MAX_PER_PAGE,
     MAX_QUERY_CHARS,
@@ -39,6 +41,7 @@ from arsearch.search.requests import (
 from arsearch.search.results import Explanation, Hit, Results
 from arsearch.search.scoring import Scored, Scorer, top
 from arsearch.search.snippets import highlight_all, snippet
+from arsearch.search.understand import understand
 from arsearch.search.weights import Weights
 
 __all__ = ["MAX_PER_PAGE", "MAX_QUERY_CHARS", "Engine", "open_index"]
@@ -47,6 +50,9 @@ __all__ = ["MAX_PER_PAGE", "MAX_QUERY_CHARS", "Engine", "open_index"]
 #: key terms of a whole book (an archive may hold one) took seconds to compute.
 RELATED_SCAN_CHARS = 50_000
 FACETS = ("source", "category", "author")
+#: The exact level with diacritics is checked in the text of at most this many of the
+#: best documents (reading a stored document costs ~0.1 ms).
+MARKS_CHECK = 1000
 
 
 @dataclass
@@ -57,12 +63,14 @@ class _State:
     bm25: BM25F
     columns: dict[str, Column]
     years: Column
+    lexicon: Lexicon  # query understanding's view of the vocabulary (search/lexicon.py)
 
     @classmethod
     def of(cls, reader: IndexReader, weights: Weights) -> _State:
         return cls(reader, BM25F(reader, weights),
                    {name: Column(reader.facet_values[name]) for name in FACETS},
-                   Column([str(y) if y else "" for y in years(reader.dates).tolist()]))
+                   Column([str(y) if y else "" for y in years(reader.dates).tolist()]),
+                   Lexicon(reader))
 
 
 def _reads_index(method):
@@ -83,8 +91,11 @@ class Engine:
 
     def __init__(self, folder: str | os.PathLike, weights: Weights | None = None,
                  refresh_every: float = 1.0, synonyms: str | os.PathLike | None = None,
-                 expand_synonyms: bool = True):
-        """``synonyms``: an extra synonyms file; ``<folder>/synonyms.txt`` is read too."""
+                 expand_synonyms: bool = True, understanding: bool = True):
+        """``synonyms``: an extra synonyms file; ``<folder>/synonyms.txt`` is read too.
+        ``understanding``: query understanding (levels, clitics, names in Latin script,
+        keyboard and spelling suggestions; search/understand.py)."""
+        self.understanding = understanding
         from arsearch.analysis.synonyms import load_synonyms
 
         self.folder = Path(folder)
@@ -166,14 +177,16 @@ class Engine:
         date_to: datetime | None = None,
         snippets: bool = True,
         sort: str = "relevance",
+        level: str = "stem",
     ) -> Results:
-        """Search; ``date_to`` is inclusive of that day. Raises QueryError on bad arguments."""
+        """Search; ``date_to`` is inclusive of that day. ``level``: how far the words
+        that name no level of their own may stray (``LEVELS``: exact, norm, stem, lemma,
+        root, fuzzy). Raises QueryError on bad arguments."""
         started = time.perf_counter()
         check_request(query, page, per_page, sort)
+        check_level(level)
         state = self._current()
-        parsed = parse_query(query)
-        expansions = expand(self.synonyms, parsed, self.weights.synonyms) \
-            if self.synonyms else []
+        parsed, expansions = self._parse(state, query, level)
         for name, value in (("source", source), ("category", category), ("author", author)):
             if value:
                 parsed.filters.setdefault(name, []).extend(
@@ -187,6 +200,7 @@ class Engine:
             parsed.date_to = min(filter(None, (parsed.date_to, end)))
         scored = self._score(state, parsed)
         scores, mask = scored.scores, scored.mask
+        self._check_marks(state, parsed, scores, mask)
         sort = effective_sort(parsed, sort)
         total = int(mask.sum())
         matching = np.flatnonzero(mask)  # index once, count three columns
@@ -196,20 +210,49 @@ class Engine:
         order = top(scores, mask, start + per_page, by_date=sort == "date",
                     dates=state.reader.dates)
         docnums = order[start:start + per_page]
-        terms = parsed.highlight_terms() if snippets else None
+        terms = (*parsed.highlight_terms(), parsed.highlight_phrases()) if snippets else None
         hits = [self._hit(state, int(d), float(scores[d]), terms) for d in docnums]
         suggestion = self._suggest(state, query, parsed, total)
         return Results(query, hits, total, page, per_page, facets, suggestion,
                        (time.perf_counter() - started) * 1000, expansions, sort)
 
-    @_reads_index
-    def ranked_ids(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
-        """(id, score) of the best ``limit`` documents: batch retrieval without snippets."""
-        state = self._current()
+    def _parse(self, state: _State, query: str, level: str = "stem"
+               ) -> tuple[ParsedQuery, list[str]]:
+        """The parsed query with synonyms and query understanding's alternatives, and
+        what was added (for "بحثنا أيضًا عن")."""
         parsed = parse_query(query)
-        if self.synonyms:
-            expand(self.synonyms, parsed, self.weights.synonyms)
+        expansions = expand(self.synonyms, parsed, self.weights.synonyms) \
+            if self.synonyms else []
+        if self.understanding:
+            expansions += understand(parsed, state.lexicon, level)
+        return parsed, expansions
+
+    def _check_marks(self, state: _State, q: ParsedQuery, scores: np.ndarray,
+                     mask: np.ndarray) -> None:
+        """The exact level with diacritics (``=عَلِمَ``): keep the documents where the
+        word is written with no diacritic contradicting the typed ones. Checked in the
+        text of the best MARKS_CHECK documents; the others are dropped (the index keeps
+        no diacritics, so this is the one level a posting list cannot answer)."""
+        wanted = [w for w in q.words if w.marks]
+        if not wanted or not mask.any():
+            return
+        best = top(scores, mask, MARKS_CHECK)
+        mask[:] = False
+        for d in best.tolist():
+            stored = state.reader.stored(d)
+            text = f"{stored.get('title') or ''} {stored.get('body') or ''}"
+            if all(_has_marked(text, w) for w in wanted):
+                mask[d] = True
+
+    @_reads_index
+    def ranked_ids(self, query: str, limit: int = 100, level: str = "stem"
+                   ) -> list[tuple[str, float]]:
+        """(id, score) of the best ``limit`` documents: batch retrieval without snippets."""
+        check_level(level)
+        state = self._current()
+        parsed, _ = self._parse(state, query, level)
         scored = self._score(state, parsed)
+        self._check_marks(state, parsed, scored.scores, scored.mask)
         by_date = effective_sort(parsed, "relevance") == "date"
         return [(state.reader.ids[d], float(scored.scores[d]))
                 for d in top(scored.scores, scored.mask, limit, by_date=by_date,
@@ -228,9 +271,7 @@ class Engine:
         docnum = state.reader.docnum_of.get(doc_id)
         if docnum is None:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
-        parsed = parse_query(query)
-        if self.synonyms:
-            expand(self.synonyms, parsed, self.weights.synonyms)
+        parsed, _ = self._parse(state, query)
         scored = self._score(state, parsed, explain=docnum)
         scores, mask = scored.scores, scored.mask
         score = float(scores[docnum])
@@ -268,8 +309,8 @@ class Engine:
         return self._scorer(state).score(q, self._allowed(state, q), explain)
 
     def _hit(self, state: _State, docnum: int, score: float,
-             terms: tuple[set[str], set[str]] | None) -> Hit:
-        """A hit with snippets marking ``terms`` (stems, norms); None: no snippets."""
+             terms: tuple[set[str], set[str], list] | None) -> Hit:
+        """A hit with snippets marking ``terms`` (stems, norms, phrases); None: none."""
         stored = state.reader.stored(docnum)
         title = display_title(stored.get("title") or "")
         body = stored.get("body") or ""
@@ -303,11 +344,13 @@ class Engine:
         stored = state.reader.stored(docnum)
         body = stored.get("body") or ""
         first, last = body_window(body, start, length)
-        stems, norms = parse_query(query).highlight_terms()
+        parsed, _ = self._parse(state, query) if query.strip() else (parse_query(""), [])
+        stems, norms = parsed.highlight_terms()
+        phrases = parsed.highlight_phrases()
         stored["title"] = display_title(stored.get("title") or "")
-        stored["title_html"] = highlight_all(stored["title"], stems, norms)
+        stored["title_html"] = highlight_all(stored["title"], stems, norms, phrases)
         stored["body"] = body[first:last]
-        stored["body_html"] = highlight_all(stored["body"], stems, norms)
+        stored["body_html"] = highlight_all(stored["body"], stems, norms, phrases)
         stored["body_start"], stored["body_end"], stored["body_length"] = first, last, len(body)
         stored.pop("path", None)
         return stored
@@ -340,7 +383,12 @@ class Engine:
     # -- suggestions ----------------------------------------------------------------------
 
     def _suggest(self, state: _State, query: str, q: ParsedQuery, total: int) -> str | None:
-        """Did-you-mean: replace unknown or rare words by a frequent close spelling."""
+        """Did-you-mean: the query typed on the other keyboard layout, or its unknown or
+        rare words replaced by a frequent close spelling (Arabic-aware costs)."""
+        if self.understanding:
+            from arsearch.search.understand import suggestion
+
+            return suggestion(query, parse_query(query), state.lexicon)
         from arsearch.search.suggest import suggest
 
         return suggest(state.reader, query, q, total, state.reader)
@@ -365,6 +413,24 @@ class Engine:
             "updated": info.get("updated"),
             "index": str(self.folder),
         }
+
+
+def check_level(level: str) -> None:
+    """QueryError unless ``level`` is one of LEVELS."""
+    if level not in LEVELS:
+        raise QueryError(f"level must be one of {', '.join(LEVELS)}")
+
+
+def _has_marked(text: str, word: Word) -> bool:
+    """Whether ``text`` writes ``word`` agreeing with its typed diacritics."""
+    from arsearch.analysis import TOKEN_PATTERN, normalize_token
+    from arsearch.search.levels import marks_agree
+
+    for m in re.finditer(TOKEN_PATTERN, text):
+        token = m.group()
+        if normalize_token(token) == word.norm and marks_agree(word.marks, token):
+            return True
+    return False
 
 
 def open_index(folder: str | os.PathLike = "index", **options) -> Engine:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from arsearch.analysis import twin
+from arsearch.analysis import twin, written_term
 from arsearch.search.bm25 import BM25F
 from arsearch.search.query import Item, ParsedQuery, Phrase, Word
 from arsearch.search.results import Part
@@ -108,9 +108,10 @@ class Scorer:
                 matched += seen
             if len(group) == 1 and isinstance(group[0], Phrase):
                 phrase = group[0]
-                if w.phrases == "filter":
+                mode = w.phrases if phrase.quoted else "tier"
+                if mode == "filter":
                     mask &= self.phrase_mask(phrase)
-                elif w.phrases == "tier":
+                elif mode == "tier":
                     tiered.append(phrase)
                 else:
                     found = self.phrase_mask(phrase)
@@ -166,6 +167,10 @@ class Scorer:
         fields = (word.field,) if word.field else TEXT_FIELDS
         weight = word.weight * boost
         kind = "synonym" if weight < 1.0 else "stem"  # an expansion, not a typed word
+        if word.match == "exact":  # the written form only (a clitic variant, a level)
+            term = written_term(word.norm, word.stem)
+            return [self._term(sheet, term, fields, weight,
+                               Part(kind, word.surface, 0.0, term=term))]
         hits = [self._term(sheet, word.stem, fields, weight, Part(kind, word.surface, 0.0,
                                                                   term=word.stem))]
         term = twin(word.norm, word.stem)
@@ -232,8 +237,9 @@ class Scorer:
         if isinstance(item, Phrase):
             return self.phrase_mask(item)
         mask = np.zeros(self.ranker.size, dtype=bool)
+        term = written_term(item.norm, item.stem) if item.match == "exact" else item.stem
         for f in (item.field,) if item.field else TEXT_FIELDS:
-            mask[self.ranker.reader.postings(f, item.stem)[0]] = True
+            mask[self.ranker.reader.postings(f, term)[0]] = True
         return mask
 
     # -- re-ranking the best results --------------------------------------------------------

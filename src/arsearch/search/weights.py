@@ -33,10 +33,11 @@ class Weights:
     fields: str = "bm25f"
     exact: float = 0.3  # extra weight of the exact (unstemmed) form over the stem
     synonyms: float = 0.5  # an expansion (ترمب for ترامب) counts this much of a typed word
-    #: Quoted phrases: "filter" (only documents with the phrase), "tier" (documents
-    #: with the phrase rank first) or "bonus" (a phrase match adds ``phrase_bonus``
-    #: times the phrase words' own score).
-    phrases: str = "tier"
+    #: Quoted phrases: "filter" (only documents with the phrase: quotes are a
+    #: requirement, as in web search engines and Elasticsearch's match_phrase; issue
+    #: 14), "tier" (documents with the phrase rank first, others follow) or "bonus" (a
+    #: phrase match adds ``phrase_bonus`` times the phrase words' own score).
+    phrases: str = "filter"
     phrase_bonus: float = 0.5
     #: Queries of at most this many word groups list documents holding all of them
     #: first (0: off). Off by default: this hard tier overrode better evidence on every

@@ -124,6 +124,9 @@ class _Compiler:
     def word(self, word: Word, boost: float = 1.0):
         """The stem, and the exact form at ``Weights.exact``; ``title:`` restricts."""
         weight = word.weight * boost
+        if getattr(word, "match", "stem") == "exact":  # the written form only
+            written = EXACT + word.norm if word.norm != word.stem else word.stem
+            return self.restrict(self.scaled(term(written), weight), [word.stem], word.field)
         parts = [self.scaled(term(word.stem), weight)]
         if word.norm != word.stem and self.w.exact > 0:
             parts.append(self.scaled(term(EXACT + word.norm), weight * self.w.exact))
@@ -168,9 +171,10 @@ class _Compiler:
                 elif isinstance(item, Phrase):
                     clauses.append(self.words(item.words))
                     found = self.phrase(item)
-                    if self.w.phrases == "filter":
+                    mode = self.w.phrases if getattr(item, "quoted", True) else "tier"
+                    if mode == "filter":
                         required.append(found)
-                    elif self.w.phrases == "tier":
+                    elif mode == "tier":
                         tiers.append(Q(Q.OP_FILTER, self.constant(2 * TIER), found))
                     else:  # "bonus": the phrase's words count phrase_bonus more
                         clauses.append(Q(Q.OP_FILTER, self.words(item.words,
