@@ -232,10 +232,13 @@ def parse_query(text: str) -> ParsedQuery:
         if fname in FILTER_FIELDS and value and not negate:
             q.filters.setdefault(fname, []).append(value.strip())
             continue
+        unit = True
         if fname not in TEXT_FIELDS:
-            # unknown prefix (or a failed date): search the whole chunk as words
-            fname, value = None, raw.lstrip("-")
-        items = _bounded(_items(value or "", fname, phrase=bool(m.group("q"))), q, negate)
+            # unknown prefix (or a failed date): search the whole chunk as words, its
+            # words together first but not required (``date:0000`` is no compound)
+            fname, value, unit = None, raw.lstrip("-"), False
+        items = _bounded(_items(value or "", fname, phrase=bool(m.group("q")), unit=unit),
+                         q, negate)
         _place(q, items, negate, or_next)
         or_next = False
     return q
@@ -309,13 +312,14 @@ def _bounded(items: list[Item], q: ParsedQuery, negate: bool) -> list[Item]:
     return out
 
 
-def _items(value: str, fname: str | None, phrase: bool) -> list[Item]:
+def _items(value: str, fname: str | None, phrase: bool, unit: bool = True) -> list[Item]:
     words = _words(value, fname)
     if phrase and len(words) > 1:
         return [Phrase(tuple(words), fname)]
     if not phrase and len(words) > 1:
-        # one chunk that analyses into several words ("COVID-19", "U.S"): keep it together
-        return [Phrase(tuple(words), fname)]
+        # one chunk that analyses into several words ("COVID-19", "F-16", "U.S"): a unit,
+        # required like a quoted phrase (it never means "19" alone)
+        return [Phrase(tuple(words), fname, quoted=unit)]
     return list(words)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from itertools import combinations
 
+from arsearch.analysis import stem
 from arsearch.search.lexicon import Lexicon
 from arsearch.search.suggest import edits1
 
@@ -27,10 +28,9 @@ EDIT_COST = 1.0
 ARTICLE_COST = 0.3
 #: Words this short are never corrected.
 MIN_LETTERS = 4
-#: A correction must cost at most this (a short word at most one cheap confusion plus
-#: one full edit... see :func:`max_cost`).
-#: A candidate must be in at least this many documents...
-MIN_DF = 3
+#: A candidate must be in one document per this many of the index (at least one: a
+#: typo's neighbour on a large archive is often another typo)...
+DOCS_PER_DF = 10_000
 #: ...and this many times more than the typed word.
 RATIO = 5
 #: Confusable letters (normalised text), each pair both ways.
@@ -106,12 +106,16 @@ def corrections(word: str, lex: Lexicon, limit: int = 5) -> list[tuple[str, floa
     own = lex.written_df(word)
     found = []
     bound = max_cost(word)
+    floor = max(1, lex.reader.doc_count // DOCS_PER_DF)
+    same = stem(word)
     for candidate in lex.known(sorted(candidates(word))):
+        if stem(candidate) == same:
+            continue  # the search already matches it (مستشفى: مستشف is its stem)
         c = cost(word, candidate)
         if c > bound:
             continue
         df = lex.written_df(candidate)
-        if df < max(MIN_DF, own * RATIO):
+        if df < max(floor, own * RATIO):
             continue
         found.append((candidate, c, df))
     found.sort(key=lambda x: (x[1] - 0.3 * math.log10(x[2]), x[0]))
