@@ -14,7 +14,10 @@ synonyms, :data:`WEIGHT` of a typed word) and listed in the results' expansions.
 
 from __future__ import annotations
 
+import math
 import re
+from functools import cache
+from importlib import resources
 
 from arsearch.analysis import normalize_token as normalize
 from arsearch.search.lexicon import Lexicon
@@ -30,29 +33,30 @@ _LATIN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 #: Letter groups (longest first) and the Arabic letters they may stand for.
 _GROUPS: dict[str, tuple[str, ...]] = {
-    "tch": ("تش",), "sch": ("ش",), "kh": ("خ", "ك"), "sh": ("ش",), "ch": ("ش", "تش", "ك"),
+    "tch": ("تش",), "sch": ("ش",), "wh": ("و",), "ng": ("نغ", "ن", "نج"), "nh": ("ني", "ن"),
+    "ju": ("جو", "يو"), "ace": ("يس", "اس"), "kh": ("خ", "ك"), "sh": ("ش",), "ch": ("ش", "تش", "ك"),
     "th": ("ث", "ت", "ذ"), "dh": ("ذ", "ض", "د"), "gh": ("غ", "ج", "ق"), "ph": ("ف",),
     "ck": ("ك",), "qu": ("ك", "كو"), "ts": ("تس",), "zh": ("ج", "ز"), "dj": ("ج",),
     "gg": ("ج", "غ", "قج", "ق"), "ou": ("و",), "oo": ("و",), "ee": ("ي",), "ie": ("ي",),
-    "ei": ("ي", "اي"), "ai": ("ي", "اي", "ا"), "ay": ("اي", "ي"), "ey": ("اي", "ي"),
+    "ei": ("ي", "اي", "ءي"), "ai": ("ي", "اي", "ا"), "ay": ("اي", "ي"), "ey": ("اي", "ي"),
     "aa": ("ا", "اع"), "ae": ("اع", "ا", "اي"), "ea": ("يا", "ا"), "ia": ("يا", "ي"),
     "io": ("يو",), "eo": ("يو",), "ua": ("وا",), "ue": ("و",), "oe": ("و",),
-    "a": ("ا", "", "ع"), "b": ("ب",), "c": ("ك", "س"), "d": ("د", "ض"),
+    "a": ("ا", "", "ع"), "b": ("ب",), "c": ("ك", "س", "ش"), "d": ("د", "ض"),
     "e": ("", "ي", "ا"), "f": ("ف",), "g": ("غ", "ج", "ق", "ك"), "h": ("ه", "ح", ""),
     "i": ("ي", ""), "j": ("ج",), "k": ("ك", "ق"), "l": ("ل",), "m": ("م",), "n": ("ن",),
     "o": ("و", ""), "p": ("ب",), "q": ("ق", "ك"), "r": ("ر",), "s": ("س", "ص", "ز"),
-    "t": ("ت", "ط"), "u": ("و", "", "ا"), "v": ("ف",), "w": ("و",), "x": ("كس",),
+    "t": ("ت", "ط"), "u": ("و", "", "ا", "يو"), "v": ("ف",), "w": ("و",), "x": ("كس", "قس"),
     "y": ("ي",), "z": ("ز", "ظ", "ذ"), "'": ("ع", "ء", ""),
 }
 #: At the start of a word a vowel is written with alef (or is an ain).
 _INITIAL: dict[str, tuple[str, ...]] = {
     "a": ("ا", "ع"), "e": ("ا", "اي", "ع"), "i": ("ا", "اي", "ع"), "o": ("او", "ا", "ع"),
-    "u": ("او", "ا", "ع"), "y": ("ي",), "al": ("ال",), "el": ("ال",),
+    "u": ("او", "ا", "ع", "يو"), "y": ("ي",), "al": ("ال",), "el": ("ال",),
 }
 #: At the end a vowel may be ة (folded to ه), ى (folded to ي) or nothing.
 _FINAL: dict[str, tuple[str, ...]] = {
-    "a": ("ا", "ه", "ي", ""), "ah": ("ه", "ا"), "e": ("ي", "ه", ""), "i": ("ي",),
-    "o": ("و",), "ou": ("و",), "y": ("ي",),
+    "a": ("ا", "ه", "ي", "", "اه"), "ah": ("ه", "ا"), "e": ("ي", "ه", ""), "i": ("ي",),
+    "o": ("و",), "ou": ("و",), "y": ("ي", "يا"),
 }
 
 
@@ -60,40 +64,53 @@ def is_latin(word: str) -> bool:
     return bool(_LATIN.fullmatch(word)) and len(word) >= 3
 
 
-def spellings(word: str, lex: Lexicon) -> list[str]:
-    """The index's written forms that ``word`` (Latin script) may transliterate."""
+#: What the article costs when a name is found with it (الشاهد for chahed).
+ARTICLE_COST = 0.5
+_SUN_LETTERS = "tdszrnl"
+
+
+def spellings(word: str, lex: Lexicon) -> dict[str, float]:
+    """The index's written forms that ``word`` (Latin script) may transliterate, each
+    with its cost: the sum of the ranks of the options chosen (a letter's usual Arabic
+    letter costs 0, the next one 1...), so the most natural reading ranks first."""
     word = word.lower()
     if not is_latin(word) or len(word) > MAX_LETTERS:
-        return []
-    found: set[str] = set()
+        return {}
+    found: dict[str, float] = {}
     steps = 0
-    stack: list[tuple[int, str]] = [(0, ""), (0, "ال")]
-    seen: set[tuple[int, str]] = set()
+    stack: list[tuple[int, str, float]] = [(0, "ال", ARTICLE_COST), (0, "", 0.0)]
+    best: dict[tuple[int, str], float] = {}
     while stack and steps < MAX_STEPS:
-        pos, prefix = stack.pop()
-        if (pos, prefix) in seen:
+        pos, prefix, cost = stack.pop()
+        if best.get((pos, prefix), 1e9) <= cost:
             continue
-        seen.add((pos, prefix))
+        best[(pos, prefix)] = cost
         steps += 1
         if pos == len(word):
-            if prefix and lex.has_word(prefix):
-                found.add(prefix)
+            if prefix and lex.has_word(prefix) and cost < found.get(prefix, 1e9):
+                found[prefix] = cost
             continue
         for size, options in _options(word, pos):
-            for arabic in options:
+            for rank, arabic in enumerate(options):
                 nxt = prefix + arabic
                 if nxt and not lex.has_prefix(nxt):
                     continue
-                stack.append((pos + size, nxt))
+                stack.append((pos + size, nxt, cost + rank))
     buckwalter = _buckwalter(word)
     if buckwalter and lex.has_word(buckwalter):
-        found.add(buckwalter)
-    return sorted(found)
+        found.setdefault(buckwalter, 1.0)
+    return found
 
 
 def _options(word: str, pos: int) -> list[tuple[int, tuple[str, ...]]]:
-    """(letters consumed, Arabic options) for every letter group starting at ``pos``."""
+    """(letters consumed, Arabic options, usual first) for every letter group at ``pos``."""
     out = []
+    if pos == 0 and len(word) > 3 and word[0] in "ae" and word[1] == word[2] \
+            and word[1] in _SUN_LETTERS:
+        out.append((2, ("ال",)))  # the article assimilated: essebsi السبسي, ennahda
+    if pos + 1 < len(word) and word[pos] == word[pos + 1] and word[pos] not in "aeiou" \
+            and word[pos] in _GROUPS:
+        out.append((2, _GROUPS[word[pos]]))  # a doubled consonant is one (shadda)
     for size in (3, 2, 1):
         chunk = word[pos:pos + size]
         if len(chunk) < size:
@@ -107,6 +124,22 @@ def _options(word: str, pos: int) -> list[tuple[int, tuple[str, ...]]]:
             options += _GROUPS[chunk]
         if options:
             out.append((size, tuple(dict.fromkeys(options))))
+    return out
+
+
+@cache
+def exonyms() -> dict[str, tuple[str, ...]]:
+    """Latin name -> Arabic names of the places whose names are not transliterations
+    (``data/exonyms.tsv``: Egypt مصر), normalised."""
+    text = resources.files("arsearch").joinpath("data/exonyms.tsv").read_text("utf-8")
+    out: dict[str, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#") or "\t" not in line:
+            continue
+        latin, arabic = line.split("\t", 1)
+        forms = tuple(normalize(a.strip()) for a in arabic.split(",") if a.strip())
+        for name in latin.split(","):
+            out[name.strip().lower()] = forms
     return out
 
 
@@ -126,8 +159,12 @@ def _buckwalter(word: str) -> str:
 def arabic_forms(word: str, lex: Lexicon) -> list[str]:
     """The :data:`MAX_FORMS` most frequent Arabic forms of a Latin word (cached)."""
     def compute() -> list[str]:
+        named = [f for f in exonyms().get(word.lower(), ()) if " " not in f]
         forms = spellings(word, lex)
-        ranked = sorted(forms, key=lambda f: (-lex.written_df(f), f))
-        return [f for f in ranked if lex.written_df(f) > 0][:MAX_FORMS]
+        dfs = {f: lex.written_df(f) for f in forms}
+        # the most natural reading first; among equals, the more frequent
+        ranked = sorted((f for f in forms if dfs[f] > 0),
+                        key=lambda f: (forms[f] - 0.5 * math.log10(dfs[f]), f))
+        return list(dict.fromkeys([*named, *ranked]))[:MAX_FORMS]
 
     return lex.remember(("translit", word.lower()), compute)
