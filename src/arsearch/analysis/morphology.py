@@ -126,7 +126,7 @@ def dictionary() -> Dictionary:
 
     data = resources.files("arsearch").joinpath(TABLE)
     if data.is_file():
-        with gzip.open(data.open("rb"), "rt", encoding="utf-8") as f:
+        with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as f:
             rows = [tuple(line.rstrip("\n").split("\t")) for line in f]
         return Dictionary(rows)  # type: ignore[arg-type]
     return Dictionary(arramooz_rows())

@@ -224,7 +224,7 @@ class Engine:
         expansions = expand(self.synonyms, parsed, self.weights.synonyms) \
             if self.synonyms else []
         if self.understanding:
-            expansions += understand(parsed, state.lexicon, level)
+            expansions += understand(parsed, state.lexicon, level, self.weights)
         return parsed, expansions
 
     def _check_marks(self, state: _State, q: ParsedQuery, scores: np.ndarray,

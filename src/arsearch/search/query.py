@@ -78,6 +78,12 @@ class Word:
     level: str = "stem"
     #: The word as typed with its diacritics, when the exact level must respect them.
     marks: str = ""
+    #: Written forms (normalised) whose occurrences count as this word's: its forms with
+    #: an attached prefix (لإيران for إيران, search/clitics.py). Scored as one term with
+    #: the word's stem (their frequencies summed, one idf: Lucene's SynonymQuery,
+    #: Xapian's OP_SYNONYM), so a document saying سوريا, لسوريا and وسوريا is not
+    #: counted three times.
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,8 @@ class ParsedQuery:
         words = [w for group in self.groups for item in group
                  for w in ((item,) if isinstance(item, Word)
                            else item.words if len(group) == 1 else ())]
-        return ({w.stem for w in words if w.match == "stem"}, {w.norm for w in words})
+        return ({w.stem for w in words if w.match == "stem"},
+                {n for w in words for n in (w.norm, *w.also)})
 
     def highlight_phrases(self) -> list[tuple[str, ...]]:
         """The stems of each alternative phrase (a synonym), marked only as a whole."""
@@ -236,7 +243,7 @@ def parse_query(text: str) -> ParsedQuery:
         if fname not in TEXT_FIELDS:
             # unknown prefix (or a failed date): search the whole chunk as words, its
             # words together first but not required (``date:0000`` is no compound)
-            fname, value, unit = None, raw.lstrip("-"), False
+            fname, value, unit = None, raw.lstrip("-"), m.group("field") is None
         items = _bounded(_items(value or "", fname, phrase=bool(m.group("q")), unit=unit),
                          q, negate)
         _place(q, items, negate, or_next)

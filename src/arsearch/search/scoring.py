@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from arsearch.analysis import stem as stem_of
 from arsearch.analysis import twin, written_term
 from arsearch.search.bm25 import BM25F
 from arsearch.search.query import Item, ParsedQuery, Phrase, Word
@@ -171,8 +172,12 @@ class Scorer:
             term = written_term(word.norm, word.stem)
             return [self._term(sheet, term, fields, weight,
                                Part(kind, word.surface, 0.0, term=term))]
-        hits = [self._term(sheet, word.stem, fields, weight, Part(kind, word.surface, 0.0,
-                                                                  term=word.stem))]
+        if word.also and w.fields != "sum":
+            hits = [self._with_forms(sheet, word, fields, weight,
+                                     Part(kind, word.surface, 0.0, term=word.stem))]
+        else:
+            hits = [self._term(sheet, word.stem, fields, weight,
+                               Part(kind, word.surface, 0.0, term=word.stem))]
         term = twin(word.norm, word.stem)
         if term is not None and w.exact > 0:  # a word that is its own stem has none
             hits.append(self._term(sheet, term, fields, weight * w.exact,
@@ -197,6 +202,27 @@ class Scorer:
             if part is not None and sheet.doc is not None:
                 part.fields = self._field_shares(term, fields, sheet.doc)
             sheet.add(ids, weight * values, part)
+        return ids
+
+    def _with_forms(self, sheet: Sheet, word: Word, fields: tuple[str, ...], weight: float,
+                    part: Part | None) -> np.ndarray:
+        """The word's stem and its ``also`` forms as one term: frequencies summed (the
+        forms' scaled by ``Weights.clitics``), one saturation, the idf of the documents
+        holding any of them."""
+        from arsearch.search.bm25 import _merge_add
+
+        ranker = self.ranker
+        ids, tf = ranker.pseudo_tf(word.stem, fields)
+        for form in word.also:
+            more_ids, more_tf = ranker.pseudo_tf(written_term(form, stem_of(form)), fields)
+            if len(more_ids):
+                more_tf = more_tf * self.w.clitics
+                ids, tf = (more_ids, more_tf) if not len(ids) else \
+                    _merge_add(ids, tf, more_ids, more_tf)
+        if len(ids):
+            if part is not None:
+                part.note = "with " + " ".join(word.also)
+            sheet.add(ids, weight * ranker.saturate(ids, tf), part)
         return ids
 
     def _field_shares(self, term: str, fields: tuple[str, ...], doc: int) -> dict[str, float]:

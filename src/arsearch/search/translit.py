@@ -159,7 +159,8 @@ def _buckwalter(word: str) -> str:
 def arabic_forms(word: str, lex: Lexicon) -> list[str]:
     """The :data:`MAX_FORMS` most frequent Arabic forms of a Latin word (cached)."""
     def compute() -> list[str]:
-        named = [f for f in exonyms().get(word.lower(), ()) if " " not in f]
+        named = [f for f in exonyms().get(word.lower(), ())
+                 if " " not in f and lex.written_df(f) > 0]
         forms = spellings(word, lex)
         dfs = {f: lex.written_df(f) for f in forms}
         # the most natural reading first; among equals, the more frequent

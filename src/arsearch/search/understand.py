@@ -25,6 +25,7 @@ from arsearch.search import clitics, keyboard, levels, spelling, translit
 from arsearch.search.lexicon import Lexicon
 from arsearch.search.query import LEVELS, Item, ParsedQuery, Phrase, Word
 from arsearch.search.suggest import RARE_DF, words_to_check
+from arsearch.search.weights import Weights
 
 #: Fuzzy matches (opt-in) count this much of a typed word.
 FUZZY_WEIGHT = 0.5
@@ -33,10 +34,12 @@ FUZZY_WEIGHT = 0.5
 MAX_WORDS = 8
 
 
-def understand(q: ParsedQuery, lex: Lexicon, level: str = "stem") -> list[str]:
+def understand(q: ParsedQuery, lex: Lexicon, level: str = "stem",
+               weights: Weights | None = None) -> list[str]:
     """Add the alternatives of ``q``'s typed words in place; return what to tell the
     reader was also searched ("بحثنا أيضًا عن"). ``level``: the level of words that
     name none (the search page's control)."""
+    w = weights or Weights()
     if level not in LEVELS:
         level = "stem"
     notes: list[str] = []
@@ -46,7 +49,7 @@ def understand(q: ParsedQuery, lex: Lexicon, level: str = "stem") -> list[str]:
         for item in group:
             if isinstance(item, Word) and item.weight == 1.0 and budget[0] > 0:
                 budget[0] -= 1
-                new.extend(_alternatives(item, lex, level, notes))
+                new.extend(_alternatives(item, lex, level, notes, w))
             elif isinstance(item, Phrase) and level != "stem" and item.weight == 1.0:
                 new.append(replace(item, words=tuple(
                     _at(w, level) for w in item.words)))
@@ -57,7 +60,7 @@ def understand(q: ParsedQuery, lex: Lexicon, level: str = "stem") -> list[str]:
     for item in q.excluded:
         if isinstance(item, Word) and budget[0] > 0:
             budget[0] -= 1
-            excluded.extend(_alternatives(item, lex, level, []))
+            excluded.extend(_alternatives(item, lex, level, [], w))
         else:
             excluded.append(item)
     q.excluded[:] = _unique(excluded)
@@ -72,25 +75,30 @@ def _at(word: Word, level: str) -> Word:
                    match="exact" if level in ("exact", "norm") else word.match)
 
 
-def _alternatives(word: Word, lex: Lexicon, level: str, notes: list[str]) -> list[Word]:
+def _alternatives(word: Word, lex: Lexicon, level: str, notes: list[str],
+                  w: Weights) -> list[Word]:
     word = _at(word, level)
     if word.level == "fuzzy":
         out = [word]
         for form, _, _ in spelling.corrections(word.norm, lex):
-            out.append(Word(form, form, form, word.field, FUZZY_WEIGHT * word.weight,
+            out.append(Word(stem(form), form, form, word.field, FUZZY_WEIGHT * word.weight,
                             "exact", "fuzzy"))
             notes.append(form)
         return out
     out, note = levels.expand_word(word, lex)
     if note:
         notes.append(note)
-    if word.level in ("stem", "lemma", "root"):
-        out.extend(clitics.variants(word, lex))
-    if translit.is_latin(word.norm) and not word.field:
+    if word.level in ("stem", "lemma", "root") and w.clitics > 0 and out[0] is word:
+        bare = clitics.variants(word, lex)
+        if bare:  # لقطر is قطر with a prefix: search قطر, counting لقطر as it
+            word = replace(bare[0], weight=word.weight, also=(word.norm,))
+        forms = clitics.attached(word, lex)
+        out[0] = word = replace(word, also=tuple(dict.fromkeys((*word.also, *forms))))
+    if translit.is_latin(word.norm) and not word.field and w.names > 0:
         forms = translit.arabic_forms(word.norm, lex)
         for form in forms:
             out.append(Word(stem(form), form, form, word.field,
-                            translit.WEIGHT * word.weight, "stem", word.level))
+                            w.names * word.weight, "stem", word.level))
         notes.extend(forms)
     return out
 

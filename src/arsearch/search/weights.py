@@ -66,6 +66,12 @@ class Weights:
     #: news articles).
     lead: float = 0.5
     lead_words: int = 30
+    #: Query understanding (issue 14; search/understand.py). An occurrence of a typed
+    #: word's form with an attached prefix (لإيران for إيران) counts ``clitics`` of an
+    #: occurrence of the word, in the same term (one saturation, one idf); 0: off.
+    clitics: float = 1.0
+    #: The Arabic forms of a Latin-script name count this much of a typed word.
+    names: float = 0.5
 
     def field_weight(self, field: str) -> float:
         return self.title if field == "title" else 1.0

@@ -127,7 +127,13 @@ class _Compiler:
         if getattr(word, "match", "stem") == "exact":  # the written form only
             written = EXACT + word.norm if word.norm != word.stem else word.stem
             return self.restrict(self.scaled(term(written), weight), [word.stem], word.field)
-        parts = [self.scaled(term(word.stem), weight)]
+        also = getattr(word, "also", ())
+        if also:  # prefixed forms counted as the word's own occurrences (one term)
+            forms = [term(EXACT + f) for f in also]
+            parts = [Q(Q.OP_SCALE_WEIGHT, Q(Q.OP_SYNONYM, [Q(term(word.stem)), *map(Q, forms)]),
+                       weight * self.stats.idf_factor(term(word.stem)))]
+        else:
+            parts = [self.scaled(term(word.stem), weight)]
         if word.norm != word.stem and self.w.exact > 0:
             parts.append(self.scaled(term(EXACT + word.norm), weight * self.w.exact))
         query = parts[0] if len(parts) == 1 else Q(Q.OP_OR, parts)
