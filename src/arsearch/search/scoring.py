@@ -91,6 +91,7 @@ class Scorer:
         matched = np.zeros(size, dtype=np.int16)
         mask = allowed.copy()
         tiered: list[Phrase] = []
+        strict = words_outside_phrases(q) <= w.strict_phrase_words
         for group in q.groups:
             hit_ids: list[np.ndarray] = []
             before = sheet.scores.copy() if w.phrases == "bonus" else None
@@ -109,7 +110,7 @@ class Scorer:
                 matched += seen
             if len(group) == 1 and isinstance(group[0], Phrase):
                 phrase = group[0]
-                mode = w.phrases if phrase.quoted else "tier"
+                mode = w.phrases if phrase.quoted and strict else "tier"
                 if mode == "filter":
                     mask &= self.phrase_mask(phrase)
                 elif mode == "tier":
@@ -222,8 +223,26 @@ class Scorer:
         if len(ids):
             if part is not None:
                 part.note = "with " + " ".join(word.also)
+                if sheet.doc is not None:
+                    terms = [(word.stem, 1.0)] + [(written_term(f, stem_of(f)), self.w.clitics)
+                                                  for f in word.also]
+                    part.fields = self._shares(terms, fields, sheet.doc)
             sheet.add(ids, weight * ranker.saturate(ids, tf), part)
         return ids
+
+    def _shares(self, terms: list[tuple[str, float]], fields: tuple[str, ...],
+                doc: int) -> dict[str, float]:
+        """Each field's share of document ``doc``'s pseudo-frequency over ``terms``
+        (each scaled), summing to 1."""
+        shares = dict.fromkeys(fields, 0.0)
+        for term, scale in terms:
+            for f in fields:
+                ids, tf = self.ranker.field_tf(f, term, self.w.field_weight(f))
+                where = np.flatnonzero(ids == doc)
+                if len(where):
+                    shares[f] += scale * float(tf[where[0]])
+        total = sum(shares.values()) or 1.0
+        return {f: v / total for f, v in shares.items() if v}
 
     def _field_shares(self, term: str, fields: tuple[str, ...], doc: int) -> dict[str, float]:
         """Each field's share of document ``doc``'s pseudo-frequency (they sum to 1)."""
@@ -304,6 +323,11 @@ class Scorer:
         for stem, weight in terms:
             self._term(sheet, stem, TEXT_FIELDS, scale * weight,
                        Part("expansion", stem, 0.0, term=stem))
+
+
+def words_outside_phrases(q: ParsedQuery) -> int:
+    """The query's word groups that are not a phrase of their own (``strict_phrase_words``)."""
+    return sum(1 for g in q.groups if not (len(g) == 1 and isinstance(g[0], Phrase)))
 
 
 def _surface(phrase: Phrase) -> str:

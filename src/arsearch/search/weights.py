@@ -38,6 +38,11 @@ class Weights:
     #: 14), "tier" (documents with the phrase rank first, others follow) or "bonus" (a
     #: phrase match adds ``phrase_bonus`` times the phrase words' own score).
     phrases: str = "filter"
+    #: ...when the query has at most this many words outside its phrases. A longer query
+    #: with quotes is a pasted headline or question quoting someone (خالد بن سلمان عن
+    #: "كيماوي دوما": يجب الوقوف ضد الأسد...): its quotes quote, they do not constrain, so
+    #: its phrases rank first ("tier") instead (measured: README "Ranking").
+    strict_phrase_words: int = 2
     phrase_bonus: float = 0.5
     #: Queries of at most this many word groups list documents holding all of them
     #: first (0: off). Off by default: this hard tier overrode better evidence on every

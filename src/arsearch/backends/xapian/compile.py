@@ -168,6 +168,8 @@ class _Compiler:
         if q.is_empty:
             return Compiled(self.restrictions(self.newest_first(), q), True, self.keep)
         clauses, tiers, required = [], [], []
+        outside = sum(1 for g in q.groups if not (len(g) == 1 and isinstance(g[0], Phrase)))
+        strict = outside <= getattr(self.w, "strict_phrase_words", outside)
         for group in q.groups:
             for item in group:
                 if isinstance(item, Phrase) and len(group) > 1:
@@ -177,7 +179,8 @@ class _Compiler:
                 elif isinstance(item, Phrase):
                     clauses.append(self.words(item.words))
                     found = self.phrase(item)
-                    mode = self.w.phrases if getattr(item, "quoted", True) else "tier"
+                    mode = self.w.phrases if getattr(item, "quoted", True) and strict \
+                        else "tier"
                     if mode == "filter":
                         required.append(found)
                     elif mode == "tier":
