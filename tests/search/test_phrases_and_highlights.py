@@ -23,3 +23,10 @@ def test_a_synonym_phrase_is_never_highlighted_in_part(qu_index):
     for hit in results.hits:
         if hit.id == "dawla":
             assert "<mark>" not in hit.snippet  # الدولة and تنظيم alone are not داعش
+
+
+def test_quotes_in_a_long_pasted_query_rank_first_instead_of_filtering(qu_index):
+    # at most Weights.strict_phrase_words (2) words outside the quotes: required
+    assert ids(qu_index.search('"كأس العالم" لكرة القدم')) == {"world-cup"}
+    long = qu_index.search('"كأس العالم" البطولة أبطال كرة القدم')
+    assert "cup-apart" in ids(long) and long.hits[0].id == "world-cup"
