@@ -37,6 +37,8 @@ SUFFIXES = ("تهما", "كما", "هما", "تها", "ته", "ها", "هم", "�
             "ون", "ين", "ان", "يه", "ه", "ي")
 #: A word no shorter than this after taking affixes off (two-letter "roots" are noise).
 MIN_CORE = 3
+#: Longer "words" are not analysed: none is this long, and qalsadi's time grows with it.
+MAX_LETTERS = 20
 _BROKEN_PLURAL = "جمع تكسير"
 
 
@@ -210,7 +212,7 @@ def analyse(word: str) -> Analysis:
     endings), qalsadi's analyser for what they miss (conjugated verbs).
     """
     norm = _norm(word)
-    if not norm or not any("\u0621" <= c <= "\u064a" for c in norm):
+    if not norm or len(norm) > MAX_LETTERS or not any("\u0621" <= c <= "\u064a" for c in norm):
         return Analysis(word, None, None, "")
     table = dictionary()
     if norm in table.lemmas_of:

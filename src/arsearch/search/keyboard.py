@@ -21,7 +21,7 @@ LATIN_TO_ARABIC = {
 #: Arabic letter -> Latin key (لا, one key for two letters, reads as g h).
 ARABIC_TO_LATIN = {v: k for k, v in LATIN_TO_ARABIC.items() if len(v) == 1}
 #: Shifted keys that give hamzated alefs and the like on the Arabic layout.
-ARABIC_TO_LATIN.update({"أ": "h", "إ": "y", "آ": "n", "ـ": "j"})
+ARABIC_TO_LATIN.update({"أ": "h", "إ": "y", "آ": "n"})
 
 
 def to_arabic(text: str) -> str:

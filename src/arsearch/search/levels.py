@@ -40,6 +40,8 @@ MAX_FORMS = 30
 #: normalised; ل only as part of the article).
 AUGMENTS = "اتسمنويهء"
 _WEAK = "اويء"
+#: Longer words are not analysed (qalsadi's time grows with the length).
+MAX_LETTERS = 20
 
 
 def root_pattern(root: str) -> re.Pattern:
@@ -111,6 +113,8 @@ def expand_word(word: Word, lex: Lexicon) -> tuple[list[Word], str]:
     """The alternatives for ``word`` at its level (the word itself first) and a note
     for the results ("" when nothing was added)."""
     level = word.level
+    if len(word.norm) > MAX_LETTERS:  # no Arabic word is this long (suggest.py's bound)
+        return [replace(word, match="exact") if level in ("exact", "norm") else word], ""
     if level in ("exact", "norm"):
         return [replace(word, match="exact")], ""
     if level not in ("lemma", "root") or not any("\u0621" <= c <= "\u064a" for c in word.norm):

@@ -21,7 +21,7 @@ from itertools import combinations
 
 from arsearch.analysis import stem
 from arsearch.search.lexicon import Lexicon
-from arsearch.search.suggest import edits1
+from arsearch.search.suggest import MAX_WORD_CHARS, edits1
 
 CONFUSION_COST = 0.4
 EDIT_COST = 1.0
@@ -101,8 +101,8 @@ def candidates(word: str) -> set[str]:
 def corrections(word: str, lex: Lexicon, limit: int = 5) -> list[tuple[str, float, int]]:
     """(word, cost, df) of the index's words ``word`` may be a misspelling of, best
     first; empty for short words and for words with no close, common neighbour."""
-    if len(word) < MIN_LETTERS or not word.isalpha():
-        return []
+    if not MIN_LETTERS <= len(word) <= MAX_WORD_CHARS or not word.isalpha():
+        return []  # the candidates grow with the length: suggest.py's bound
     own = lex.written_df(word)
     found = []
     bound = max_cost(word)

@@ -18,13 +18,14 @@ wrong keyboard layout and spelling corrections are suggestions, not expansions
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from arsearch.analysis import stem
 from arsearch.search import clitics, keyboard, levels, spelling, translit
 from arsearch.search.lexicon import Lexicon
 from arsearch.search.query import LEVELS, Item, ParsedQuery, Phrase, Word
-from arsearch.search.suggest import RARE_DF, words_to_check
+from arsearch.search.suggest import RARE_DF, TIME_BUDGET, words_to_check
 from arsearch.search.weights import Weights
 
 #: Fuzzy matches (opt-in) count this much of a typed word.
@@ -144,14 +145,21 @@ def layout_suggestion(query: str, lex: Lexicon) -> str | None:
                or spelling.best_correction(normalize(c), lex) for c in chunks):
             return None  # Arabic words (known as written, by their stem, or misspelt)
         latin = [keyboard.to_latin(c) for c in chunks]
-        return " ".join(latin) if all(c.isascii() for c in latin) else None
+        # letters only, three or more a word: ل ب ك (g f ;) or وبالالا (,fhgh) are not
+        # text typed on the wrong layout
+        if all(c.isascii() and c.isalpha() and len(c) >= 3 for c in latin):
+            return " ".join(latin)
+        return None
     return None
 
 
 def spelling_suggestion(query: str, q: ParsedQuery, lex: Lexicon) -> str | None:
     """Rare or unknown words replaced by their most likely Arabic-aware correction."""
     text, changed = query, False
+    deadline = time.monotonic() + TIME_BUDGET  # a search box is open to anyone
     for norm, surface in words_to_check(q):
+        if time.monotonic() > deadline:
+            break
         if lex.written_df(norm) > RARE_DF:
             continue
         better = spelling.best_correction(norm, lex)
