@@ -96,6 +96,11 @@ class Engine:
         ``understanding``: query understanding (levels, clitics, names in Latin script,
         keyboard and spelling suggestions; search/understand.py)."""
         self.understanding = understanding
+        if understanding:
+            # the dictionary's tables (~0.3 s) load beside the first requests, not in one
+            from arsearch.analysis.morphology import dictionary
+
+            threading.Thread(target=dictionary, name="arsearch-dictionary", daemon=True).start()
         from arsearch.analysis.synonyms import load_synonyms
 
         self.folder = Path(folder)
