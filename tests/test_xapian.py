@@ -183,19 +183,51 @@ def test_xapian_scores_equal_arsearch_combined_fields(sample_index, searcher, le
 
 
 def test_xapian_quoted_phrase_ranks_its_documents_first(searcher):
-    words = searcher.search("ريف إدلب", limit=50)
+    searcher.weights = Weights(phrases="tier")
+    try:
+        words = searcher.search("ريف إدلب", limit=50)
+        phrase = searcher.search('"ريف إدلب"', limit=50)
+        assert phrase.total == words.total  # the others are still found
+        assert phrase.hits[0].id == "seed/000_f4303bb32ac63e1e.txt"
+        assert phrase.hits[0].tiers == 2 and all(h.tiers == 0 for h in phrase.hits[1:])
+        assert searcher.search('"إدلب ريف"').hits[0].tiers == 0  # order matters
+    finally:
+        searcher.weights = Weights()
+
+
+def test_xapian_quoted_phrase_is_a_requirement_by_default(searcher, engine):
     phrase = searcher.search('"ريف إدلب"', limit=50)
-    assert phrase.total == words.total  # the others are still found
-    assert phrase.hits[0].id == "seed/000_f4303bb32ac63e1e.txt"
-    assert phrase.hits[0].tiers == 2 and all(h.tiers == 0 for h in phrase.hits[1:])
-    assert searcher.search('"إدلب ريف"').hits[0].tiers == 0  # order matters
+    assert [h.id for h in phrase.hits] == ["seed/000_f4303bb32ac63e1e.txt"]
+    assert phrase.total == engine.search('"ريف إدلب"').total == 1
+
+
+@pytest.mark.parametrize("query", ["root:حكم", "lemma:الكتب", "إيران", "لإيران", "exact:الحكومة",
+                                   "idlib"])
+def test_xapian_serves_query_understanding_like_arsearch(sample_index, searcher, query):
+    """Levels, prefixed forms (Word.also: OP_SYNONYM) and Latin names are alternatives
+    in the parsed query: the Xapian compiler finds the same documents for the same
+    understood query."""
+    weights = Weights(fields="combined", lead=0.0)
+    searcher.weights = weights
+    try:
+        with arsearch.open_index(sample_index, weights=weights) as engine:
+            want = dict(engine.ranked_ids(query, 100))
+            parsed, _ = engine._parse(engine._current(), query)
+            got = searcher.search(parsed, 0, 100, facets=False, stored=False)
+            assert {h.id for h in got.hits} == set(want), query
+    finally:
+        searcher.weights = Weights()
 
 
 def test_xapian_phrase_never_spans_title_and_body(tmp_path):
     doc = Document(id="t", title="خبر عن سوريا", body="الحكومة تعلن خطة")
-    with XapianSearcher.open_local(build_local(tmp_path / "ix", [doc])) as s:
+    with XapianSearcher.open_local(build_local(tmp_path / "ix", [doc]),
+                                   weights=Weights(phrases="tier")) as s:
         assert s.search('"سوريا الحكومة"').hits[0].tiers == 0
         assert s.search('"خبر سوريا"').hits[0].tiers == 2  # stop word عن skipped
+    with XapianSearcher.open_local(tmp_path / "ix") as s:  # quotes required by default
+        assert s.search('"سوريا الحكومة"').total == 0
+        assert s.search('"خبر سوريا"').total == 1
 
 
 def test_xapian_or_exclusion_and_title_prefix(searcher):

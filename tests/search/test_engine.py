@@ -115,9 +115,16 @@ def test_no_match_is_empty(engine):
 def test_phrase_matches_rank_first(tiny, quoted):
     assert set(ids(tiny.search("الجيش الحر"))) >= {"phrase-yes", "phrase-apart",
                                                    "phrase-reversed"}
-    found = ids(tiny.search(quoted))
+    with arsearch.Engine(tiny.folder, weights=Weights(phrases="tier")) as tiered:
+        found = ids(tiered.search(quoted))
     assert found[0] == "phrase-yes"
     assert set(found[1:]) >= {"phrase-apart", "phrase-reversed"}
+
+
+@pytest.mark.parametrize("quoted", ['"الجيش الحر"', "«الجيش الحر»", "“الجيش الحر”"])
+def test_quotes_are_a_requirement_by_default(tiny, quoted):
+    results = tiny.search(quoted)
+    assert ids(results) == ["phrase-yes"] and results.total == 1
 
 
 @pytest.mark.parametrize("quoted", ['"الجيش الحر"', "«الجيش الحر»"])
@@ -128,11 +135,11 @@ def test_phrase_filter_mode_returns_only_the_phrase(tiny, quoted):
 
 @pytest.mark.parametrize("quoted", ['"ريف إدلب"', "«ريف إدلب»", "“ريف إدلب”"])
 def test_phrase_on_sample(engine, quoted):
-    hits = everything(engine, quoted)
+    with arsearch.Engine(engine.folder, weights=Weights(phrases="tier")) as tiered:
+        hits = everything(tiered, quoted)
     assert hits[0].id == "seed/000_f4303bb32ac63e1e.txt"
     assert len(hits) > 1
-    with arsearch.Engine(engine.folder, weights=Weights(phrases="filter")) as strict:
-        assert [h.id for h in everything(strict, quoted)] == [hits[0].id]
+    assert [h.id for h in everything(engine, quoted)] == [hits[0].id]
 
 
 @pytest.mark.parametrize("query", ["إدلب -داعش", "إدلب NOT داعش"])

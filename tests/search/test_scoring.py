@@ -124,7 +124,9 @@ def test_explain_unknown_id_and_bad_query_raise_library_errors(engine):
         engine.explain("x" * 10_000, "txt/03_tunis_football.txt")
 
 
-def test_explain_shows_the_phrase_tier_and_synonyms(engine):
+def test_explain_shows_the_phrase_tier_and_synonyms(sample_index):
+    # the tier is Weights(phrases="tier"); by default quotes are a requirement
+    engine = arsearch.open_index(sample_index, weights=Weights(phrases="tier"))
     query = '"الجيش الحر" داعش'
     top = engine.search(query).hits[0]
     kinds = {p.kind for p in engine.explain(query, top.id).parts}

@@ -72,3 +72,13 @@ def test_document_state_url_args_drop_only_the_defaults() -> None:
     assert params.url_args() == {"q": "x", "start": 10, "length": 50}
     assert params.url_args(start=0) == {"q": "x", "length": 50}
     assert DocumentParams(length=DOCUMENT_PAGE_CHARS, start=1).url_args() == {"start": 1}
+
+
+def test_match_level_is_a_parameter_of_the_page_and_the_api(client):
+    page = client.get("/?q=كتب&level=root")
+    assert page.status_code == 200
+    assert 'value="root" selected' in page.get_data(as_text=True)
+    api = client.get("/api/search?q=كتب&level=root").get_json()
+    assert api["total"] >= client.get("/api/search?q=كتب").get_json()["total"]
+    bad = client.get("/api/search?q=كتب&level=radical")
+    assert bad.status_code == 400 and "level" in bad.get_json()["error"]["message"]

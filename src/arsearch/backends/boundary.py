@@ -72,6 +72,15 @@ class SearchBackend(Protocol):
     def may_contain(self, field: str, terms: list[str]) -> np.ndarray:
         """A fast filter for did-you-mean: False means the term certainly is absent."""
 
+    @property
+    def generation(self) -> int:
+        """Changes when the backend moves to another committed state (a backend that
+        refreshes into a new object may keep 0): what per-state caches key on."""
+
+    def terms(self, field: str) -> list[str]:
+        """Every indexed term of ``field`` (stems and ``=`` exact forms), sorted: the
+        vocabulary query understanding expands roots, clitics and names over."""
+
     def texts_with(self, field: str, term: str, limit: int) -> list[str]:
         """``field``'s stored text in up to ``limit`` live documents holding the indexed
         ``term`` there: did-you-mean shows a word as the archive writes it."""

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 import time
 from datetime import datetime
 from pathlib import Path
 
-from arsearch.backends import SearchBackend, guard, locate, open_backend
-from arsearch.errors import ArsearchError
+from arsearch.backends import Matches, SearchBackend, guard, locate, open_backend
+from arsearch.errors import ArsearchError, QueryError
 from arsearch.search.expand import expand
-from arsearch.search.query import ParsedQuery, parse_query
+from arsearch.search.lexicon import Lexicon
+from arsearch.search.query import LEVELS, ParsedQuery, Word, parse_query
 from arsearch.search.requests import (
     MAX_PER_PAGE,
     MAX_QUERY_CHARS,
@@ -34,9 +36,14 @@ from arsearch.search.requests import (
 )
 from arsearch.search.results import Explanation, Hit, Results
 from arsearch.search.snippets import highlight_all, snippet
+from arsearch.search.understand import understand
 from arsearch.search.weights import Weights
 
 __all__ = ["MAX_PER_PAGE", "MAX_QUERY_CHARS", "Engine", "open_index"]
+
+#: The exact level with diacritics is checked in the text of at most this many of the
+#: best documents (reading a stored document costs ~0.1 ms).
+MARKS_CHECK = 1000
 
 
 def _reads_index(method):
@@ -57,13 +64,22 @@ class Engine:
 
     def __init__(self, folder: str | os.PathLike, weights: Weights | None = None,
                  refresh_every: float = 1.0, synonyms: str | os.PathLike | None = None,
-                 expand_synonyms: bool = True, *, allow_partial: bool = False,
-                 timeout: float | None = None):
+                 expand_synonyms: bool = True, understanding: bool = True, *,
+                 allow_partial: bool = False, timeout: float | None = None):
         """``folder``: an index folder, or a cluster file (``*.toml``). ``synonyms``: an
-        extra synonyms file; ``<folder>/synonyms.txt`` is read too. ``allow_partial``: a
-        cluster answers without the shards it cannot reach, and its results say so;
-        ``timeout``: seconds a shard may take to answer."""
+        extra synonyms file; ``<folder>/synonyms.txt`` is read too. ``understanding``:
+        query understanding (levels, clitics, names in Latin script, keyboard and
+        spelling suggestions; search/understand.py). ``allow_partial``: a cluster answers
+        without the shards it cannot reach, and its results say so; ``timeout``: seconds
+        a shard may take to answer."""
         from arsearch.analysis.synonyms import load_synonyms
+
+        self.understanding = understanding
+        if understanding:
+            # the dictionary's tables (~0.3 s) load beside the first requests, not in one
+            from arsearch.analysis.morphology import dictionary
+
+            threading.Thread(target=dictionary, name="arsearch-dictionary", daemon=True).start()
 
         self.folder = Path(folder)
         self.weights = weights or Weights()
@@ -77,6 +93,7 @@ class Engine:
         self._checked = time.monotonic()
         self._failed: ArsearchError | None = None
         self._refresh_lock = threading.Lock()
+        self._lexicon: tuple[tuple[SearchBackend, int], Lexicon] | None = None
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -147,14 +164,16 @@ class Engine:
         date_to: datetime | None = None,
         snippets: bool = True,
         sort: str = "relevance",
+        level: str = "stem",
     ) -> Results:
-        """Search; ``date_to`` is inclusive of that day. Raises QueryError on bad arguments."""
+        """Search; ``date_to`` is inclusive of that day. ``level``: how far the words
+        that name no level of their own may stray (``LEVELS``: exact, norm, stem, lemma,
+        root, fuzzy). Raises QueryError on bad arguments."""
         started = time.perf_counter()
         check_request(query, page, per_page, sort)
+        check_level(level)
         backend = self._current()
-        parsed = parse_query(query)
-        expansions = expand(self.synonyms, parsed, self.weights.synonyms) \
-            if self.synonyms else []
+        parsed, expansions = self._parse(backend, query, level)
         for name, value in (("source", source), ("category", category), ("author", author)):
             if value:
                 parsed.filters.setdefault(name, []).extend(
@@ -168,8 +187,11 @@ class Engine:
             parsed.date_to = min(filter(None, (parsed.date_to, end)))
         sort = effective_sort(parsed, sort)
         start = (page - 1) * per_page
-        found = backend.match(parsed, limit=start + per_page, offset=start, sort=sort)
-        terms = parsed.highlight_terms() if snippets else None
+        if _marked(parsed):
+            found = self._marked_matches(backend, parsed, start + per_page, start, sort)
+        else:
+            found = backend.match(parsed, limit=start + per_page, offset=start, sort=sort)
+        terms = (*parsed.highlight_terms(), parsed.highlight_phrases()) if snippets else None
         hits = [self._hit(backend, ref, score, terms)
                 for ref, score in zip(found.refs, found.scores, strict=True)]
         suggestion = self._suggest(backend, query, parsed, found.total)
@@ -178,14 +200,17 @@ class Engine:
                        backend.partial, list(backend.missing_shards))
 
     @_reads_index
-    def ranked_ids(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
+    def ranked_ids(self, query: str, limit: int = 100, level: str = "stem"
+                   ) -> list[tuple[str, float]]:
         """(id, score) of the best ``limit`` documents: batch retrieval without snippets."""
+        check_level(level)
         backend = self._current()
-        parsed = parse_query(query)
-        if self.synonyms:
-            expand(self.synonyms, parsed, self.weights.synonyms)
-        found = backend.match(parsed, limit=limit, sort=effective_sort(parsed, "relevance"),
-                              facets=False)
+        parsed, _ = self._parse(backend, query, level)
+        sort = effective_sort(parsed, "relevance")
+        if _marked(parsed):
+            found = self._marked_matches(backend, parsed, limit, 0, sort)
+        else:
+            found = backend.match(parsed, limit=limit, sort=sort, facets=False)
         return list(zip(found.ids, found.scores, strict=True))
 
     @_reads_index
@@ -198,9 +223,7 @@ class Engine:
         """
         check_request(query, 1, 1, "relevance")
         backend = self._current()
-        parsed = parse_query(query)
-        if self.synonyms:
-            expand(self.synonyms, parsed, self.weights.synonyms)
+        parsed, _ = self._parse(backend, query)
         found = backend.match(parsed, limit=0, sort=effective_sort(parsed, "relevance"),
                               explain=doc_id, facets=False)
         sorted_by = "date" if effective_sort(parsed, "relevance") == "date" else "relevance"
@@ -208,8 +231,8 @@ class Engine:
                            found.total, found.parts, sorted_by)
 
     def _hit(self, backend: SearchBackend, ref, score: float,
-             terms: tuple[set[str], set[str]] | None) -> Hit:
-        """A hit with snippets marking ``terms`` (stems, norms); None: no snippets."""
+             terms: tuple[set[str], set[str], list] | None) -> Hit:
+        """A hit with snippets marking ``terms`` (stems, norms, phrases); None: none."""
         stored = backend.stored(ref)
         title = display_title(stored.get("title") or "")
         body = stored.get("body") or ""
@@ -221,6 +244,58 @@ class Engine:
             title_html=highlight_all(title, *terms) if terms else "",
             docnum=ref if isinstance(ref, int) else -1,
         )
+
+    # -- query understanding -------------------------------------------------------------
+
+    def _lexicon_of(self, backend: SearchBackend) -> Lexicon:
+        """Query understanding's view of ``backend``'s vocabulary, one per state (what it
+        computed, e.g. a root's expansion, holds until the next commit)."""
+        key = (backend, backend.generation)
+        pair = self._lexicon
+        if pair is None or pair[0] != key:
+            pair = self._lexicon = (key, Lexicon(backend))
+        return pair[1]
+
+    def _parse(self, backend: SearchBackend, query: str, level: str = "stem"
+               ) -> tuple[ParsedQuery, list[str]]:
+        """The parsed query with synonyms and query understanding's alternatives, and
+        what was added (for "بحثنا أيضًا عن")."""
+        parsed = parse_query(query)
+        expansions = expand(self.synonyms, parsed, self.weights.synonyms) \
+            if self.synonyms else []
+        if self.understanding:
+            expansions += understand(parsed, self._lexicon_of(backend), level, self.weights)
+        return parsed, expansions
+
+    def _marked_matches(self, backend: SearchBackend, q: ParsedQuery, limit: int,
+                        offset: int, sort: str) -> Matches:
+        """The exact level with diacritics (``=عَلِمَ``): the matches where the word is
+        written with no diacritic contradicting the typed ones. Checked in the text of
+        the best MARKS_CHECK matches (the others are dropped: the index keeps no
+        diacritics, so this is the one level a posting list cannot answer); the total
+        and facets count the documents kept."""
+        wanted = [w for w in q.words if w.marks]
+        found = backend.match(q, limit=MARKS_CHECK, sort=sort, facets=False)
+        kept = []
+        for ref, doc_id, score in zip(found.refs, found.ids, found.scores, strict=True):
+            stored = backend.stored(ref)
+            text = f"{stored.get('title') or ''} {stored.get('body') or ''}"
+            if all(_has_marked(text, w) for w in wanted):
+                kept.append((ref, doc_id, score, stored))
+        facets: dict[str, dict[str, int]] = {"source": {}, "category": {}, "year": {}}
+        for *_, stored in kept:
+            date = stored.get("date")
+            for name, value in (("source", stored.get("source")),
+                                ("category", stored.get("category")),
+                                ("year", str(date.year) if date else None)):
+                if value:
+                    facets[name][value] = facets[name].get(value, 0) + 1
+        facets = {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
+                  for name, c in facets.items()}
+        facets["year"] = dict(sorted(facets["year"].items(), reverse=True))
+        page = kept[offset:limit]
+        return Matches([k[0] for k in page], [k[1] for k in page], [k[2] for k in page],
+                       len(kept), facets)
 
     # -- documents ---------------------------------------------------------------------
 
@@ -236,16 +311,19 @@ class Engine:
         ``body_length`` (the whole body's) say where it lies. Raises QueryError for a
         start past the end.
         """
-        stored = self._current().document(doc_id)
+        backend = self._current()
+        stored = backend.document(doc_id)
         if stored is None:
             return None
         body = stored.get("body") or ""
         first, last = body_window(body, start, length)
-        stems, norms = parse_query(query).highlight_terms()
+        parsed, _ = self._parse(backend, query) if query.strip() else (parse_query(""), [])
+        stems, norms = parsed.highlight_terms()
+        phrases = parsed.highlight_phrases()
         stored["title"] = display_title(stored.get("title") or "")
-        stored["title_html"] = highlight_all(stored["title"], stems, norms)
+        stored["title_html"] = highlight_all(stored["title"], stems, norms, phrases)
         stored["body"] = body[first:last]
-        stored["body_html"] = highlight_all(stored["body"], stems, norms)
+        stored["body_html"] = highlight_all(stored["body"], stems, norms, phrases)
         stored["body_start"], stored["body_end"], stored["body_length"] = first, last, len(body)
         stored.pop("path", None)
         return stored
@@ -261,7 +339,12 @@ class Engine:
 
     def _suggest(self, backend: SearchBackend, query: str, q: ParsedQuery,
                  total: int) -> str | None:
-        """Did-you-mean: replace unknown or rare words by a frequent close spelling."""
+        """Did-you-mean: the query typed on the other keyboard layout, or its unknown or
+        rare words replaced by a frequent close spelling (Arabic-aware costs)."""
+        if self.understanding:
+            from arsearch.search.understand import suggestion
+
+            return suggestion(query, parse_query(query), self._lexicon_of(backend))
         from arsearch.search.suggest import suggest
 
         return suggest(backend, query, q, total, backend)
@@ -272,6 +355,29 @@ class Engine:
     def stats(self) -> dict:
         """Counts and facts about the index, as ``arsearch stats`` shows them."""
         return {**self._current().stats(), "index": str(self.folder)}
+
+
+def check_level(level: str) -> None:
+    """QueryError unless ``level`` is one of LEVELS."""
+    if level not in LEVELS:
+        raise QueryError(f"level must be one of {', '.join(LEVELS)}")
+
+
+def _marked(q: ParsedQuery) -> bool:
+    """Whether a word of ``q`` asks for its diacritics (``=عَلِمَ``)."""
+    return any(w.marks for w in q.words)
+
+
+def _has_marked(text: str, word: Word) -> bool:
+    """Whether ``text`` writes ``word`` agreeing with its typed diacritics."""
+    from arsearch.analysis import TOKEN_PATTERN, normalize_token
+    from arsearch.search.levels import marks_agree
+
+    for m in re.finditer(TOKEN_PATTERN, text):
+        token = m.group()
+        if normalize_token(token) == word.norm and marks_agree(word.marks, token):
+            return True
+    return False
 
 
 def open_index(folder: str | os.PathLike = "index", **options) -> Engine:

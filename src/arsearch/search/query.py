@@ -46,10 +46,21 @@ AND_WORDS = {"AND", "&"}
 MAX_PHRASES = 4
 
 _QUOTES = "\"“”«»„"
+#: Match levels (issue 14): how far a word may stray from what was typed. ``stem`` is
+#: the default; the others are asked for per word with a field-style prefix (``root:كتب``,
+#: ``جذر:كتب``), a shorthand (``=كتب`` exact, ``كتب~`` fuzzy), or for a whole query
+#: (``Engine.search(level=...)``, the search page's control). See search/levels.py.
+LEVELS = ("exact", "norm", "stem", "lemma", "root", "fuzzy")
+LEVEL_PREFIXES = {
+    "exact": "exact", "حرفي": "exact", "norm": "norm", "عادي": "norm",
+    "stem": "stem", "جذع": "stem", "lemma": "lemma", "مدخل": "lemma", "root": "root",
+    "جذر": "root", "fuzzy": "fuzzy", "تقريبي": "fuzzy",
+}
+_LEVEL_FIELDS = "|".join(k for k in LEVEL_PREFIXES if not k.isascii())
 #: A chunk starts at a word boundary. A quote opens a phrase only there and only when
 #: a closing quote follows; a quote inside a word (بـ"تفكيك) or left open is punctuation.
 _CHUNK = re.compile(
-    rf"""(?:^|(?<=\s))(?P<neg>-)?(?:(?P<field>[a-zA-Z]+):)?
+    rf"""(?:^|(?<=\s))(?P<neg>-)?(?:(?P<field>[a-zA-Z]+|{_LEVEL_FIELDS}):)?
         (?:(?P<q>[{_QUOTES}])(?P<phrase>[^{_QUOTES}]*)[{_QUOTES}](?=\s|$|[^\w])
            |(?P<word>\S+))""",
     re.VERBOSE,
@@ -65,6 +76,19 @@ class Word:
     surface: str
     field: str | None = None  # None: title and body
     weight: float = 1.0  # below 1 for words the engine added (synonyms)
+    #: "stem" (stem + exact form), or "exact": the written form only (its exact-form
+    #: term; a clitic variant, a root's word, the exact and norm levels). The level a
+    #: user asked for (LEVELS) is ``level``; query understanding turns it into words.
+    match: str = "stem"
+    level: str = "stem"
+    #: The word as typed with its diacritics, when the exact level must respect them.
+    marks: str = ""
+    #: Written forms (normalised) whose occurrences count as this word's: its forms with
+    #: an attached prefix (لإيران for إيران, search/clitics.py). Scored as one term with
+    #: the word's stem (their frequencies summed, one idf: Lucene's SynonymQuery,
+    #: Xapian's OP_SYNONYM), so a document saying سوريا, لسوريا and وسوريا is not
+    #: counted three times.
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +100,9 @@ class Phrase:
     field: str | None = None
     weight: float = 1.0
     adjacent: bool = True
+    #: A phrase the user quoted (or a compound like COVID-19): documents must hold it
+    #: (Weights.phrases decides). A synonym's phrase is an alternative, never required.
+    quoted: bool = True
 
 
 Item = Word | Phrase
@@ -107,9 +134,22 @@ class ParsedQuery:
         return out
 
     def highlight_terms(self) -> tuple[set[str], set[str]]:
-        """(stems, normalised forms) of the positive words: what snippets mark."""
-        words = self.words
-        return {w.stem for w in words}, {w.norm for w in words}
+        """(stems, normalised forms) of the positive words: what snippets mark.
+
+        Words of an alternative phrase (a synonym such as تنظيم الدولة) are left out:
+        alone they mean something else, and :meth:`highlight_phrases` marks them where
+        the whole phrase stands. A word matched as written adds its form, not its stem.
+        """
+        words = [w for group in self.groups for item in group
+                 for w in ((item,) if isinstance(item, Word)
+                           else item.words if len(group) == 1 else ())]
+        return ({w.stem for w in words if w.match == "stem"},
+                {n for w in words for n in (w.norm, *w.also)})
+
+    def highlight_phrases(self) -> list[tuple[str, ...]]:
+        """The stems of each alternative phrase (a synonym), marked only as a whole."""
+        return [tuple(w.stem for w in item.words) for group in self.groups
+                if len(group) > 1 for item in group if isinstance(item, Phrase)]
 
     @property
     def is_empty(self) -> bool:
@@ -215,28 +255,70 @@ def parse_query(text: str) -> ParsedQuery:
         negate_next = False
         fname = (m.group("field") or "").lower() or None
         value = m.group("phrase") if m.group("q") else word
+        level = LEVEL_PREFIXES.get(fname or "")
+        if level is None and value and not m.group("q") and not fname:
+            level, value = _shorthand(value)
+        if level is not None:
+            items = _bounded([_leveled(i, level, value or "")
+                              for i in _items(value or "", None, phrase=bool(m.group("q")))],
+                             q, negate)
+            _place(q, items, negate, or_next)
+            or_next = False
+            continue
         if fname == "date" and value is not None and _apply_date(q, value, negate):
             continue
         if fname in FILTER_FIELDS and value and value.strip():
             into = q.excluded_filters if negate else q.filters
             into.setdefault(fname, []).append(value.strip())
             continue
+        unit = True
         if fname not in TEXT_FIELDS:
-            # unknown prefix (or a failed date): search the whole chunk as words
-            fname, value = None, raw.lstrip("-")
-        items = _bounded(_items(value or "", fname, phrase=bool(m.group("q"))), q, negate)
-        if not items:
-            or_next = False
-            continue
-        if negate:
-            q.excluded.extend(items)
-        elif or_next and q.groups:
-            q.groups[-1].append(items[0])
-            q.groups.extend([i] for i in items[1:])
-        else:
-            q.groups.extend([i] for i in items)
+            # unknown prefix (or a failed date): search the whole chunk as words, its
+            # words together first but not required (``date:0000`` is no compound)
+            fname, value, unit = None, raw.lstrip("-"), m.group("field") is None
+        items = _bounded(_items(value or "", fname, phrase=bool(m.group("q")), unit=unit),
+                         q, negate)
+        _place(q, items, negate, or_next)
         or_next = False
     return q
+
+
+def _place(q: ParsedQuery, items: list[Item], negate: bool, or_next: bool) -> None:
+    """Add a chunk's items: excluded, as alternatives of the last group, or as groups."""
+    if not items:
+        return
+    if negate:
+        q.excluded.extend(items)
+    elif or_next and q.groups:
+        q.groups[-1].append(items[0])
+        q.groups.extend([i] for i in items[1:])
+    else:
+        q.groups.extend([i] for i in items)
+
+
+def _shorthand(word: str) -> tuple[str | None, str]:
+    """``=كلمة`` (exact, as typed) and ``كلمة~`` (fuzzy): (level, the word), or (None, word)."""
+    if len(word) > 1 and word.startswith("="):
+        return "exact", word[1:]
+    if len(word) > 1 and word.endswith("~"):
+        return "fuzzy", word[:-1]
+    return None, word
+
+
+def _leveled(item: Item, level: str, typed: str) -> Item:
+    """``item`` with its words at ``level`` (the exact level keeps their diacritics)."""
+    from dataclasses import replace
+
+    from arsearch.analysis.normalize import TASHKEEL
+
+    def one(w: Word) -> Word:
+        marks = w.surface if level == "exact" and any(c in TASHKEEL for c in w.surface) \
+            else ""
+        return replace(w, level=level, marks=marks)
+
+    if isinstance(item, Phrase):
+        return replace(item, words=tuple(one(w) for w in item.words))
+    return one(item)
 
 
 def phrase_count(q: ParsedQuery) -> int:
@@ -282,15 +364,19 @@ def _bounded(items: list[Item], q: ParsedQuery, negate: bool) -> list[Item]:
     return out
 
 
-def _items(value: str, fname: str | None, phrase: bool) -> list[Item]:
+def _items(value: str, fname: str | None, phrase: bool, unit: bool = True) -> list[Item]:
     words = _words(value, fname)
     if phrase and len(words) > 1:
         return [Phrase(tuple(words), fname)]
     if not phrase and len(words) > 1:
-        # one chunk that analyses into several words ("COVID-19", "U.S"): keep it together
-        return [Phrase(tuple(words), fname)]
+        # one chunk that analyses into several words ("COVID-19", "F-16", "U.S"): a unit,
+        # required like a quoted phrase (it never means "19" alone)
+        return [Phrase(tuple(words), fname, quoted=unit)]
     return list(words)
 
 
-__all__ = ["MAX_PHRASES", "ParsedQuery", "Word", "Phrase", "parse_query", "phrase_count",
-           "query_terms"]
+__all__ = ["LEVELS", "LEVEL_PREFIXES"]
+
+
+__all__ += ["MAX_PHRASES", "ParsedQuery", "Word", "Phrase", "parse_query", "phrase_count",
+            "query_terms"]

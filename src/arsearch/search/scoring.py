@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from arsearch.analysis import twin
+from arsearch.analysis import stem as stem_of
+from arsearch.analysis import twin, written_term
 from arsearch.search.bm25 import BM25F
 from arsearch.search.query import Item, ParsedQuery, Phrase, Word
 from arsearch.search.results import Part
@@ -90,6 +91,7 @@ class Scorer:
         matched = np.zeros(size, dtype=np.int16)
         mask = allowed.copy()
         tiered: list[Phrase] = []
+        strict = words_outside_phrases(q) <= w.strict_phrase_words
         for group in q.groups:
             hit_ids: list[np.ndarray] = []
             before = sheet.scores.copy() if w.phrases == "bonus" else None
@@ -108,9 +110,10 @@ class Scorer:
                 matched += seen
             if len(group) == 1 and isinstance(group[0], Phrase):
                 phrase = group[0]
-                if w.phrases == "filter":
+                mode = w.phrases if phrase.quoted and strict else "tier"
+                if mode == "filter":
                     mask &= self.phrase_mask(phrase)
-                elif w.phrases == "tier":
+                elif mode == "tier":
                     tiered.append(phrase)
                 else:
                     found = self.phrase_mask(phrase)
@@ -174,13 +177,21 @@ class Scorer:
         fields = (word.field,) if word.field else TEXT_FIELDS
         weight = word.weight * boost
         kind = "synonym" if weight < 1.0 else "stem"  # an expansion, not a typed word
-        hits = [self._term(sheet, word.stem, fields, weight, Part(kind, word.surface, 0.0,
-                                                                  term=word.stem))]
-        term = twin(word.norm, word.stem)
-        if term is not None and w.exact > 0:  # a word that is its own stem has none
-            hits.append(self._term(sheet, term, fields, weight * w.exact,
+        if word.match == "exact":  # the written form only (a clitic variant, a level)
+            term = written_term(word.norm, word.stem)
+            return [self._term(sheet, term, fields, weight,
+                               Part(kind, word.surface, 0.0, term=term))]
+        if word.also and w.fields != "sum":
+            hits = [self._with_forms(sheet, word, fields, weight,
+                                     Part(kind, word.surface, 0.0, term=word.stem))]
+        else:
+            hits = [self._term(sheet, word.stem, fields, weight,
+                               Part(kind, word.surface, 0.0, term=word.stem))]
+        exact = twin(word.norm, word.stem)
+        if exact is not None and w.exact > 0:  # a word that is its own stem has none
+            hits.append(self._term(sheet, exact, fields, weight * w.exact,
                                    Part("exact" if kind == "stem" else kind, word.surface,
-                                        0.0, term=term)))
+                                        0.0, term=exact)))
         return hits
 
     def _term(self, sheet: Sheet, term: str, fields: tuple[str, ...], weight: float,
@@ -201,6 +212,45 @@ class Scorer:
                 part.fields = self._field_shares(term, fields, sheet.doc)
             sheet.add(ids, weight * values, part)
         return ids
+
+    def _with_forms(self, sheet: Sheet, word: Word, fields: tuple[str, ...], weight: float,
+                    part: Part | None) -> np.ndarray:
+        """The word's stem and its ``also`` forms as one term: frequencies summed (the
+        forms' scaled by ``Weights.clitics``), one saturation, the idf of the documents
+        holding any of them."""
+        from arsearch.search.bm25 import _merge_add
+
+        ranker = self.ranker
+        ids, tf = ranker.pseudo_tf(word.stem, fields)
+        for form in word.also:
+            more_ids, more_tf = ranker.pseudo_tf(written_term(form, stem_of(form)), fields)
+            if len(more_ids):
+                more_tf = more_tf * self.w.clitics
+                ids, tf = (more_ids, more_tf) if not len(ids) else \
+                    _merge_add(ids, tf, more_ids, more_tf)
+        if len(ids):
+            if part is not None:
+                part.note = "with " + " ".join(word.also)
+                if sheet.doc is not None:
+                    terms = [(word.stem, 1.0)] + [(written_term(f, stem_of(f)), self.w.clitics)
+                                                  for f in word.also]
+                    part.fields = self._shares(terms, fields, sheet.doc)
+            sheet.add(ids, weight * ranker.saturate(ids, tf), part)
+        return ids
+
+    def _shares(self, terms: list[tuple[str, float]], fields: tuple[str, ...],
+                doc: int) -> dict[str, float]:
+        """Each field's share of document ``doc``'s pseudo-frequency over ``terms``
+        (each scaled), summing to 1."""
+        shares = dict.fromkeys(fields, 0.0)
+        for term, scale in terms:
+            for f in fields:
+                ids, tf = self.ranker.field_tf(f, term, self.w.field_weight(f))
+                where = np.flatnonzero(ids == doc)
+                if len(where):
+                    shares[f] += scale * float(tf[where[0]])
+        total = sum(shares.values()) or 1.0
+        return {f: v / total for f, v in shares.items() if v}
 
     def _field_shares(self, term: str, fields: tuple[str, ...], doc: int) -> dict[str, float]:
         """Each field's share of document ``doc``'s pseudo-frequency (they sum to 1)."""
@@ -241,8 +291,9 @@ class Scorer:
         if isinstance(item, Phrase):
             return self.phrase_mask(item, within)
         mask = np.zeros(self.ranker.size, dtype=bool)
+        term = written_term(item.norm, item.stem) if item.match == "exact" else item.stem
         for f in (item.field,) if item.field else TEXT_FIELDS:
-            mask[self.ranker.reader.postings(f, item.stem)[0]] = True
+            mask[self.ranker.reader.postings(f, term)[0]] = True
         return mask
 
     # -- re-ranking the best results --------------------------------------------------------
@@ -253,7 +304,7 @@ class Scorer:
         surfaces = {word.stem: word.surface for word in reversed(q.words) if not word.field}
         stems = list(dict.fromkeys(word.stem for word in q.words if not word.field))
         best = top(sheet.scores, mask, w.proximity_docs)
-        if len(best) < 2:
+        if not len(best):  # one result still gets its bonus: its score is what Xapian gives
             return
         if w.lead > 0:
             sheet.add(best, w.lead * ranker.lead_scores("body", stems, best),
@@ -281,6 +332,11 @@ class Scorer:
         for stem, weight in terms:
             self._term(sheet, stem, TEXT_FIELDS, scale * weight,
                        Part("expansion", stem, 0.0, term=stem))
+
+
+def words_outside_phrases(q: ParsedQuery) -> int:
+    """The query's word groups that are not a phrase of their own (``strict_phrase_words``)."""
+    return sum(1 for g in q.groups if not (len(g) == 1 and isinstance(g[0], Phrase)))
 
 
 def _surface(phrase: Phrase) -> str:

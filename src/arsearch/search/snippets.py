@@ -20,12 +20,18 @@ SCAN_LIMIT = 30_000
 
 
 def match_spans(text: str, stems: Collection[str], norms: Collection[str],
-                limit: int | None = None) -> list[tuple[int, int, str]]:
-    """(start, end, stem) of every word of ``text`` that matches the query."""
-    if not stems and not norms:
+                limit: int | None = None,
+                phrases: Collection[tuple[str, ...]] = ()) -> list[tuple[int, int, str]]:
+    """(start, end, stem) of every word of ``text`` that matches the query: a word of
+    ``stems``/``norms``, or a run of words whose stems are one of ``phrases`` (each word
+    of the run is marked, never a lone part of the phrase). A word is marked whole, as
+    written, with its attached prefixes."""
+    if not stems and not norms and not phrases:
         return []
     stops = stopwords()
     spans = []
+    words: list[tuple[int, int, str]] = []  # the non-stop words, for phrases
+    firsts = {p[0] for p in phrases}
     for m in _TOKEN.finditer(text, 0, limit or len(text)):
         norm = normalize_token(m.group())
         if not norm or norm in stops:
@@ -33,7 +39,24 @@ def match_spans(text: str, stems: Collection[str], norms: Collection[str],
         s = stem(norm)
         if s in stems or norm in norms:
             spans.append((m.start(), m.end(), s))
+        if firsts:
+            words.append((m.start(), m.end(), s))
+    if phrases:
+        spans = sorted(set(spans) | set(_phrase_spans(words, phrases)))
     return spans
+
+
+def _phrase_spans(words: list[tuple[int, int, str]],
+                  phrases: Collection[tuple[str, ...]]) -> list[tuple[int, int, str]]:
+    """The words of every run of ``words`` whose stems are a phrase (gaps are stop words)."""
+    out = []
+    stems = [w[2] for w in words]
+    for phrase in phrases:
+        n = len(phrase)
+        for i in range(len(words) - n + 1):
+            if tuple(stems[i:i + n]) == phrase:
+                out.extend(words[i:i + n])
+    return out
 
 
 def mark(text: str, spans: list[tuple[int, int, str]], start: int = 0,
@@ -51,15 +74,16 @@ def mark(text: str, spans: list[tuple[int, int, str]], start: int = 0,
     return "".join(out)
 
 
-def highlight_all(text: str, stems: Collection[str], norms: Collection[str]) -> str:
+def highlight_all(text: str, stems: Collection[str], norms: Collection[str],
+                  phrases: Collection[tuple[str, ...]] = ()) -> str:
     """The whole text escaped with every match marked (titles, the article page)."""
-    return mark(text, match_spans(text, stems, norms))
+    return mark(text, match_spans(text, stems, norms, phrases=phrases))
 
 
 def snippet(text: str, stems: Collection[str], norms: Collection[str],
-            size: int = 240) -> str:
+            phrases: Collection[tuple[str, ...]] = (), size: int = 240) -> str:
     """The best ``size``-character passage of ``text``, escaped, matches marked."""
-    spans = match_spans(text, stems, norms, limit=SCAN_LIMIT)
+    spans = match_spans(text, stems, norms, limit=SCAN_LIMIT, phrases=phrases)
     if not spans:
         return _cut(text, 0, size)
     best, best_key = 0, (-1, 0)

@@ -33,10 +33,16 @@ class Weights:
     fields: str = "bm25f"
     exact: float = 0.3  # extra weight of the exact (unstemmed) form over the stem
     synonyms: float = 0.5  # an expansion (ترمب for ترامب) counts this much of a typed word
-    #: Quoted phrases: "filter" (only documents with the phrase), "tier" (documents
-    #: with the phrase rank first) or "bonus" (a phrase match adds ``phrase_bonus``
-    #: times the phrase words' own score).
-    phrases: str = "tier"
+    #: Quoted phrases: "filter" (only documents with the phrase: quotes are a
+    #: requirement, as in web search engines and Elasticsearch's match_phrase; issue
+    #: 14), "tier" (documents with the phrase rank first, others follow) or "bonus" (a
+    #: phrase match adds ``phrase_bonus`` times the phrase words' own score).
+    phrases: str = "filter"
+    #: ...when the query has at most this many words outside its phrases. A longer query
+    #: with quotes is a pasted headline or question quoting someone (خالد بن سلمان عن
+    #: "كيماوي دوما": يجب الوقوف ضد الأسد...): its quotes quote, they do not constrain, so
+    #: its phrases rank first ("tier") instead (measured: README "Ranking").
+    strict_phrase_words: int = 2
     phrase_bonus: float = 0.5
     #: Queries of at most this many word groups list documents holding all of them
     #: first (0: off). Off by default: this hard tier overrode better evidence on every
@@ -65,6 +71,12 @@ class Weights:
     #: news articles).
     lead: float = 0.5
     lead_words: int = 30
+    #: Query understanding (issue 14; search/understand.py). An occurrence of a typed
+    #: word's form with an attached prefix (لإيران for إيران) counts ``clitics`` of an
+    #: occurrence of the word, in the same term (one saturation, one idf); 0: off.
+    clitics: float = 1.0
+    #: The Arabic forms of a Latin-script name count this much of a typed word.
+    names: float = 0.5
 
     def field_weight(self, field: str) -> float:
         return self.title if field == "title" else 1.0

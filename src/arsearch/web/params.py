@@ -14,6 +14,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from arsearch.search.query import LEVELS
 from arsearch.search.requests import MAX_PER_PAGE, MAX_QUERY_CHARS
 
 
@@ -38,6 +39,7 @@ class SearchParams:
     date_from: date | None = None
     date_to: date | None = None
     sort: str = "relevance"
+    level: str = "stem"  # the match level of words that name none (search/query.LEVELS)
 
     @property
     def filtered(self) -> bool:
@@ -50,6 +52,7 @@ class SearchParams:
             "source": self.source or None, "category": self.category or None,
             "date_from": _at_midnight(self.date_from), "date_to": _at_midnight(self.date_to),
             "sort": self.sort if self.q.strip() else "date",
+            "level": self.level,
         }
 
     def url_args(self, default_per_page: int = 10, **changes: Any) -> dict[str, Any]:
@@ -59,6 +62,7 @@ class SearchParams:
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
             "sort": "" if self.sort == "relevance" else self.sort,
+            "level": "" if self.level == "stem" else self.level,
             "per_page": "" if self.per_page == default_per_page else self.per_page,
             "page": self.page,
         }
@@ -82,6 +86,10 @@ def parse_search_args(args: MultiDict[str, str], default_per_page: int = 10) -> 
     sort = args.get("sort") or "relevance"
     if sort not in ("relevance", "date"):
         raise WebError(400, "sort must be 'relevance' or 'date'", "ترتيب غير معروف.")
+    level = args.get("level") or "stem"
+    if level not in LEVELS:
+        raise WebError(400, f"level must be one of {', '.join(LEVELS)}",
+                       "مستوى المطابقة غير معروف.")
     date_from, date_to = _date(args.get("from"), "from"), _date(args.get("to"), "to")
     if date_from and date_to and date_from > date_to:
         raise WebError(400, f"from ({date_from}) is after to ({date_to})",
@@ -89,7 +97,7 @@ def parse_search_args(args: MultiDict[str, str], default_per_page: int = 10) -> 
     return SearchParams(
         q=q, page=page, per_page=per_page, source=args.get("source", "").strip(),
         category=args.get("category", "").strip(), date_from=date_from, date_to=date_to,
-        sort=sort)
+        sort=sort, level=level)
 
 
 #: The article page and the documents API send at most this many characters of a body

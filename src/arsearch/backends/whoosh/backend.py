@@ -37,6 +37,7 @@ class WhooshBackend:
 
     partial = False  # one folder: all or nothing
     missing_shards: tuple[str, ...] = ()
+    generation = 0  # a new commit is a new backend object (refreshed())
 
     def __init__(self, reader: WhooshReader, weights: Weights):
         self.reader = reader
@@ -146,6 +147,9 @@ class WhooshBackend:
 
     def may_contain(self, field: str, terms: list[str]) -> np.ndarray:
         return self.reader.may_contain(field, terms)
+
+    def terms(self, field: str) -> list[str]:
+        return self.reader.terms(field)
 
     def texts_with(self, field: str, term: str, limit: int) -> list[str]:
         reader = self.reader

@@ -54,6 +54,7 @@ class WhooshReader:
         self.lock = threading.RLock()
         self._vocabulary: Vocabulary | None = None
         self._lengths: dict[str, np.ndarray] = {}
+        self._terms: dict[str, list[str]] = {}
         self._cache: LRUCache = LRUCache(CACHE_POSTINGS, getsizeof=lambda v: max(len(v[0]), 1))
         self._cache_lock = threading.Lock()
         try:
@@ -245,6 +246,20 @@ class WhooshReader:
                                                            self.segments)
         return vocabulary.may_contain(field, terms)
 
+    def terms(self, field: str) -> list[str]:
+        """Every term of ``field`` (stems and ``=`` exact forms), sorted, without repeats:
+        the vocabulary that query understanding expands roots, clitics and names over.
+        Read once per segment (segments never change) and merged once per state."""
+        merged = self._terms.get(field)
+        if merged is None:
+            with self.lock:
+                parts = [self.segments.get(leaf, f"terms:{field}",
+                                           partial(_segment_terms, leaf, field))
+                         for leaf, _ in self._leaves]
+            merged = parts[0] if len(parts) == 1 else sorted(set().union(*parts))
+            self._terms[field] = merged
+        return merged
+
     def key_terms(self, field: str, text: str, limit: int) -> Iterator[str]:
         """The terms of ``text`` that best characterise it against the index (Whoosh's
         key terms: Bo1 over the index's statistics), best first."""
@@ -267,6 +282,13 @@ def open_reader(folder: Path, segments: SegmentCache | None = None) -> WhooshRea
             if attempt == 2 or integrity.folder_key(folder) == before:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _segment_terms(leaf, field: str) -> list[str]:
+    """One segment's terms of ``field``, decoded, in the term file's (sorted) order."""
+    if field not in leaf.schema or not leaf.doc_count_all():
+        return []
+    return [t.decode("utf-8") for t in leaf.lexicon(field)]
 
 
 def _folder_size(folder: Path) -> int:

@@ -150,8 +150,22 @@ class _Compiler:
         weight = word.weight * boost
         kind = "synonym" if weight < 1.0 else "stem"  # an expansion, not a typed word
         mark = len(self.parts)
-        parts = [self.record(Part(kind, word.surface, 0.0, term=word.stem),
-                             self.scaled(term(word.stem), weight))]
+        if getattr(word, "match", "stem") == "exact":  # the written form only
+            written = EXACT + word.norm if word.norm != word.stem else word.stem
+            query = self.record(
+                Part("exact" if kind == "stem" else kind, word.surface, 0.0, term=written),
+                self.scaled(term(written), weight))
+            self.wrap_parts(mark, lambda q: self.restrict(q, [word.stem], word.field))
+            return self.restrict(query, [word.stem], word.field)
+        also = getattr(word, "also", ())
+        if also:  # prefixed forms counted as the word's own occurrences (one term)
+            forms = [term(EXACT + f) for f in also]
+            stem_query = Q(Q.OP_SCALE_WEIGHT,
+                           Q(Q.OP_SYNONYM, [Q(term(word.stem)), *map(Q, forms)]),
+                           weight * self.stats.idf_factor(term(word.stem)))
+        else:
+            stem_query = self.scaled(term(word.stem), weight)
+        parts = [self.record(Part(kind, word.surface, 0.0, term=word.stem), stem_query)]
         if word.norm != word.stem and self.w.exact > 0:
             exact = EXACT + word.norm
             parts.append(self.record(
@@ -202,6 +216,8 @@ class _Compiler:
         if q.is_empty:
             return Compiled(self.restrictions(self.newest_first(), q), True, [], self.keep)
         clauses, tiers, required = [], [], []
+        outside = sum(1 for g in q.groups if not (len(g) == 1 and isinstance(g[0], Phrase)))
+        strict = outside <= getattr(self.w, "strict_phrase_words", outside)
         for group in q.groups:
             for item in group:
                 if isinstance(item, Phrase) and len(group) > 1:
@@ -214,9 +230,11 @@ class _Compiler:
                 elif isinstance(item, Phrase):
                     clauses.append(self.words(item.words))
                     found = self.phrase(item)
-                    if self.w.phrases == "filter":
+                    mode = self.w.phrases if getattr(item, "quoted", True) and strict \
+                        else "tier"
+                    if mode == "filter":
                         required.append(found)
-                    elif self.w.phrases == "tier":
+                    elif mode == "tier":
                         tiers.append(self.record(
                             Part("phrase tier", _surface(item), 0.0,
                                  note="ranked above the documents without the phrase"),

@@ -138,6 +138,8 @@ class XapianSearcher:
         self.folder = folder
         self._lock = threading.RLock()
         self._termfreqs: dict[bytes, int] = {}
+        self._terms: list[str] | None = None
+        self.generation = 0
         self._vocabulary = Vocabulary(self)
         self._retried = time.monotonic()
         self.db = self._combine()
@@ -244,6 +246,8 @@ class XapianSearcher:
     def _forget(self) -> None:
         """Statistics cached for the previous state."""
         self._termfreqs.clear()
+        self._terms = None
+        self.generation += 1
 
     # -- the backend's match --------------------------------------------------------------
 
@@ -433,6 +437,27 @@ class XapianSearcher:
         if field == "title":
             return 0
         return self._run(lambda: self._termfreq(term(text)))
+
+    def terms(self, field: str) -> list[str]:
+        """The words of the index (title and body share one term space here: the
+        title's list is empty), read once per state: a stream of every term that
+        starts with a letter, a digit or ``=`` (not the prefixed boolean terms). Over
+        shards that is one pass over each shard's term list, paid by the first query
+        that needs the vocabulary (a root, a clitic, a Latin name) after a commit."""
+        if field == "title":
+            return []
+        cached = self._terms
+        if cached is None:
+            def read() -> list[str]:
+                firsts = ARABIC_LETTERS + LATIN_LETTERS + "0123456789="
+                out = []
+                for first in firsts:
+                    for t in self.db.allterms(first.encode()):
+                        out.append(t.term.decode("utf-8", "replace"))
+                return sorted(set(out))
+
+            cached = self._terms = self._run(read)
+        return cached
 
     def texts_with(self, field: str, text: str, limit: int) -> list[str]:
         """Title and body share one term space here: the body's texts are the ones
