@@ -91,3 +91,17 @@ def test_synonym_phrases_stop_at_the_query_phrase_budget():
     assert phrase_count(q) <= MAX_PHRASES
     assert "ترمب" not in added and added  # single words still expand
     assert "بيونغيانغ" in added or "فيفا" in added
+
+
+@pytest.mark.parametrize("query", ["أب", "والد الطفل أب", "تيريزا ماي", "مارس الضغط",
+                                   "سيارة نيسان"])
+def test_month_names_that_are_common_words_do_not_expand(query):
+    """آب is أب (father) once normalised, ماي is Theresa May, مارس is "practised",
+    نيسان is Nissan: such month names are not in the bundled groups (hostile finding 21)."""
+    assert expand(load_synonyms(), parse_query(query)) == []
+
+
+def test_unambiguous_month_names_still_expand():
+    assert "أوت" in expand(load_synonyms(), parse_query("أغسطس"))
+    assert "أيار" in expand(load_synonyms(), parse_query("مايو"))
+    assert "أفريل" in expand(load_synonyms(), parse_query("أبريل"))
