@@ -182,6 +182,25 @@ def test_xapian_scores_equal_arsearch_combined_fields(sample_index, searcher, le
         searcher.weights = Weights()
 
 
+
+def test_xapian_counts_a_words_synonyms_as_their_best_one(tmp_path):
+    """OP_MAX over the synonyms, and a synonym's lead at its weight: the scores of
+    arsearch (combined fields) where داعش's entries overlap in one article."""
+    from tests.search.test_scoring import OVERLAP
+
+    weights = Weights(fields="combined")
+    arsearch.index_documents(tmp_path / "ours", OVERLAP)
+    with arsearch.open_index(tmp_path / "ours", weights=weights) as engine, \
+            XapianSearcher.open_local(build_local(tmp_path / "x", OVERLAP),
+                                      weights=weights) as searcher:
+        for query in ("داعش إدلب", "داعش"):
+            want = dict(engine.ranked_ids(query, 10))
+            got = searcher.ranked_ids(query, 10)
+            assert [d for d, _ in got][:2] == [d for d, _ in engine.ranked_ids(query, 2)]
+            for doc, score in got:
+                assert score == pytest.approx(want[doc], rel=0.02), (query, doc)
+
+
 def test_xapian_quoted_phrase_ranks_its_documents_first(searcher):
     searcher.weights = Weights(phrases="tier")
     try:

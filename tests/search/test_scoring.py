@@ -225,3 +225,41 @@ def test_scores_have_one_precision_in_search_api_and_explain(engine):
     x = engine.explain("داعش إدلب", hit.id)
     assert x.to_dict()["score"] == hit.to_dict()["score"] == round(hit.score, SCORE_DECIMALS)
     assert x.sorted_by == "relevance" and x.rank == 1
+
+
+#: داعش's entries overlap: a document naming "تنظيم الدولة الإسلامية" holds all three.
+OVERLAP = [
+    arsearch.Document(id="long-name", title="تنظيم الدولة الإسلامية يعلن",
+                      body="قال تنظيم الدولة الإسلامية إن تنظيم الدولة الإسلامية باق. "
+                           "وأضاف أن الدولة الإسلامية ستقاتل"),
+    arsearch.Document(id="both-words", title="داعش في إدلب",
+                      body="هاجم داعش مواقع قرب إدلب صباح اليوم"),
+    arsearch.Document(id="filler-1", title="", body="أخبار الطقس في دمشق اليوم"),
+    arsearch.Document(id="filler-2", title="", body="الدولة تبني مدارس جديدة"),
+    arsearch.Document(id="filler-3", title="", body="إدلب تستقبل المساعدات"),
+]
+
+
+@pytest.fixture(scope="module")
+def overlap(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("overlap")
+    arsearch.index_documents(folder, OVERLAP)
+    return folder
+
+
+def test_a_words_synonyms_count_as_their_best_one(overlap):
+    """The old rule added each overlapping entry's words (the synonym parts of one
+    article came to four times the typed word): a document naming ISIS at length, without
+    إدلب, outranked one with both words. Now the synonyms add their best entry only."""
+    with arsearch.open_index(overlap) as engine:
+        assert [h.id for h in engine.search("داعش إدلب").hits][:2] == ["both-words",
+                                                                        "long-name"]
+        x = engine.explain("داعش إدلب", "long-name")
+        terms = [p.term for p in x.parts if p.kind == "synonym"]
+        assert len(terms) == len(set(terms)) == 5  # one entry: 3 stems, 2 exact forms
+        assert sum(p.score for p in x.parts) == pytest.approx(x.score, rel=1e-5)
+        lead = next(p.score for p in x.parts if p.kind == "lead")
+        assert lead < 0.6 * next(p.score for p in engine.explain(
+            "تنظيم الدولة الإسلامية إدلب", "long-name").parts if p.kind == "lead")
+    with arsearch.open_index(overlap, weights=Weights(synonym_group="sum")) as old:
+        assert [h.id for h in old.search("داعش إدلب").hits][0] == "long-name"

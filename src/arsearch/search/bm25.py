@@ -207,12 +207,14 @@ class BM25F:
         assert starts is not None  # stems holds two words at least here
         return candidates[np.unique(starts >> 32)]
 
-    def lead_scores(self, field: str, stems: list[str], docnums: np.ndarray) -> np.ndarray:
-        """Sum of the idf of the query ``stems`` found in the lead of each document."""
+    def lead_scores(self, field: str, stems: list[str], docnums: np.ndarray,
+                    weights: list[float] | None = None) -> np.ndarray:
+        """Sum of the idf (times its weight, if given) of the query ``stems`` found in the
+        lead of each document."""
         limit = self.weights.lead_words
         out = np.zeros(len(docnums), dtype=np.float32)
-        for s in stems:
-            idf = self.term_idf(field, s)
+        for k, s in enumerate(stems):
+            idf = self.term_idf(field, s) * (weights[k] if weights is not None else 1.0)
             for i, plist in enumerate(self.reader.positions(field, s, docnums)):
                 if plist and plist[0] < limit:
                     out[i] += idf

@@ -42,8 +42,8 @@ def expand(synonyms: Synonyms, q: ParsedQuery, weight: float = SYNONYM_WEIGHT) -
                     continue
                 phrases += len(entry.terms) > 1
                 words = tuple(Word(s, n, n, original.field) for s, n in entry.terms)
-                extra.append(replace(words[0], weight=weight) if len(words) == 1
-                             else Phrase(words, original.field, weight=weight))
+                extra.append(replace(words[0], weight=weight, synonym=True) if len(words) == 1
+                             else Phrase(words, original.field, weight=weight, synonym=True))
                 added.append(entry.text)
             groups[i:i + size] = [[original, *extra]]
             break

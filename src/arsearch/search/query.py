@@ -89,6 +89,7 @@ class Word:
     #: Xapian's OP_SYNONYM), so a document saying سوريا, لسوريا and وسوريا is not
     #: counted three times.
     also: tuple[str, ...] = ()
+    synonym: bool = False  # added by the engine for a word of the query (expand.py)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class Phrase:
     #: A phrase the user quoted (or a compound like COVID-19): documents must hold it
     #: (Weights.phrases decides). A synonym's phrase is an alternative, never required.
     quoted: bool = True
+    synonym: bool = False  # added by the engine for a word of the query (expand.py)
 
 
 Item = Word | Phrase
@@ -131,6 +133,19 @@ class ParsedQuery:
         for group in self.groups:
             for item in group:
                 out.extend(item.words if isinstance(item, Phrase) else (item,))
+        return out
+
+    def stem_weights(self) -> dict[str, float]:
+        """Each stem of the positive words not bound to a field, with the weight of its
+        heaviest word (1 if typed, ``Weights.synonyms`` if only a synonym brought it), in
+        query order: what the lead bonus counts."""
+        out: dict[str, float] = {}
+        for group in self.groups:
+            for item in group:
+                scale = item.weight if isinstance(item, Phrase) else 1.0
+                for word in item.words if isinstance(item, Phrase) else (item,):
+                    if not word.field:
+                        out[word.stem] = max(out.get(word.stem, 0.0), word.weight * scale)
         return out
 
     def highlight_terms(self) -> tuple[set[str], set[str]]:

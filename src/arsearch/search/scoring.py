@@ -5,7 +5,8 @@ which terms are scored with which weights, and how the parts combine:
 
 1. every query word scores its stem over title and body with BM25F, plus its exact
    (normalised, unstemmed) form at ``Weights.exact``; a synonym the engine added counts
-   ``Weights.synonyms`` of a typed word, an alternative phrase only where it occurs;
+   ``Weights.synonyms`` of a typed word, and a word's synonyms count as their best one
+   (``Weights.synonym_group``); an alternative phrase counts only where it occurs;
 2. among the best results, query words in the lead of a story add ``lead`` x idf, and
    (optional) words standing close together add a proximity score;
 3. tiers: documents with a quoted phrase, then (short queries) documents holding every
@@ -95,12 +96,17 @@ class Scorer:
         for group in q.groups:
             hit_ids: list[np.ndarray] = []
             before = sheet.scores.copy() if w.phrases == "bonus" else None
+            best_of = w.synonym_group == "max" and any(i.synonym for i in group)
             for item in group:
+                if best_of and item.synonym:
+                    continue  # below, as one
                 if isinstance(item, Phrase) and len(group) > 1:
                     hit_ids.append(self._alternative_phrase(sheet, item))
                     continue
                 for word in (item.words if isinstance(item, Phrase) else (item,)):
                     hit_ids.extend(self.add_word(sheet, word))
+            if best_of:
+                hit_ids.append(self._best_synonym(sheet, [i for i in group if i.synonym]))
             if hit_ids:
                 # a boolean scatter, not np.unique: a common word hits most of a large
                 # archive, and sorting or hashing those ids cost more than the scoring
@@ -264,15 +270,37 @@ class Scorer:
 
     def _alternative_phrase(self, sheet: Sheet, phrase: Phrase) -> np.ndarray:
         """An alternative phrase ("a OR "b c"", a synonym) counts only where it occurs."""
-        part = Sheet(self.ranker.size, sheet.doc)
-        for word in phrase.words:
-            self.add_word(part, word, phrase.weight)
-        within = top(part.scores, part.scores > 0, PHRASE_CHECK)
-        found = self.phrase_mask(phrase, within)
-        ids = np.flatnonzero(found & (part.scores > 0))
-        if sheet.doc is not None and found[sheet.doc]:
+        part = self._alternative(sheet.doc, phrase)
+        ids = np.flatnonzero(part.scores)
+        if sheet.doc is not None and part.scores[sheet.doc]:
             sheet.parts.extend(part.parts)
         sheet.scores[ids] += part.scores[ids]
+        return ids
+
+    def _alternative(self, doc: int | None, item: Item) -> Sheet:
+        """The scores of one alternative on a sheet of its own: a word, or a phrase's
+        words where the phrase occurs (0 elsewhere)."""
+        part = Sheet(self.ranker.size, doc)
+        if not isinstance(item, Phrase):
+            self.add_word(part, item)
+            return part
+        for word in item.words:
+            self.add_word(part, word, item.weight)
+        within = top(part.scores, part.scores > 0, PHRASE_CHECK)
+        part.scores[~self.phrase_mask(item, within)] = 0.0
+        return part
+
+    def _best_synonym(self, sheet: Sheet, synonyms: list[Item]) -> np.ndarray:
+        """A word's synonyms add the score of the best one in each document: entries that
+        overlap (تنظيم الدولة, الدولة الإسلامية, تنظيم الدولة الإسلامية) hold the same
+        words and added them up to four times the typed word's weight."""
+        parts = [self._alternative(sheet.doc, item) for item in synonyms]
+        stacked = np.vstack([p.scores for p in parts])
+        best = stacked.max(axis=0)
+        ids = np.flatnonzero(best)
+        sheet.scores[ids] += best[ids]
+        if sheet.doc is not None and best[sheet.doc]:
+            sheet.parts.extend(parts[int(stacked[:, sheet.doc].argmax())].parts)
         return ids
 
     # -- phrases and exclusions -------------------------------------------------------------
@@ -302,12 +330,14 @@ class Scorer:
         """Raise the best results whose query words open the story or stand close."""
         w, ranker = self.w, self.ranker
         surfaces = {word.stem: word.surface for word in reversed(q.words) if not word.field}
-        stems = list(dict.fromkeys(word.stem for word in q.words if not word.field))
+        weights = q.stem_weights()  # a stem only a synonym brought counts as much
+        stems = list(weights)
         best = top(sheet.scores, mask, w.proximity_docs)
         if not len(best):  # one result still gets its bonus: its score is what Xapian gives
             return
         if w.lead > 0:
-            sheet.add(best, w.lead * ranker.lead_scores("body", stems, best),
+            sheet.add(best, w.lead * ranker.lead_scores("body", stems, best,
+                                                        list(weights.values())),
                       Part("lead", " ".join(surfaces[s] for s in stems), 0.0,
                            note=f"query words in the first {w.lead_words} words"))
         if w.proximity > 0 and len(stems) > 1:

@@ -33,6 +33,10 @@ class Weights:
     fields: str = "bm25f"
     exact: float = 0.3  # extra weight of the exact (unstemmed) form over the stem
     synonyms: float = 0.5  # an expansion (ترمب for ترامب) counts this much of a typed word
+    #: A word's expansions count as their best one ("max"), or each adds its own score
+    #: ("sum", the old rule: داعش's overlapping entries تنظيم الدولة, الدولة الإسلامية and
+    #: تنظيم الدولة الإسلامية each added their words, four times the typed word's weight).
+    synonym_group: str = "max"
     #: Quoted phrases: "filter" (only documents with the phrase: quotes are a
     #: requirement, as in web search engines and Elasticsearch's match_phrase; issue
     #: 14), "tier" (documents with the phrase rank first, others follow) or "bonus" (a

@@ -13,7 +13,7 @@ every shard at once, with statistics combined across shards:
   (the ``XT`` terms' positions), or only in the field a ``title:``/``body:`` prefix names;
 * alternatives and groups: ``OP_OR`` (a document matching any word is a result, as in
   arsearch); an alternative phrase counts only where it occurs (``OP_FILTER`` by the
-  ``OP_PHRASE``);
+  ``OP_PHRASE``); a word's synonyms count as their best one (``OP_MAX``);
 * the lead: each query stem in the first ``lead_words`` words of the body adds
   ``Weights.lead`` x its idf, a constant weight (``FixedWeightPostingSource``) filtered
   by the stem's lead term;
@@ -104,6 +104,10 @@ class Compiled:
     #: (part, query): what each weighing clause adds to a document's score (explain);
     #: tiers are parts of score 0 (they order, the score leaves their lift out)
     parts: list[tuple[Part, object]] = field(default_factory=list)
+    #: groups of alternatives that count as their best one (a word's synonyms, OP_MAX):
+    #: for each group, the slice of ``parts`` each alternative recorded; a document's
+    #: explain keeps the parts of its best alternative only
+    best_of: list[list[slice]] = field(default_factory=list)
     #: posting sources the query uses: the bindings need them kept alive
     keep: list = field(default_factory=list)
 
@@ -114,6 +118,7 @@ class _Compiler:
         self.stats = stats
         self.keep: list = []
         self.parts: list[tuple[Part, object]] = []
+        self.best_of: list[list[slice]] = []
 
     # -- recording parts ------------------------------------------------------------------
 
@@ -204,6 +209,17 @@ class _Compiler:
     def words(self, words, boost: float = 1.0):
         return _or([self.word(w, boost) for w in words])
 
+    def alternative(self, item):
+        """One alternative of a group: a word, or a phrase ("a" OR "b c", a synonym)
+        whose words count where it occurs."""
+        if isinstance(item, Phrase):
+            mark = len(self.parts)
+            found = self.phrase(item)
+            words = self.words(item.words, item.weight)
+            self.wrap_parts(mark, lambda q, f=found: Q(Q.OP_FILTER, q, f))
+            return Q(Q.OP_FILTER, words, found)
+        return self.word(item)
+
     def item(self, item):
         """An excluded word or phrase: the documents holding it."""
         if isinstance(item, Phrase):
@@ -214,19 +230,26 @@ class _Compiler:
 
     def compile(self, q: ParsedQuery) -> Compiled:
         if q.is_empty:
-            return Compiled(self.restrictions(self.newest_first(), q), True, [], self.keep)
+            return Compiled(self.restrictions(self.newest_first(), q), True, [], [], self.keep)
         clauses, tiers, required = [], [], []
         outside = sum(1 for g in q.groups if not (len(g) == 1 and isinstance(g[0], Phrase)))
         strict = outside <= getattr(self.w, "strict_phrase_words", outside)
         for group in q.groups:
+            best_of = self.w.synonym_group == "max" and any(i.synonym for i in group)
+            if best_of:  # a word's synonyms count as their best one (OP_MAX)
+                alternatives, spans = [], []
+                for i in group:
+                    if i.synonym:
+                        mark = len(self.parts)
+                        alternatives.append(self.alternative(i))
+                        spans.append(slice(mark, len(self.parts)))
+                self.best_of.append(spans)
+                clauses.append(_max(alternatives))
             for item in group:
+                if best_of and item.synonym:
+                    continue
                 if isinstance(item, Phrase) and len(group) > 1:
-                    # an alternative phrase ("a" OR "b c", a synonym) counts where it occurs
-                    mark = len(self.parts)
-                    found = self.phrase(item)
-                    words = self.words(item.words, item.weight)
-                    self.wrap_parts(mark, lambda q, f=found: Q(Q.OP_FILTER, q, f))
-                    clauses.append(Q(Q.OP_FILTER, words, found))
+                    clauses.append(self.alternative(item))
                 elif isinstance(item, Phrase):
                     clauses.append(self.words(item.words))
                     found = self.phrase(item)
@@ -267,7 +290,7 @@ class _Compiler:
             query = Q(Q.OP_AND_MAYBE, query, tier)
         if required:
             query = Q(Q.OP_FILTER, query, Q(Q.OP_AND, required))
-        return Compiled(self.restrictions(query, q), False, self.parts, self.keep)
+        return Compiled(self.restrictions(query, q), False, self.parts, self.best_of, self.keep)
 
     def lead(self, q: ParsedQuery) -> dict[str, object]:
         """{surface: ``lead`` x idf for the query stem} for each distinct query stem (not
@@ -280,8 +303,8 @@ class _Compiler:
             if not w.field:
                 stems[w.stem] = w.surface
         out = {}
-        for stem in dict.fromkeys(w.stem for w in q.words if not w.field):
-            weight = self.w.lead * self.stats.idf(term(stem))
+        for stem, share in q.stem_weights().items():  # a synonym's stem: its weight
+            weight = self.w.lead * share * self.stats.idf(term(stem))
             if weight > 0:
                 out[stems[stem]] = Q(Q.OP_FILTER, self.constant(weight),
                                      Q(term(PREFIX_LEAD + stem)))
@@ -330,6 +353,10 @@ def by_date(compiled: Compiled, weights: Weights, stats: Stats):
 
 def _surface(phrase: Phrase) -> str:
     return " ".join(wd.surface for wd in phrase.words)
+
+
+def _max(queries: list):
+    return queries[0] if len(queries) == 1 else Q(Q.OP_MAX, queries)
 
 
 def _or(queries: list):
