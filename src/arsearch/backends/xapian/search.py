@@ -336,7 +336,7 @@ class XapianSearcher:
                 if i != best:
                     weights[s] = [0.0] * len(weights[s])
         parts = []
-        for (part, query), w in zip(compiled.parts, weights, strict=True):
+        for (part, _query), w in zip(compiled.parts, weights, strict=True):
             if w:
                 if part.kind.endswith("tier"):
                     parts.append(part)  # orders the results, adds nothing to the score
