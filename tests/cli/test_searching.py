@@ -183,3 +183,17 @@ def test_explain_unknown_document_is_one_line_exit_1(runner, built):
     result = runner.invoke(main, ["explain", "داعش", "no/such/doc", "--index", str(built)])
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == ["error: no document with id 'no/such/doc'"]
+
+
+def test_search_level_widens_to_the_root_and_is_checked(runner, built):
+    """--level root finds the words of the root (الكتاب for كتب), which the stem does not;
+    an unknown level is click's usage error (exit 2), not a search."""
+    def ids(level: str) -> set[str]:
+        return set(json_ids(runner.invoke(main, ["search", "كتب", "--level", level,
+                                                 "--json", "--limit", "50",
+                                                 "--index", str(built)])))
+
+    stem, root = ids("stem"), ids("root")
+    assert stem < root  # more words of the root: more documents
+    bad = runner.invoke(main, ["search", "كتب", "--level", "bogus", "--index", str(built)])
+    assert bad.exit_code == 2 and "bogus" in bad.output

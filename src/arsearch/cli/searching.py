@@ -16,7 +16,7 @@ from arsearch.cli.exits import EXIT_SKIPPED, handle_errors
 from arsearch.cli.options import CLEAN_TEXT, QueryCommand, allow_partial_option, index_option
 from arsearch.search.engine import Engine, open_index
 from arsearch.search.evaluate import evaluate, read_qrels, read_topics
-from arsearch.search.query import parse_query
+from arsearch.search.query import LEVELS, parse_query
 from arsearch.search.requests import MAX_PER_PAGE
 from arsearch.search.results import Explanation, Results
 
@@ -41,12 +41,15 @@ MAX_LIMIT = 1000
               help="Batch mode: a file of qid<TAB>query lines.")
 @click.option("--output", type=click.Path(dir_okay=False),
               help="Batch mode: write a TREC run file here.")
+@click.option("--level", type=click.Choice(LEVELS), default="stem", show_default=True,
+              help="How far words without a level prefix may stray: exact, norm, stem, "
+                   "lemma (the dictionary entry), root, fuzzy (close spellings too).")
 @allow_partial_option
 @handle_errors
 def search_cmd(query: tuple[str, ...], index_dir: str, limit: int, page: int, as_json: bool,
                source: tuple[str, ...], category: tuple[str, ...], date_from: str | None,
                date_to: str | None, topics: str | None, output: str | None,
-               allow_partial: bool) -> None:
+               level: str, allow_partial: bool) -> None:
     """Search the index. QUERY supports "phrases", OR, -word, title:, source:, date:.
 
     QUERY may be several arguments (they are joined by spaces) and may start with -
@@ -56,11 +59,11 @@ def search_cmd(query: tuple[str, ...], index_dir: str, limit: int, page: int, as
         if topics:
             if not output:
                 raise click.UsageError("--topics needs --output RUN")
-            n = _batch(engine, topics, output, limit)
+            n = _batch(engine, topics, output, limit, level)
             click.echo(f"{n} queries -> {output}", err=True)
             return
         results = _search(engine, " ".join(query), limit, page, source, category,
-                          date_from, date_to)
+                          date_from, date_to, level)
         if as_json:
             click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
         else:
@@ -68,7 +71,8 @@ def search_cmd(query: tuple[str, ...], index_dir: str, limit: int, page: int, as
 
 
 def _search(engine: Engine, query: str, limit: int, page: int, source: tuple[str, ...],
-            category: tuple[str, ...], date_from: str | None, date_to: str | None) -> Results:
+            category: tuple[str, ...], date_from: str | None, date_to: str | None,
+            level: str = "stem") -> Results:
     """One page of results for the command line's query and filters."""
     # a blank --source '' is no filter (as an empty field in the web form), not "none"
     sources = [v.strip() for v in source if v.strip()]
@@ -78,7 +82,7 @@ def _search(engine: Engine, query: str, limit: int, page: int, source: tuple[str
     return _search_page(engine, query, page, limit, source=sources or None,
                         category=categories or None,
                         date_from=_parse_day(date_from, "--from"),
-                        date_to=_parse_day(date_to, "--to"))
+                        date_to=_parse_day(date_to, "--to"), level=level)
 
 
 def _parse_day(value: str | None, name: str) -> datetime | None:
@@ -112,7 +116,7 @@ def _search_page(engine: Engine, query: str, page: int, limit: int,
     return replace(results, hits=hits[skip:skip + limit], page=page, per_page=limit)
 
 
-def _batch(engine: Engine, topics: str, output: str, limit: int) -> int:
+def _batch(engine: Engine, topics: str, output: str, limit: int, level: str = "stem") -> int:
     """Write a TREC run for the ``qid<TAB>query`` lines of ``topics``; return their count.
 
     A topic without a word to search (empty, or only stop words) is reported and left
@@ -127,7 +131,7 @@ def _batch(engine: Engine, topics: str, output: str, limit: int) -> int:
                 click.echo(f"skipped: topic {qid!r}: {why}", err=True)
                 skipped += 1
                 continue
-            for rank, (doc_id, score) in enumerate(engine.ranked_ids(text, limit), 1):
+            for rank, (doc_id, score) in enumerate(engine.ranked_ids(text, limit, level), 1):
                 out.write(f"{qid} Q0 {doc_id} {rank} {score:.4f} arsearch\n")
     if skipped:
         click.echo(f"{len(queries) - skipped} queries -> {output}", err=True)
