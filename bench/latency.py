@@ -9,6 +9,8 @@ separately; latencies are the per-query medians over the remaining passes.
     --mode ids      engine.ranked_ids(q, 100): top-100 ids (written as a TREC run)
     --mode cold     only open_index + the first query (top-100 ids), in this fresh process
     --limit N       only the first N topics (top-10 mode: see bench/README.md, it is slow)
+    --level L       the match level of the topics' words (search mode; e.g. root: every
+                    word of each title searched by its root)
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def main() -> None:
     ap.add_argument("--passes", type=int, default=3)
     ap.add_argument("--limit", type=int, help="only the first N topics")
     ap.add_argument("--run", help="write the top-100 TREC run here (mode ids)")
+    ap.add_argument("--level", default="stem", help="match level (search mode)")
     a = ap.parse_args()
     topics = read_topics(a.topics)[: a.limit]
     t_import = time.perf_counter()
@@ -72,7 +75,7 @@ def main() -> None:
         for qid, query in topics:
             t = time.perf_counter()
             if a.mode == "search":
-                engine.search(query, per_page=10)
+                engine.search(query, per_page=10, level=a.level)
             else:
                 ranked = engine.ranked_ids(query, 100)
             times.append((time.perf_counter() - t) * 1000)

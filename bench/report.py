@@ -84,6 +84,8 @@ def _arsearch_details(a: dict, label: str) -> list[str]:
         f"| index size on disk | {a['index_mb']:,.0f} MB |",
         f"| top-10 with snippets, ms p50 / p95 / p99 ({nsearch} topics) "
         f"| {_lat(a['latency_search'])} |",
+        *([f"| top-10 with snippets, every word by its root (level=root), ms p50 / p95 / "
+            f"p99 | {_lat(a['latency_search_root'])} |"] if "latency_search_root" in a else []),
         f"| top-100 ids, ms p50 / p95 / p99 | {_lat(a['latency_ids'])} |",
         f"| warm-up pass (1st), ms p50 top-10 / top-100 "
         f"| {a['latency_search']['warmup_ms']['p50']:.1f} / "
