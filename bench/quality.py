@@ -149,11 +149,22 @@ def corpus_file(name: str, work: Path) -> Path:
 
 def build_arsearch(corpus: Path, index: Path, reuse: bool, backend: str = "whoosh",
                    **options) -> Path:
-    """An arsearch index of ``corpus`` (rebuilt unless ``reuse`` and it exists)."""
+    """An arsearch index of ``corpus`` (rebuilt unless ``reuse`` and it holds every
+    document of the corpus: an index whose build was interrupted is rebuilt, never
+    scored as an empty run)."""
     import arsearch
 
     if reuse and (index / "arsearch.json").exists():
-        return index
+        with open(corpus, "rb") as f:
+            expected = sum(1 for line in f if line.strip())
+        try:
+            with arsearch.open_index(index) as engine:
+                if engine.doc_count == expected:
+                    return index
+                log(f"arsearch ({backend}): {index.name} holds {engine.doc_count:,} of "
+                    f"{expected:,} documents: rebuilding it")
+        except arsearch.ArsearchError as exc:
+            log(f"arsearch ({backend}): {index.name} cannot be reused ({exc}): rebuilding it")
     log(f"arsearch ({backend}): indexing {corpus.name}")
     started = time.perf_counter()
     arsearch.index_paths(index, [corpus], rebuild=True, procs=2, backend=backend, **options)
