@@ -25,7 +25,15 @@ from arsearch.backends import IndexReader, guard, open_reader
 from arsearch.errors import ArsearchError, DocumentNotFoundError
 from arsearch.search.bm25 import BM25F
 from arsearch.search.expand import expand
-from arsearch.search.facets import Column, date_key, freshness, key_date, years
+from arsearch.search.facets import (
+    Column,
+    date_key,
+    freshness,
+    hijri_months,
+    key_date,
+    months,
+    years,
+)
 from arsearch.search.query import ParsedQuery, parse_query
 from arsearch.search.requests import (
     MAX_PER_PAGE,
@@ -57,12 +65,15 @@ class _State:
     bm25: BM25F
     columns: dict[str, Column]
     years: Column
+    months: Column
+    hijri_months: Column
 
     @classmethod
     def of(cls, reader: IndexReader, weights: Weights) -> _State:
         return cls(reader, BM25F(reader, weights),
                    {name: Column(reader.facet_values[name]) for name in FACETS},
-                   Column([str(y) if y else "" for y in years(reader.dates).tolist()]))
+                   Column([str(y) if y else "" for y in years(reader.dates).tolist()]),
+                   Column(months(reader.dates)), Column(hijri_months(reader.dates)))
 
 
 def _reads_index(method):
@@ -192,6 +203,9 @@ class Engine:
         matching = np.flatnonzero(mask)  # index once, count three columns
         facets = {name: state.columns[name].counts(matching) for name in ("source", "category")}
         facets["year"] = dict(sorted(state.years.counts(matching).items(), reverse=True))
+        facets["month"] = dict(sorted(state.months.counts(matching).items(), reverse=True))
+        facets["hijri_month"] = dict(sorted(state.hijri_months.counts(matching).items(),
+                                            reverse=True))
         start = (page - 1) * per_page
         order = top(scores, mask, start + per_page, by_date=sort == "date",
                     dates=state.reader.dates)

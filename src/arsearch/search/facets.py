@@ -3,13 +3,22 @@
 A facet's values are kept as one integer code per document, so a filter is one NumPy
 comparison and the counts among any result set one ``bincount``. Dates are microseconds
 since 0001-01-01 (the unit every backend's reader gives them in, and Whoosh's own).
+Time facets (year, month, Hijri month) are columns too, computed once per index state
+by bucketing the date array between period starts (one ``searchsorted``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 
 import numpy as np
+
+from arsearch.search.hijri import END as HIJRI_END
+from arsearch.search.hijri import FIRST as HIJRI_FIRST
+from arsearch.search.hijri import LAST as HIJRI_LAST
+from arsearch.search.hijri import month_start as hijri_month_start
+from arsearch.search.hijri import to_hijri
 
 _EPOCH = datetime(1, 1, 1)
 _MICROSECOND = timedelta(microseconds=1)
@@ -66,6 +75,54 @@ def years(dates: np.ndarray) -> np.ndarray:
         starts = np.asarray([date_key(datetime(y, 1, 1)) for y in range(first, last + 2)],
                             dtype=np.int64)
         out[has] = first + np.searchsorted(starts, dates[has], side="right") - 1
+    return out
+
+
+def months(dates: np.ndarray) -> list[str]:
+    """``YYYY-MM`` of each date key; "" where there is none (-1)."""
+    def starts(first: datetime, last: datetime) -> list[tuple[str, date]]:
+        return [(f"{y:04d}-{m + 1:02d}", date(y, m + 1, 1)) for y, m in (
+            divmod(n, 12) for n in range(first.year * 12 + first.month - 1,
+                                         last.year * 12 + last.month))]
+
+    return _bucket(dates, starts)
+
+
+def hijri_months(dates: np.ndarray) -> list[str]:
+    """Umm al-Qura ``YYYY-MM`` (Hijri) of each date key; "" without a date or outside
+    the calendar's table (1343-1500 AH)."""
+    def starts(first: datetime, last: datetime) -> list[tuple[str, date]]:
+        lo, hi = to_hijri(first), to_hijri(last)
+        a = (lo.year, lo.month) if lo else HIJRI_FIRST  # before the table: from its start
+        b = (hi.year, hi.month) if hi else HIJRI_LAST
+        out = []
+        for n in range(a[0] * 12 + a[1] - 1, b[0] * 12 + b[1]):
+            y, m = divmod(n, 12)
+            out.append((f"{y:04d}-{m + 1:02d}", hijri_month_start(y, m + 1)))
+        y, m = divmod(b[0] * 12 + b[1], 12)  # where the last month ends
+        out.append(("", hijri_month_start(y, m + 1) or HIJRI_END))
+        return out
+
+    return _bucket(dates, starts)
+
+
+def _bucket(dates: np.ndarray,
+            starts: Callable[[datetime, datetime], list[tuple[str, date]]]) -> list[str]:
+    """The label of the period each date key falls in: ``starts(first, last)`` lists
+    (label, first day) of consecutive periods covering the dates, in order; a date
+    before the first period, or without a date (-1), gets ""."""
+    out = [""] * len(dates)
+    has = dates >= 0
+    if not has.any():
+        return out
+    first, last = key_date(int(dates[has].min())), key_date(int(dates[has].max()))
+    periods = starts(first, last)
+    keys = np.asarray([date_key(datetime(d.year, d.month, d.day)) for _, d in periods],
+                      dtype=np.int64)
+    labels = [""] + [label for label, _ in periods]
+    where = np.searchsorted(keys, dates, side="right")
+    for i in np.flatnonzero(has).tolist():
+        out[i] = labels[int(where[i])]
     return out
 
 
