@@ -13,7 +13,7 @@ def test_api_search_shape(client) -> None:
                 "hits"):
         assert key in data
     assert data["query"] == IDLIB and data["page"] == 1 and data["per_page"] == 3
-    assert set(data["facets"]) == {"source", "category", "year"}
+    assert set(data["facets"]) == {"source", "category", "year", "month", "hijri_month"}
     assert len(data["hits"]) == 3
     for hit in data["hits"]:
         assert {"id", "title", "date", "source", "category", "url", "score",
