@@ -142,7 +142,7 @@ def test_article_page_highlights_and_relates(client) -> None:
 def test_article_paragraphs_stay_escaped(client) -> None:
     html = text(client.get("/doc/hostile/script"))
     body = html.split('class="body">', 1)[1].split("</div>", 1)[0]
-    assert body.startswith("<p>") and "<script" not in body and "&lt;img" in body
+    assert body.startswith('<p dir="auto">') and "<script" not in body and "&lt;img" in body
 
 
 def test_article_page_says_why_this_result(client) -> None:

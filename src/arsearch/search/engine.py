@@ -9,10 +9,12 @@ and moves to a newer one when a writer commits; readers never block on writers.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -24,6 +26,7 @@ from arsearch.analysis import is_exact
 from arsearch.backends import IndexReader, guard, open_reader
 from arsearch.errors import ArsearchError, DocumentNotFoundError
 from arsearch.search.bm25 import BM25F
+from arsearch.search.complete import CompletionCache, Suggestion
 from arsearch.search.expand import expand
 from arsearch.search.facets import (
     Column,
@@ -34,6 +37,7 @@ from arsearch.search.facets import (
     months,
     years,
 )
+from arsearch.search.labels import load_labels
 from arsearch.search.query import ParsedQuery, parse_query
 from arsearch.search.requests import (
     MAX_PER_PAGE,
@@ -95,18 +99,21 @@ class Engine:
     def __init__(self, folder: str | os.PathLike, weights: Weights | None = None,
                  refresh_every: float = 1.0, synonyms: str | os.PathLike | None = None,
                  expand_synonyms: bool = True):
-        """``synonyms``: an extra synonyms file; ``<folder>/synonyms.txt`` is read too."""
+        """``synonyms``: an extra synonyms file; ``<folder>/synonyms.txt`` is read too.
+        Facet values' display names: the bundled ones and ``<folder>/labels.txt``."""
         from arsearch.analysis.synonyms import load_synonyms
 
         self.folder = Path(folder)
         self.weights = weights or Weights()
         self.synonyms = load_synonyms(self.folder / "synonyms.txt", synonyms) \
             if expand_synonyms else None
+        self.labels = load_labels(self.folder / "labels.txt")
         self.refresh_every = refresh_every
         self._state = _State.of(open_reader(self.folder), self.weights)
         self._checked = time.monotonic()
         self._failed: ArsearchError | None = None
         self._refresh_lock = threading.Lock()
+        self._completions = CompletionCache()
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -201,7 +208,9 @@ class Engine:
         sort = effective_sort(parsed, sort)
         total = int(mask.sum())
         matching = np.flatnonzero(mask)  # index once, count three columns
-        facets = {name: state.columns[name].counts(matching) for name in ("source", "category")}
+        facets = {name: state.columns[name].counts(matching) if not parsed.filters.get(name)
+                  else self._counts_without(state, parsed, name)
+                  for name in ("source", "category")}
         facets["year"] = dict(sorted(state.years.counts(matching).items(), reverse=True))
         facets["month"] = dict(sorted(state.months.counts(matching).items(), reverse=True))
         facets["hijri_month"] = dict(sorted(state.hijri_months.counts(matching).items(),
@@ -271,12 +280,21 @@ class Engine:
         dates = state.reader.dates
         mask = state.reader.live.copy()
         for name, values in q.filters.items():
-            mask &= state.columns[name].mask(values)
+            column = state.columns[name]
+            mask &= column.mask([v for w in values
+                                 for v in column.select(w, self.labels.namer(name))])
         if q.date_from is not None:
             mask &= dates >= date_key(q.date_from)
         if q.date_to is not None:
             mask &= (dates >= 0) & (dates < date_key(q.date_to))
         return mask
+
+    def _counts_without(self, state: _State, q: ParsedQuery, name: str) -> dict[str, int]:
+        """A filtered facet's counts as if it were not: the values a reader may add to
+        the selection (OR within a facet, AND across), each with the results it adds."""
+        loose = dataclasses.replace(q, filters={k: v for k, v in q.filters.items()
+                                                if k != name})
+        return state.columns[name].counts(self._score(state, loose).mask)
 
     def _score(self, state: _State, q: ParsedQuery, explain: int | None = None) -> Scored:
         return self._scorer(state).score(q, self._allowed(state, q), explain)
@@ -358,6 +376,20 @@ class Engine:
         from arsearch.search.suggest import suggest
 
         return suggest(state.reader, query, q, total, state.reader)
+
+    @_reads_index
+    def complete(self, text: str, limit: int = 8) -> list[Suggestion]:
+        """Suggestions as you type: completions of ``text`` from the titles' words, word
+        pairs and titles (:mod:`arsearch.search.complete`); [] while a large archive's
+        dictionary is first being built."""
+        reader = self._current().reader
+
+        def titles() -> Iterator[tuple[str, str]]:
+            for d in np.flatnonzero(reader.live).tolist():
+                yield reader.ids[d], display_title(reader.stored(d).get("title") or "")
+
+        completions = self._completions.get(reader, titles, reader.doc_count)
+        return completions.complete(text, limit) if completions is not None else []
 
     # -- statistics ------------------------------------------------------------------------
 

@@ -9,17 +9,22 @@ by bucketing the date array between period starts (one ``searchsorted``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import numpy as np
 
+from arsearch.analysis.normalize import normalize
 from arsearch.search.hijri import END as HIJRI_END
 from arsearch.search.hijri import FIRST as HIJRI_FIRST
 from arsearch.search.hijri import LAST as HIJRI_LAST
 from arsearch.search.hijri import month_start as hijri_month_start
 from arsearch.search.hijri import to_hijri
 
+#: A typed facet value shorter than this selects only values it equals.
+MIN_PREFIX = 3
+_PUNCT = re.compile(r"[^\w]+|_")
 _EPOCH = datetime(1, 1, 1)
 _MICROSECOND = timedelta(microseconds=1)
 _DAY = 86_400_000_000
@@ -41,6 +46,7 @@ class Column:
             codes[i] = code
         self.codes = codes
         self.index = index
+        self._folded: tuple[Callable[[str], str], list[tuple[str, set[str]]]] | None = None
 
     def mask(self, wanted: list[str]) -> np.ndarray:
         """Documents whose value is one of ``wanted`` (case-insensitively)."""
@@ -48,11 +54,53 @@ class Column:
         codes = [c for v, c in self.index.items() if v and v.casefold() in lowered]
         return np.isin(self.codes, codes)
 
+    def select(self, wanted: str, name: Callable[[str], str] = str) -> list[str]:
+        """The values a typed filter means: ``source:jawhara`` is "Jawhara FM".
+
+        Compared after :func:`fold` (Arabic normalisation, case, punctuation), with each
+        value's display name (``name``, :class:`arsearch.search.labels.Labels`) as an
+        alias: the values equal to ``wanted``, or, when none is, those with a word
+        starting with it (3 letters at least) or starting with it once spaces go
+        (``jawharaf``).
+        """
+        key = fold(wanted)
+        if not key:
+            return []
+        keys = self._keys(name)
+        exact = [v for v, forms in keys if key in forms or key.replace(" ", "") in forms]
+        if exact or len(key.replace(" ", "")) < MIN_PREFIX:
+            return exact
+        return [v for v, forms in keys if any(_starts(f, key) for f in forms)]
+
+    def _keys(self, name: Callable[[str], str]) -> list[tuple[str, set[str]]]:
+        """(value, folded forms of it and its name, with and without spaces), once."""
+        cached = self._folded
+        if cached is None or cached[0] is not name:
+            forms = []
+            for v in self.values:
+                if v:
+                    folded = {fold(v), fold(name(v))}
+                    forms.append((v, folded | {f.replace(" ", "") for f in folded}))
+            cached = self._folded = (name, forms)
+        return cached[1]
+
     def counts(self, selection: np.ndarray) -> dict[str, int]:
         """Value counts among ``selection`` (a boolean mask or docnums), largest first."""
         counts = np.bincount(self.codes[selection], minlength=len(self.values))
         order = np.argsort(-counts, kind="stable")
         return {self.values[i]: int(counts[i]) for i in order if counts[i] and self.values[i]}
+
+
+def _starts(form: str, key: str) -> bool:
+    """``key`` begins ``form``, one of its words, or ``form`` without spaces."""
+    return form.startswith((key, key.replace(" ", ""))) or \
+        any(word.startswith(key) for word in form.split(" ")[1:])
+
+
+def fold(text: str) -> str:
+    """A facet value as filters compare it: Arabic normalisation (hamzas, ta marbuta,
+    diacritics), case folded, punctuation as single spaces."""
+    return _PUNCT.sub(" ", normalize(text).casefold()).strip()
 
 
 def date_key(value: datetime) -> int:
