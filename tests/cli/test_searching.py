@@ -193,7 +193,7 @@ def test_search_format_csv_and_jsonl_hold_the_same_rows(runner, built):
     as_csv = runner.invoke(main, [*args, "--format", "csv"])
     as_jsonl = runner.invoke(main, [*args, "--format", "jsonl"])
     as_json = json.loads(runner.invoke(main, [*args, "--format", "json"]).stdout)
-    assert as_csv.exit_code == as_jsonl.exit_code == 0, as_csv.output
+    assert as_csv.exit_code == as_jsonl.exit_code == 0, (as_csv.output, as_csv.exception)
     table = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     lines = [json.loads(line) for line in as_jsonl.stdout.splitlines()]
     assert [r["id"] for r in table] == [r["id"] for r in lines] == \

@@ -68,9 +68,9 @@ def search_cmd(query: tuple[str, ...], index_dir: str, limit: int, page: int, as
         if fmt == "json":
             click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
         elif fmt == "csv":
-            write_csv(rows(results), click.get_text_stream("stdout"))
+            write_csv(rows(results), sys.stdout)
         elif fmt == "jsonl":
-            write_jsonl(rows(results), click.get_text_stream("stdout"))
+            write_jsonl(rows(results), sys.stdout)
         else:
             _print_results(results)
 
