@@ -140,6 +140,12 @@ class Completions:
         if not typed or len("".join(n for _, n in typed).replace(" ", "")) < MIN_PREFIX:
             return []
         open_end = not text[-1:].isspace()  # the last word is still being typed
+        tail = "" if open_end else " "
+        raws = [raw for raw, _ in typed]
+        norms = [norm for _, norm in typed]
+        heads = self.titles.best(" ".join(norms) + tail, limit)
+        # titles keep a few places (a third, up to MAX_TITLES) when queries would fill all
+        room = limit - min(len(heads), MAX_TITLES, max(limit // 3, 1)) if limit > 1 else limit
         out: list[Suggestion] = []
         known: set[str] = set()
 
@@ -147,20 +153,15 @@ class Completions:
             for p in positions:
                 shown = " ".join([*head, self.phrases.shown[p]])
                 key = " ".join(normalize_token(w) for w in shown.split())
-                if key not in known and len(out) < limit:
+                if key not in known and len(out) < room:
                     known.add(key)
                     out.append(Suggestion(shown))
 
-        raws = [raw for raw, _ in typed]
-        norms = [norm for _, norm in typed]
         if len(norms) >= 2:  # the last two words as a recurring pair
-            prefix = f"{norms[-2]} {norms[-1]}" + ("" if open_end else " ")
-            offer(raws[:-2], self.phrases.best(prefix, limit))
+            offer(raws[:-2], self.phrases.best(f"{norms[-2]} {norms[-1]}{tail}", room))
         if len(out) < PAIRS_ENOUGH:  # the last word alone (unrelated to the ones before)
-            prefix = norms[-1] + ("" if open_end else " ")
-            offer(raws[:-1], self.phrases.best(prefix, limit))
-        room = min(MAX_TITLES, max(1, limit - len(out))) if out else limit
-        for p in self.titles.best(" ".join(norms) + ("" if open_end else " "), room):
+            offer(raws[:-1], self.phrases.best(norms[-1] + tail, room))
+        for p in heads[:limit - len(out)]:
             shown, doc_id = self.titles.shown[p].split("\x00", 1)
             out.append(Suggestion(shown, "title", doc_id))
         return out
