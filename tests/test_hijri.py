@@ -102,5 +102,7 @@ def test_a_hijri_month_filter_finds_the_articles_of_that_month(tmp_path) -> None
     with arsearch.open_index(tmp_path) as engine:
         found = engine.search('خبر date:"رمضان ١٤٣٩"')
         assert sorted(h.id for h in found.hits) == ["d1", "d2"]
-        assert found.facets["hijri_month"] == {"1439-09": 2}
+        assert found.total == 2
+        # the time facets count as if the date filter were not there: the neighbours show
+        assert found.facets["hijri_month"] == {"1439-10": 1, "1439-09": 2, "1439-08": 1}
         assert engine.search("date:1439-10h").total == 1

@@ -27,7 +27,7 @@ def archive(tmp_path_factory):
         docs.append(arsearch.Document(
             id=f"d{i}", title=f"خبر {i}", body="خبر عن الاقتصاد" + (" والرياضة" * (i % 2)),
             source=source, category="sport" if i // 6 % 2 else "economy",
-            date=datetime(2018, 1 + i % 6, 1)))
+            date=datetime(2018, 1 + i % 5, 1)))
     arsearch.index_documents(folder, docs)
     return folder
 
@@ -123,6 +123,9 @@ def test_a_filtered_facet_counts_its_other_values_too(archive) -> None:
         unfiltered = engine.search("خبر", source="BBC")
         assert unfiltered.facets["category"] == {"economy": 2, "sport": 2}
         assert sum(results.facets["month"].values()) == results.total == 2
+        dated = engine.search("خبر", source="BBC", category="sport", date_to=datetime(2018, 3, 1))
+        assert dated.total == 1  # April 2018 is left out...
+        assert dated.facets["month"] == results.facets["month"]  # ...but still counted
 
 
 def test_labels_are_read_from_the_index_folder(archive) -> None:

@@ -211,9 +211,14 @@ class Engine:
         facets = {name: state.columns[name].counts(matching) if not parsed.filters.get(name)
                   else self._counts_without(state, parsed, name)
                   for name in ("source", "category")}
-        facets["year"] = dict(sorted(state.years.counts(matching).items(), reverse=True))
-        facets["month"] = dict(sorted(state.months.counts(matching).items(), reverse=True))
-        facets["hijri_month"] = dict(sorted(state.hijri_months.counts(matching).items(),
+        # time facets of a date-filtered search count as if it were not (the other
+        # periods stay visible and choosable), like a filtered source or category
+        timed = matching if parsed.date_from is None and parsed.date_to is None else \
+            np.flatnonzero(self._score(state, dataclasses.replace(
+                parsed, date_from=None, date_to=None)).mask)
+        facets["year"] = dict(sorted(state.years.counts(timed).items(), reverse=True))
+        facets["month"] = dict(sorted(state.months.counts(timed).items(), reverse=True))
+        facets["hijri_month"] = dict(sorted(state.hijri_months.counts(timed).items(),
                                             reverse=True))
         start = (page - 1) * per_page
         order = top(scores, mask, start + per_page, by_date=sort == "date",
