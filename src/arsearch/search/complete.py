@@ -159,7 +159,8 @@ class Completions:
 
         if len(norms) >= 2:  # the last two words as a recurring pair
             offer(raws[:-2], self.phrases.best(f"{norms[-2]} {norms[-1]}{tail}", room))
-        if len(out) < PAIRS_ENOUGH:  # the last word alone (unrelated to the ones before)
+        if len(out) < PAIRS_ENOUGH and (len(norms) == 1 or len(norms[-1]) >= MIN_PREFIX):
+            # the last word alone (unrelated to the words before it: not a single letter)
             offer(raws[:-1], self.phrases.best(norms[-1] + tail, room))
         for p in heads[:limit - len(out)]:
             shown, doc_id = self.titles.shown[p].split("\x00", 1)
