@@ -108,3 +108,14 @@ def test_why_this_result_links_its_json_twin(client) -> None:
     data = client.get(href).json
     assert (data["id"], data["query"]) == ("seed/000_f4303bb32ac63e1e.txt", "داعش")
     assert f'{data["score"]:.3f}' in html and f"الترتيب {data['rank']} من" in html
+
+
+def test_the_twin_of_a_multi_select_page_keeps_every_value_and_drops_the_calendar(
+        client) -> None:
+    url = "/?q=الرئيس&source=العربية&source=فرانس 24&category=politic&cal=hijri&page=1"
+    html = text(client.get(url))
+    twin = json_twin(html)
+    assert parse_qs(urlsplit(twin).query) == {"q": ["الرئيس"], "source": ["العربية", "فرانس 24"],
+                                              "category": ["politic"]}
+    data = client.get(twin).json
+    assert doc_ids(html) == [h["id"] for h in data["hits"]] != []

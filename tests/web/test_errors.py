@@ -165,3 +165,14 @@ def test_flask_errors_never_show_english_under_an_arabic_title(make_app, index_d
 
     r = app.test_client().get("/fail?q=سوريا")
     assert r.status_code == status and arabic in text(r) and 'value="سوريا"' in text(r)
+
+
+def test_an_error_page_links_the_search_it_kept(client) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.web.support import parse
+
+    html = text(client.get("/nowhere", query_string=[("q", "سوريا"), ("source", "العربية")]))
+    (link,) = [h for h, _ in parse(html).links if h.startswith("/?")]
+    assert parse_qs(urlsplit(link).query) == {"q": ["سوريا"], "source": ["العربية"]}
+    assert client.get(link).status_code == 200
