@@ -57,7 +57,8 @@ def test_hijri_date_filters_in_the_query_language() -> None:
     assert [w.surface for w in q.words] == ["إدلب"]
     q = parse_query("date:1439-09h..1439-10h")
     assert (q.date_from, q.date_to) == (datetime(2018, 5, 16), datetime(2018, 7, 14))
-    assert parse_query("date:>1439-09h").date_from == datetime(2018, 5, 16)
+    assert parse_query("date:>=1439-09h").date_from == datetime(2018, 5, 16)  # from
+    assert parse_query("date:>1439-09h").date_from == datetime(2018, 6, 15)  # after it
     assert parse_query("date:<1440h").date_to == datetime(2018, 9, 11)  # before 1440
     assert parse_query("date:<=1439h").date_to == datetime(2018, 9, 11)  # 1439 taken in
     assert parse_query("date:2017..1439h").date_to == datetime(2018, 9, 11)  # mixed bounds

@@ -155,7 +155,9 @@ def hijri_months(dates: np.ndarray) -> list[str]:
         out = []
         for n in range(a[0] * 12 + a[1] - 1, b[0] * 12 + b[1]):
             y, m = divmod(n, 12)
-            out.append((f"{y:04d}-{m + 1:02d}", hijri_month_start(y, m + 1)))
+            start = hijri_month_start(y, m + 1)
+            if start is not None:  # always, within the table
+                out.append((f"{y:04d}-{m + 1:02d}", start))
         y, m = divmod(b[0] * 12 + b[1], 12)  # where the last month ends
         out.append(("", hijri_month_start(y, m + 1) or HIJRI_END))
         return out

@@ -110,7 +110,7 @@ def document(doc_id: str) -> Response:
     # "why this result": the score of this article for the query, part by part
     explanation = engine.explain(params.q, doc["id"]) \
         if params.q.strip() and not params.start else None
-    keep = {"cal": chosen} if chosen else {}
+    keep: dict[str, Any] = {"cal": chosen} if chosen else {}
 
     def part(start: int) -> str:
         """The URL of the part of the article from ``start``."""

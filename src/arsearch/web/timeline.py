@@ -74,7 +74,7 @@ def build(facets: dict[str, dict[str, int]], calendar: str = "gregorian") -> Tim
     months = {k: v for k, v in counts.items() if _month_number(k) is not None}
     if not months:
         return None
-    numbers = sorted(_month_number(k) for k in months)
+    numbers = sorted(n for k in months if (n := _month_number(k)) is not None)
     if numbers[-1] - numbers[0] < MAX_MONTHS:
         unit = "month"
         periods = [(f"{n // 12:04d}-{n % 12 + 1:02d}", 0) for n in range(numbers[0],
