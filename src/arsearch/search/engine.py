@@ -323,7 +323,9 @@ class Engine:
         backend = self._current()
 
         def titles() -> Iterator[tuple[str, str]]:
-            for doc_id, title in backend.titles():
+            # by id: ties between titles go the same way whatever order the backend
+            # keeps its documents in (a cluster's shards, a rebuilt index)
+            for doc_id, title in sorted(backend.titles()):
                 yield doc_id, display_title(title)
 
         completions = self._completions.get(backend.state, titles, backend.doc_count)
