@@ -529,7 +529,11 @@ class XapianSearcher:
         return self._run(self._index_stats)
 
     def _index_stats(self) -> dict:
-        enquire, spies = self._enquire(xapian.Query.MatchAll, True)
+        enquire, _ = self._enquire(xapian.Query.MatchAll, False)
+        spies = {name: xapian.ValueCountMatchSpy(FACET_SLOTS[name])
+                 for name in ("source", "category")}  # not the dates' (every value)
+        for spy in spies.values():
+            enquire.add_matchspy(spy)
         count = self.db.get_doccount()
         enquire.get_mset(0, 0, max(count, 1))
         lo = self.db.get_value_lower_bound(SLOT_DATE)
