@@ -324,3 +324,29 @@ def test_xapian_suggestions_follow_a_commit(tmp_path, sample_dir, monkeypatch):
         arsearch.index_paths(index, [archive])
         assert engine.backend.state != state
         assert "زلزال" in [s.text for s in engine.complete("زلز")]
+
+
+def test_xapian_month_facets_of_an_index_without_day_values(tmp_path, sample_dir, engines):
+    """An index written before the day slot (here: one document lost its day value) counts
+    its months from the whole date values: the same counts, more slowly."""
+    import xapian
+
+    from arsearch.backends.xapian.index import SLOT_DATE, SLOT_DAY
+
+    index = tmp_path / "index"
+    arsearch.index_paths(index, [sample_dir], id_root=sample_dir, backend="xapian")
+    with arsearch.open_index(index) as engine:
+        assert engine.backend._day_slot() == SLOT_DAY
+    part = next(p for p in sorted(index.rglob("part*")) if p.is_dir())
+    db = xapian.WritableDatabase(str(part), xapian.DB_OPEN)
+    docid = next(v.docid for v in db.valuestream(SLOT_DAY))
+    doc = db.get_document(docid)
+    doc.remove_value(SLOT_DAY)
+    db.replace_document(docid, doc)
+    db.commit()
+    db.close()
+    with arsearch.open_index(index) as engine:
+        assert engine.backend._day_slot() == SLOT_DATE
+        for query in ("", "الحكومة", "date:1440h"):
+            assert engine.search(query, per_page=100).facets == engines["whoosh"].search(
+                query, per_page=100).facets, query

@@ -64,6 +64,7 @@ from .index import (
     LAYOUT_KEY,
     PREFIX_TITLE,
     SLOT_DATE,
+    SLOT_DAY,
     SLOT_ID,
     Layout,
     id_term,
@@ -149,6 +150,7 @@ class XapianSearcher:
         self._lock = threading.RLock()
         self._termfreqs: dict[bytes, int] = {}
         self._choices: dict[str, Choices] = {}
+        self._days: int | None = None  # the slot month facets count (_day_slot)
         self._generation = 0  # counts the states seen (``state``)
         self._vocabulary = Vocabulary(self)
         self._retried = time.monotonic()
@@ -257,6 +259,7 @@ class XapianSearcher:
         """Statistics cached for the previous state."""
         self._termfreqs.clear()
         self._choices = {}
+        self._days = None
         self._generation += 1
 
     @property
@@ -317,12 +320,20 @@ class XapianSearcher:
         # spies over-count on remote shards (bench/xapian_facts.py); ties go by docid
         spies = {}
         if facets:
-            # the dates' spy counts each distinct date value: months and Hijri months
-            # are summed from it (_facets), no slot of their own (indexes need no rebuild)
-            for name, slot in (*FACET_SLOTS.items(), (_DATES, SLOT_DATE)):
+            # months and Hijri months are summed from the counts of each day (_facets)
+            for name, slot in (*FACET_SLOTS.items(), (_DATES, self._day_slot())):
                 spies[name] = xapian.ValueCountMatchSpy(slot)
                 enquire.add_matchspy(spies[name])
         return enquire, spies
+
+    def _day_slot(self) -> int:
+        """SLOT_DAY when every dated document has one, else SLOT_DATE (an index written
+        before SLOT_DAY, or partly: the same counts from every distinct time, about
+        100 ms more for all of 41,661 articles). Decided once per state."""
+        if self._days is None:
+            self._days = SLOT_DAY if self.db.get_value_freq(SLOT_DAY) == \
+                self.db.get_value_freq(SLOT_DATE) else SLOT_DATE
+        return self._days
 
     def _weight_of(self, query, docid_term: bytes) -> float | None:
         """The weight of the document with ``docid_term`` under ``query`` (None: no match)."""
@@ -846,9 +857,10 @@ def _facets(spies: dict) -> dict[str, dict[str, int]]:
 
 
 def _periods(spy) -> dict[str, dict[str, int]]:
-    """Month and Hijri month counts from the counts of each distinct date value
-    (``YYYYMMDD...``): summed by day, then each day bucketed as the Whoosh backend
-    buckets its dates (:func:`arsearch.search.facets.months`, ``hijri_months``)."""
+    """Month and Hijri month counts from the counts of each day value (``YYYYMMDD``, or a
+    whole date value of an older index): summed by day, then each day bucketed as the
+    Whoosh backend buckets its dates (:func:`arsearch.search.facets.months`,
+    ``hijri_months``)."""
     days: Counter[bytes] = Counter()
     for v in spy.values():
         days[v.term[:8]] += v.termfreq
