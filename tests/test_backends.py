@@ -44,6 +44,11 @@ SYNTAX = [
     "النفط AND الأسعار", "COVID-19", "title:", "unknown:prefix إدلب",
     'title:إدلب "ريف إدلب" -داعش source:"الجزيرة نت"',
     " ".join(f'"كلمة{i} إدلب"' for i in range(6)), "x" * 500, "🙂 إدلب \u200f",
+    # the reader's page: Hijri periods, loose filter values (spelling, prefixes, display
+    # names), in exclusions too, and a value that means none
+    "date:1440h", 'date:"رمضان 1440"', "date:>=1441-01h الحكومة", "date:1439-09h..1440-02h",
+    "source:الجزيره", "source:الجز إدلب", "category:رياضة", "-source:الجزيره",
+    "source:زز", "source:الجزيره source:العربيه",
 ]
 
 
@@ -95,6 +100,9 @@ def test_xapian_query_syntax_finds_what_whoosh_finds(engines, query):
     {"date_to": datetime(2019, 6, 20)}, {"date_from": datetime(2019, 1, 1),
                                          "date_to": datetime(2020, 12, 31, 12)},
     {"sort": "date"}, {"source": "الجزيرة نت", "sort": "date"},
+    # several filtered facets at once: each counts as if it alone were not filtered
+    {"source": ["الجزيره", "رؤية"], "category": ["sport", "economy"],
+     "date_from": datetime(2019, 1, 1)},
 ])
 @pytest.mark.parametrize("query", ["الحكومة", "إدلب OR النفط", "", "في"])
 def test_xapian_search_filters_and_sorting_match_whoosh(engines, query, kwargs):
@@ -261,3 +269,84 @@ def test_xapian_index_folder_is_found_by_search_tools(indexes):
     for path in indexes.values():
         with arsearch.open_index(Path(path)) as engine:
             assert engine.doc_count == 37
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_backend_counts_months_and_filtered_facets_as_if_unfiltered(engines, backend):
+    """The reader's facets: months and Hijri months over every match; a filtered source,
+    category or period counts as if unfiltered (the values one may add), the others
+    within the filters. The engine asks the backend once more per such facet."""
+    engine = engines[backend]
+    everything = engine.search("", per_page=100)
+    dated = sum(1 for h in everything.hits if h.date)
+    assert everything.total == 37 and dated == 36  # one sample article has no date
+    for period in ("year", "month", "hijri_month"):
+        assert sum(everything.facets[period].values()) == dated, period
+    assert everything.facets["hijri_month"]["1440-07"] == 2  # Umm al-Qura, by day
+    filtered = engine.search("date:1440h", source="الجزيره", per_page=100)
+    assert 0 < filtered.total < 37
+    for period in ("year", "month", "hijri_month"):
+        assert filtered.facets[period] == engine.search(
+            "", source="الجزيره", per_page=100).facets[period]
+    assert filtered.facets["source"] == engine.search("date:1440h", per_page=100).facets[
+        "source"]
+    assert sum(filtered.facets["category"].values()) == sum(1 for h in filtered.hits
+                                                             if h.category)
+
+
+@pytest.mark.parametrize("backend", ("xapian", "cluster"))
+def test_every_backend_resolves_typed_filters_to_the_same_values(engines, backend):
+    for name in ("source", "category", "author"):
+        assert sorted(engines[backend].backend.choices(name).values) == sorted(
+            v.casefold() if name == "author" else v
+            for v in engines["whoosh"].backend.choices(name).values if v), name
+
+
+@pytest.mark.parametrize("prefix", ["ترا", "إد", "النف", "ال", "كأس", "x"])
+def test_every_backend_suggests_the_same_completions(engines, prefix):
+    want = engines["whoosh"].complete(prefix)
+    for name in ("xapian", "cluster"):
+        assert engines[name].complete(prefix) == want, name
+
+
+def test_xapian_suggestions_follow_a_commit(tmp_path, sample_dir, monkeypatch):
+    """A Xapian searcher reopens in place: its ``state`` changes with a commit it sees,
+    so the suggestions' dictionary is rebuilt (not kept for the first state forever)."""
+    archive = tmp_path / "news"
+    archive.mkdir()
+    (archive / "a.txt").write_text("ترامب يزور الأردن\n\nنص", "utf-8")
+    index = tmp_path / "index"
+    arsearch.index_paths(index, [archive], backend="xapian")
+    with arsearch.open_index(index, refresh_every=0) as engine:
+        assert [s.text for s in engine.complete("زلز")] == []
+        state = engine.backend.state
+        (archive / "b.txt").write_text("زلزال يضرب تركيا\n\nنص", "utf-8")
+        arsearch.index_paths(index, [archive])
+        assert engine.backend.state != state
+        assert "زلزال" in [s.text for s in engine.complete("زلز")]
+
+
+def test_xapian_month_facets_of_an_index_without_day_values(tmp_path, sample_dir, engines):
+    """An index written before the day slot (here: one document lost its day value) counts
+    its months from the whole date values: the same counts, more slowly."""
+    import xapian
+
+    from arsearch.backends.xapian.index import SLOT_DATE, SLOT_DAY
+
+    index = tmp_path / "index"
+    arsearch.index_paths(index, [sample_dir], id_root=sample_dir, backend="xapian")
+    with arsearch.open_index(index) as engine:
+        assert engine.backend._day_slot() == SLOT_DAY
+    part = next(p for p in sorted(index.rglob("part*")) if p.is_dir())
+    db = xapian.WritableDatabase(str(part), xapian.DB_OPEN)
+    docid = next(v.docid for v in db.valuestream(SLOT_DAY))
+    doc = db.get_document(docid)
+    doc.remove_value(SLOT_DAY)
+    db.replace_document(docid, doc)
+    db.commit()
+    db.close()
+    with arsearch.open_index(index) as engine:
+        assert engine.backend._day_slot() == SLOT_DATE
+        for query in ("", "الحكومة", "date:1440h"):
+            assert engine.search(query, per_page=100).facets == engines["whoosh"].search(
+                query, per_page=100).facets, query

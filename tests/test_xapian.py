@@ -315,10 +315,12 @@ def test_xapian_stop_words_only_and_empty_queries_list_newest_first(searcher):
 def test_xapian_totals_and_facets_are_exact(searcher, engine):
     for query in ("إدلب", "الحكومة", "أسعار", "date:2020"):
         got = searcher.search(query, limit=1)
-        want = engine.search(query, per_page=1)
+        # the backend's counts: the engine's search counts a filtered facet (the year of
+        # date:2020) as if unfiltered (tests/test_backends.py compares those)
+        want = engine.backend.match(searcher.parse(query)[0], limit=1)
         assert got.total == want.total, query
-        assert got.facets["source"] == want.facets["source"], query
-        assert got.facets["year"] == want.facets["year"], query
+        for name in ("source", "year", "month", "hijri_month"):
+            assert got.facets[name] == want.facets[name], (query, name)
         assert sum(got.facets["year"].values()) <= got.total
 
 

@@ -7,55 +7,20 @@ test-artefacts/ for a human to look at. Skips when chromium or playwright is mis
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from arsearch.web.app import create_app
-from tests.conftest import ROOT
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTEFACTS = ROOT / "test-artefacts"
+from tests.browser.support import serving, shot
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def server(index_dir: Path) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    app = create_app({"ARSEARCH_INDEX": str(index_dir), "ARSEARCH_PER_PAGE": 3})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
-    httpd.server_close()
-    app.extensions["arsearch"].close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright is not installed (pip install playwright)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking"])
-        yield browser
-        browser.close()
-
-
-def shot(page, name: str) -> None:
-    ARTEFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+    with serving(index_dir, ARSEARCH_PER_PAGE=3) as url:
+        yield url
 
 
 def test_search_journey(server: str, browser) -> None:

@@ -197,3 +197,29 @@ def test_search_level_widens_to_the_root_and_is_checked(runner, built):
     assert stem < root  # more words of the root: more documents
     bad = runner.invoke(main, ["search", "كتب", "--level", "bogus", "--index", str(built)])
     assert bad.exit_code == 2 and "bogus" in bad.output
+
+
+def test_search_format_csv_and_jsonl_hold_the_same_rows(runner, built):
+    import csv
+    import io
+
+    args = ["search", "إدلب", "--limit", "150", "--index", str(built)]
+    as_csv = runner.invoke(main, [*args, "--format", "csv"])
+    as_jsonl = runner.invoke(main, [*args, "--format", "jsonl"])
+    as_json = json.loads(runner.invoke(main, [*args, "--format", "json"]).stdout)
+    assert as_csv.exit_code == as_jsonl.exit_code == 0, (as_csv.output, as_csv.exception)
+    table = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    lines = [json.loads(line) for line in as_jsonl.stdout.splitlines()]
+    assert [r["id"] for r in table] == [r["id"] for r in lines] == \
+        [h["id"] for h in as_json["hits"]] != []
+    assert [int(r["rank"]) for r in table] == list(range(1, len(table) + 1))
+    seed = next(r for r in lines if r["id"] == "seed/000_f4303bb32ac63e1e.txt")
+    assert seed["date_hijri"] == "1439-05-29" and seed["title"].startswith("رغم دعم")
+
+
+def test_search_format_and_json_must_agree(runner, built):
+    result = runner.invoke(main, ["search", "إدلب", "--json", "--format", "csv",
+                                  "--index", str(built)])
+    assert result.exit_code == 2 and "--json" in result.stderr
+    bad = runner.invoke(main, ["search", "إدلب", "--format", "xml", "--index", str(built)])
+    assert bad.exit_code == 2 and "xml" in bad.stderr

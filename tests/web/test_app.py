@@ -12,10 +12,13 @@ from tests.web.support import IDLIB, doc_ids, json_twin, parse, text
 
 #: Each HTML page and its JSON twin: the same state, the same answer, for scripts.
 TWINS = {"pages.search": "api.search", "pages.document": "api.document"}
-#: Routes that are already for machines (JSON health, the OpenSearch description).
-MACHINE_READABLE = {"pages.healthz", "pages.opensearch"}
-#: API routes whose page is a part of another page: the article's "why this result".
-PARTS = {"api.explain": "pages.document"}
+#: Routes that are already for machines (JSON health, the OpenSearch description, the
+#: Atom feed of a search).
+MACHINE_READABLE = {"pages.healthz", "pages.opensearch", "feeds.feed"}
+#: API routes whose page is a part of another page: the article's "why this result",
+#: the search box's suggestions, the results page's downloads.
+PARTS = {"api.explain": "pages.document", "api.suggest": "pages.search",
+         "api.export": "pages.search"}
 
 
 def test_odd_ids_round_trip(client) -> None:
@@ -46,7 +49,7 @@ def test_ids_with_a_leading_slash_have_working_pages(tmp_path, make_app, sample_
 
 def test_every_page_route_has_a_json_twin(app) -> None:
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
-    pages = {e for e in endpoints if e.startswith("pages.")}
+    pages = {e for e in endpoints if e.startswith(("pages.", "feeds."))}
     api = {e for e in endpoints if e.startswith("api.")}
     assert endpoints == pages | api
     assert pages == set(TWINS) | MACHINE_READABLE, "a new page needs its JSON twin in api.py"
@@ -105,3 +108,14 @@ def test_why_this_result_links_its_json_twin(client) -> None:
     data = client.get(href).json
     assert (data["id"], data["query"]) == ("seed/000_f4303bb32ac63e1e.txt", "داعش")
     assert f'{data["score"]:.3f}' in html and f"الترتيب {data['rank']} من" in html
+
+
+def test_the_twin_of_a_multi_select_page_keeps_every_value_and_drops_the_calendar(
+        client) -> None:
+    url = "/?q=الرئيس&source=العربية&source=فرانس 24&category=politic&cal=hijri&page=1"
+    html = text(client.get(url))
+    twin = json_twin(html)
+    assert parse_qs(urlsplit(twin).query) == {"q": ["الرئيس"], "source": ["العربية", "فرانس 24"],
+                                              "category": ["politic"]}
+    data = client.get(twin).json
+    assert doc_ids(html) == [h["id"] for h in data["hits"]] != []

@@ -119,3 +119,60 @@ def test_error_log_lines_cannot_be_forged_through_the_path(client, caplog) -> No
                if r.headers["X-Request-Id"] in rec.getMessage()]
     assert "\n" not in line and "\x1b" not in line and "\x00" not in line
     assert "/nope\\x0a2026-01-01 ERROR forged\\x1b[31m\\x00" in line
+
+
+def test_error_pages_are_arabic_and_keep_the_whole_search(client, make_app, index_dir,
+                                                          monkeypatch) -> None:
+    from tests.web.support import parse
+
+    state = [("q", "إدلب"), ("source", "العربية"), ("category", "sport"), ("cal", "hijri")]
+    r = client.get("/nowhere", query_string=state)
+    html = text(r)
+    assert r.status_code == 404 and "لم نجد هذه الصفحة" in html and "Not Found" not in html
+    hidden = {(a["name"], a["value"]) for t, a in parse(html).tags
+              if t == "input" and a.get("type") == "hidden"}
+    assert hidden == {("source", "العربية"), ("category", "sport"), ("cal", "hijri")}
+    assert 'value="إدلب"' in html
+    r = client.post("/doc/x", query_string=state)
+    assert r.status_code == 405 and "GET" in text(r) and 'value="إدلب"' in text(r)
+    assert "Method Not Allowed" not in text(r)
+    # a 500 keeps it too
+    app = make_app(ARSEARCH_INDEX=str(index_dir), TESTING=False)
+    monkeypatch.setattr(app.extensions["arsearch"].get(), "search", lambda *a, **k: 1 / 0)
+    r = app.test_client().get("/", query_string=state)
+    assert r.status_code == 500 and 'value="إدلب"' in text(r)
+    assert 'name="source" value="العربية"' in text(r)
+
+
+def test_an_error_from_a_bad_parameter_keeps_the_query_alone(client) -> None:
+    r = client.get("/", query_string={"q": "إدلب", "page": "x", "source": "s" * 300})
+    assert r.status_code == 400 and 'value="إدلب"' in text(r)
+    assert 'name="source"' not in text(r)
+
+
+@pytest.mark.parametrize(("status", "arabic"), [(414, "الرابط أطول من المسموح"),
+                                                (431, "ترويسات الطلب أكبر"),
+                                                (418, "تعذّر إتمام الطلب")])
+def test_flask_errors_never_show_english_under_an_arabic_title(make_app, index_dir,
+                                                               status, arabic) -> None:
+    from flask import abort
+
+    app = make_app(ARSEARCH_INDEX=str(index_dir))
+
+    @app.get("/fail")
+    def fail():
+        abort(status)
+
+    r = app.test_client().get("/fail?q=سوريا")
+    assert r.status_code == status and arabic in text(r) and 'value="سوريا"' in text(r)
+
+
+def test_an_error_page_links_the_search_it_kept(client) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.web.support import parse
+
+    html = text(client.get("/nowhere", query_string=[("q", "سوريا"), ("source", "العربية")]))
+    (link,) = [h for h, _ in parse(html).links if h.startswith("/?")]
+    assert parse_qs(urlsplit(link).query) == {"q": ["سوريا"], "source": ["العربية"]}
+    assert client.get(link).status_code == 200

@@ -22,7 +22,8 @@ def test_paragraphs_wrap_lines_and_add_no_markup() -> None:
     from arsearch.web.filters import paragraphs
 
     html = paragraphs("سطر &lt;b&gt; <mark>أول</mark>\n\n  \nسطر ثان  \n")
-    assert html == "<p>سطر &lt;b&gt; <mark>أول</mark></p>\n<p>سطر ثان</p>\n"
+    assert html == ('<p dir="auto">سطر &lt;b&gt; <mark>أول</mark></p>\n'
+                    '<p dir="auto">سطر ثان</p>\n')
     assert paragraphs("") == ""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -154,7 +155,7 @@ def test_article_page_ranks_as_the_results_list_a_word_less_query(client) -> Non
 def test_article_paragraphs_stay_escaped(client) -> None:
     html = text(client.get("/doc/hostile/script"))
     body = html.split('class="body">', 1)[1].split("</div>", 1)[0]
-    assert body.startswith("<p>") and "<script" not in body and "&lt;img" in body
+    assert body.startswith('<p dir="auto">') and "<script" not in body and "&lt;img" in body
 
 
 def test_article_page_says_why_this_result(client) -> None:
@@ -250,3 +251,107 @@ def test_article_part_links_keep_the_length_asked_for(make_app, long_index) -> N
     second = text(client.get(nxt))
     prev = next(h for h, a in parse(second).links if a.get("rel") == "prev")
     assert parse_qs(urlsplit(prev).query) == {"q": ["إدلب"], "length": ["500"]}
+
+
+# --- the reader's page: local article links, Hijri dates, the calendar setting, bidi ----
+
+
+def test_titles_open_the_local_article_and_the_source_is_secondary(client) -> None:
+    html = text(client.get("/", query_string={"q": "إيران تنتخب رئيسا"}))
+    hit = html.split('class="hit"', 1)[1].split("</li>", 1)[0]
+    title_href = parse(hit.split("</h2>", 1)[0]).links[0][0]
+    assert title_href.startswith("/doc/sample-json-001?q=")
+    (origin,) = [(h, a) for h, a in parse(hit).links if a.get("class") == "origin"]
+    assert origin[0] == "https://example.org/ar/politic/json-1"
+    assert origin[1]["rel"] == "noopener noreferrer nofollow"
+    assert "المصدر الأصلي" in hit
+
+
+def test_dates_show_both_calendars_and_the_setting_is_remembered(client) -> None:
+    html = text(client.get("/", query_string={"q": IDLIB}))
+    assert '<time datetime="2018-02-15">15 فبراير 2018</time>' in html
+    assert '<span class="other-date">29 جمادى الأولى 1439 هـ</span>' in html
+    r = client.get("/", query_string={"q": IDLIB, "cal": "hijri"})
+    hijri = text(r)
+    assert '<time datetime="2018-02-15">29 جمادى الأولى 1439 هـ</time>' in hijri
+    assert '<span class="other-date">15 فبراير 2018</span>' in hijri
+    assert "calendar=hijri" in r.headers["Set-Cookie"]
+    assert "HttpOnly" in r.headers["Set-Cookie"] and "SameSite=Lax" in r.headers["Set-Cookie"]
+    # the cookie now decides for pages whose URL does not say
+    again = text(client.get("/", query_string={"q": IDLIB}))
+    assert '<time datetime="2018-02-15">29 جمادى الأولى 1439 هـ</time>' in again
+    doc = text(client.get("/doc/seed/000_f4303bb32ac63e1e.txt"))
+    assert "29 جمادى الأولى 1439 هـ</time>" in doc
+    back = client.get("/", query_string={"q": IDLIB, "cal": "gregorian"})
+    assert "calendar=gregorian" in back.headers["Set-Cookie"]
+    assert '<time datetime="2018-02-15">15 فبراير 2018</time>' in text(back)
+
+
+def test_the_calendar_links_keep_the_page_and_the_twin_ignores_them(client) -> None:
+    html = text(client.get("/", query_string={"q": "الرئيس", "per_page": 2, "page": 2}))
+    links = {a.get("aria-current"): h for h, a in parse(html).links if "cal=" in h}
+    other = parse_qs(urlsplit(links[None]).query)
+    assert other["cal"] == ["hijri"] and other["page"] == ["2"]
+    hijri = text(client.get(links[None]))
+    from tests.web.support import json_twin
+
+    assert "cal" not in parse_qs(urlsplit(json_twin(hijri)).query)
+    assert 'name="cal" value="hijri"' in hijri  # the form keeps it
+    assert client.get("/?q=x&cal=julian").status_code == 400
+    assert client.get("/api/search?q=x&cal=julian").status_code == 400
+
+
+def test_hijri_periods_in_the_date_fields(client) -> None:
+    r = client.get("/api/search", query_string={"q": "الرئيس", "from": "رمضان 1439",
+                                               "to": "1440-02h"})
+    assert r.status_code == 200
+    html = text(client.get("/", query_string={"q": "الرئيس", "from": "رمضان ١٤٣٩",
+                                              "cal": "hijri"}))
+    assert 'value="1 رمضان 1439 هـ"' in html  # the field shows the day in Hijri, re-readable
+    assert "من <time datetime=\"2018-05-16\">1 رمضان 1439 هـ</time>" in html
+    gregorian = text(client.get("/", query_string={"q": "الرئيس", "from": "رمضان 1439",
+                                                   "cal": "gregorian"}))
+    assert 'value="2018-05-16"' in gregorian
+    bad = client.get("/api/search", query_string={"q": "x", "from": "رمضان 1600"})
+    assert bad.status_code == 400 and "Hijri period" in bad.json["error"]["message"]
+    assert client.get("/", query_string={"q": "x", "to": "١٤٣٩" * 20}).status_code == 400
+
+
+BIDI = "\u202d"  # LEFT-TO-RIGHT OVERRIDE, never closed
+
+
+@pytest.fixture(scope="module")
+def bidi_index(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("bidi")
+    arsearch.index_documents(folder, [
+        arsearch.Document(id="bidi/override", title=f"{BIDI}عنوان معكوس عن إدلب",
+                          body=f"{BIDI}نص عن إدلب والحرب", source=f"{BIDI}مصدر",
+                          author="\u202eكاتب", category="politic",
+                          date=datetime(2018, 3, 1)),
+        arsearch.Document(id="bidi/mixed", title="Reuters: إدلب تحت القصف", body="إدلب",
+                          source="Reuters", date=datetime(2018, 3, 2)),
+    ])
+    return folder
+
+
+def test_every_piece_of_document_text_is_isolated(make_app, bidi_index) -> None:
+    client = make_app(ARSEARCH_INDEX=str(bidi_index)).test_client()
+    pages = [text(client.get(u)) for u in ("/?q=إدلب", "/doc/bidi/override?q=إدلب",
+                                           "/", "/?q=إدلب&source=" + BIDI + "مصدر")]
+    for html in pages:
+        # every override character in a page sits inside a <bdi> (or a dir=auto
+        # paragraph, or the search box and <title>, which isolate by themselves)
+        for chunk in html.split(BIDI)[:-1]:
+            opened = max(chunk.rfind("<bdi>"), chunk.rfind('<p dir="auto">'),
+                         chunk.rfind('id="q"'), chunk.rfind("<title>"),
+                         chunk.rfind('type="hidden"'), chunk.rfind("href="))
+            closed = max(chunk.rfind("</bdi>"), chunk.rfind("</p>"))
+            assert opened > closed, chunk[-200:]
+    assert f"<bdi>{BIDI}مصدر</bdi>" in pages[0] and "<bdi>\u202eكاتب</bdi>" in pages[1]
+
+
+def test_hostile_documents_still_escape_with_names_and_bdi(client) -> None:
+    html = text(client.get("/", query_string={"q": "خبيث"}))
+    assert "<bdi>مصدر &lt;b&gt;عريض&lt;/b&gt;</bdi>" in html
+    assert "<bdi>&lt;i&gt;hack&lt;/i&gt;</bdi>" in html
+    assert "javascript:" not in html

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 if TYPE_CHECKING:
+    from arsearch.search.facets import Choices
     from arsearch.search.query import ParsedQuery
     from arsearch.search.results import Part
 
@@ -24,8 +25,9 @@ class Matches:
     ids: list[str]  # their document ids
     scores: list[float]  # their scores, as explain adds them up
     total: int  # every match, exactly
-    #: {"source": {...}, "category": {...}, "year": {...}} over every match, largest
-    #: count first (years newest first); empty when not asked for
+    #: {"source": {...}, "category": {...}, "year": {...}, "month": {...},
+    #: "hijri_month": {...}} over every match, largest count first (periods: newest
+    #: first; months ``YYYY-MM``, Hijri ones by Umm al-Qura); empty when not asked for
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     #: the explained document (``match(explain=id)``): its score parts, which add up to
     #: ``score``; ``rank`` is its 1-based place among the matches, None when it is none
@@ -48,6 +50,11 @@ class SearchBackend(Protocol):
     @property
     def missing_shards(self) -> Sequence[str]: ...
 
+    @property
+    def state(self) -> Hashable:
+        """Equal for one committed state, different after a writer's commit is seen:
+        what is computed once per state (the suggestions dictionary) is keyed by it."""
+
     def match(self, q: ParsedQuery, *, limit: int, offset: int = 0,
               sort: str = "relevance", explain: str | None = None,
               facets: bool = True) -> Matches:
@@ -66,16 +73,19 @@ class SearchBackend(Protocol):
     def related(self, doc_id: str, limit: int) -> list[tuple[Any, float]]:
         """(ref, score) of the documents most like ``doc_id`` (itself excluded)."""
 
+    def choices(self, name: str) -> Choices:
+        """The distinct values of facet ``name`` (source, category, author) in the index:
+        the engine resolves a typed filter (``source:jawhara``) to them before matching."""
+
+    def titles(self) -> Iterator[tuple[str, str]]:
+        """(id, stored title) of every live document: suggestions as you type. May take
+        seconds on a large archive; it must not hold up searches meanwhile."""
+
     def doc_frequency(self, field: str, term: str) -> int:
         """Documents holding the indexed ``term`` (did-you-mean)."""
 
     def may_contain(self, field: str, terms: list[str]) -> np.ndarray:
         """A fast filter for did-you-mean: False means the term certainly is absent."""
-
-    @property
-    def generation(self) -> int:
-        """Changes when the backend moves to another committed state (a backend that
-        refreshes into a new object may keep 0): what per-state caches key on."""
 
     def terms(self, field: str) -> list[str]:
         """Every indexed term of ``field`` (stems and ``=`` exact forms), sorted: the

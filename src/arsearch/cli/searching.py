@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from datetime import datetime
 from html import unescape
-from typing import Any
 
 import click
 
@@ -16,8 +14,8 @@ from arsearch.cli.exits import EXIT_SKIPPED, handle_errors
 from arsearch.cli.options import CLEAN_TEXT, QueryCommand, allow_partial_option, index_option
 from arsearch.search.engine import Engine, open_index
 from arsearch.search.evaluate import evaluate, read_qrels, read_topics
+from arsearch.search.export import rows, search_many, write_csv, write_jsonl
 from arsearch.search.query import LEVELS, parse_query
-from arsearch.search.requests import MAX_PER_PAGE
 from arsearch.search.results import Explanation, Results
 
 #: ``search --limit`` goes this far (read in engine pages of search.MAX_PER_PAGE).
@@ -31,6 +29,10 @@ MAX_LIMIT = 1000
               show_default=True, help=f"Results to show (up to {MAX_LIMIT}).")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "jsonl"]),
+              default=None, help="Output: text (default), json (= --json), csv or jsonl "
+              "(one row per result: rank, id, title, date, date_hijri, source, category, "
+              "author, url, score).")
 @click.option("--source", multiple=True, type=CLEAN_TEXT,
               help="Only this source (repeatable).")
 @click.option("--category", multiple=True, type=CLEAN_TEXT,
@@ -47,9 +49,9 @@ MAX_LIMIT = 1000
 @allow_partial_option
 @handle_errors
 def search_cmd(query: tuple[str, ...], index_dir: str, limit: int, page: int, as_json: bool,
-               source: tuple[str, ...], category: tuple[str, ...], date_from: str | None,
-               date_to: str | None, topics: str | None, output: str | None,
-               level: str, allow_partial: bool) -> None:
+               fmt: str | None, source: tuple[str, ...], category: tuple[str, ...],
+               date_from: str | None, date_to: str | None, topics: str | None,
+               output: str | None, level: str, allow_partial: bool) -> None:
     """Search the index. QUERY supports "phrases", OR, -word, title:, source:, date:.
 
     QUERY may be several arguments (they are joined by spaces) and may start with -
@@ -62,10 +64,17 @@ def search_cmd(query: tuple[str, ...], index_dir: str, limit: int, page: int, as
             n = _batch(engine, topics, output, limit, level)
             click.echo(f"{n} queries -> {output}", err=True)
             return
+        if as_json and fmt not in (None, "json"):
+            raise click.UsageError(f"--json and --format {fmt} ask for different outputs")
         results = _search(engine, " ".join(query), limit, page, source, category,
                           date_from, date_to, level)
-        if as_json:
+        fmt = "json" if as_json else fmt or "text"
+        if fmt == "json":
             click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+        elif fmt == "csv":
+            write_csv(rows(results), sys.stdout)
+        elif fmt == "jsonl":
+            write_jsonl(rows(results), sys.stdout)
         else:
             _print_results(results)
 
@@ -79,7 +88,7 @@ def _search(engine: Engine, query: str, limit: int, page: int, source: tuple[str
     categories = [v.strip() for v in category if v.strip()]
     if not query.strip() and not (sources or categories or date_from or date_to):
         raise click.UsageError("give a QUERY (or --topics FILE --output RUN)")
-    return _search_page(engine, query, page, limit, source=sources or None,
+    return search_many(engine, query, page, limit, source=sources or None,
                         category=categories or None,
                         date_from=_parse_day(date_from, "--from"),
                         date_to=_parse_day(date_to, "--to"), level=level)
@@ -93,27 +102,6 @@ def _parse_day(value: str | None, name: str) -> datetime | None:
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2018-02-15",
                                  param_hint=name) from None
-
-
-def _search_page(engine: Engine, query: str, page: int, limit: int,
-                 **filters: Any) -> Results:
-    """Page ``page`` of ``limit`` results, in as many engine pages as that takes.
-
-    The engine serves at most MAX_PER_PAGE hits a call (a bound for the web); the CLI
-    promises up to MAX_LIMIT, so it reads the engine pages covering its own page.
-    """
-    if limit <= MAX_PER_PAGE:
-        return engine.search(query, page=page, per_page=limit, **filters)
-    start = (page - 1) * limit
-    first = start // MAX_PER_PAGE + 1
-    results = engine.search(query, page=first, per_page=MAX_PER_PAGE, **filters)
-    hits = list(results.hits)
-    inner = first
-    while len(hits) < start % MAX_PER_PAGE + limit and inner * MAX_PER_PAGE < results.total:
-        inner += 1
-        hits.extend(engine.search(query, page=inner, per_page=MAX_PER_PAGE, **filters).hits)
-    skip = start - (first - 1) * MAX_PER_PAGE
-    return replace(results, hits=hits[skip:skip + limit], page=page, per_page=limit)
 
 
 def _batch(engine: Engine, topics: str, output: str, limit: int, level: str = "stem") -> int:

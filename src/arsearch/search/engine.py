@@ -12,17 +12,21 @@ readers never block on writers.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
 import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 from arsearch.backends import Matches, SearchBackend, guard, locate, open_backend
 from arsearch.errors import ArsearchError, QueryError
+from arsearch.search.complete import CompletionCache, Suggestion
 from arsearch.search.expand import expand
+from arsearch.search.labels import load_labels
 from arsearch.search.lexicon import Lexicon
 from arsearch.search.query import LEVELS, ParsedQuery, Word, parse_query
 from arsearch.search.requests import (
@@ -44,6 +48,11 @@ __all__ = ["MAX_PER_PAGE", "MAX_QUERY_CHARS", "Engine", "open_index"]
 #: The exact level with diacritics is checked in the text of at most this many of the
 #: best documents (reading a stored document costs ~0.1 ms).
 MARKS_CHECK = 1000
+#: The facets a request's filters choose from (and count as if unfiltered).
+CHOSEN_FACETS = ("source", "category")
+#: The time facets, counted as if a date-filtered search were not (other periods stay
+#: visible and choosable).
+TIME_FACETS = ("year", "month", "hijri_month")
 
 
 def _reads_index(method):
@@ -67,7 +76,8 @@ class Engine:
                  expand_synonyms: bool = True, understanding: bool = True, *,
                  allow_partial: bool = False, timeout: float | None = None):
         """``folder``: an index folder, or a cluster file (``*.toml``). ``synonyms``: an
-        extra synonyms file; ``<folder>/synonyms.txt`` is read too. ``understanding``:
+        extra synonyms file; ``<folder>/synonyms.txt`` is read too, and facet values'
+        display names from the bundled ones and ``<folder>/labels.txt``. ``understanding``:
         query understanding (levels, clitics, names in Latin script, keyboard and
         spelling suggestions; search/understand.py). ``allow_partial``: a cluster answers
         without the shards it cannot reach, and its results say so; ``timeout``: seconds
@@ -86,6 +96,7 @@ class Engine:
         where = locate(self.folder)
         own = None if where.is_cluster else self.folder / "synonyms.txt"
         self.synonyms = load_synonyms(own, synonyms) if expand_synonyms else None
+        self.labels = load_labels(None if where.is_cluster else self.folder / "labels.txt")
         self.refresh_every = refresh_every
         self._guard = guard(self.folder)
         self._backend = open_backend(self.folder, self.weights,
@@ -93,7 +104,8 @@ class Engine:
         self._checked = time.monotonic()
         self._failed: ArsearchError | None = None
         self._refresh_lock = threading.Lock()
-        self._lexicon: tuple[tuple[SearchBackend, int], Lexicon] | None = None
+        self._lexicon: tuple[object, Lexicon] | None = None
+        self._completions = CompletionCache()
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -186,16 +198,18 @@ class Engine:
                 else date_to.replace(hour=23, minute=59, second=59, microsecond=999999)
             parsed.date_to = min(filter(None, (parsed.date_to, end)))
         sort = effective_sort(parsed, sort)
+        self._choose(backend, parsed)
         start = (page - 1) * per_page
         if _marked(parsed):
             found = self._marked_matches(backend, parsed, start + per_page, start, sort)
         else:
             found = backend.match(parsed, limit=start + per_page, offset=start, sort=sort)
+        facets = self._unfiltered_counts(backend, parsed, found.facets)
         terms = (*parsed.highlight_terms(), parsed.highlight_phrases()) if snippets else None
         hits = [self._hit(backend, ref, score, terms)
                 for ref, score in zip(found.refs, found.scores, strict=True)]
         suggestion = self._suggest(backend, query, parsed, found.total)
-        return Results(query, hits, found.total, page, per_page, found.facets, suggestion,
+        return Results(query, hits, found.total, page, per_page, facets, suggestion,
                        (time.perf_counter() - started) * 1000, expansions, sort,
                        backend.partial, list(backend.missing_shards))
 
@@ -206,6 +220,7 @@ class Engine:
         check_level(level)
         backend = self._current()
         parsed, _ = self._parse(backend, query, level)
+        self._choose(backend, parsed)
         sort = effective_sort(parsed, "relevance")
         if _marked(parsed):
             found = self._marked_matches(backend, parsed, limit, 0, sort)
@@ -224,11 +239,44 @@ class Engine:
         check_request(query, 1, 1, "relevance")
         backend = self._current()
         parsed, _ = self._parse(backend, query)
+        self._choose(backend, parsed)
         found = backend.match(parsed, limit=0, sort=effective_sort(parsed, "relevance"),
                               explain=doc_id, facets=False)
         sorted_by = "date" if effective_sort(parsed, "relevance") == "date" else "relevance"
         return Explanation(doc_id, query, found.score, found.rank is not None, found.rank,
                            found.total, found.parts, sorted_by)
+
+    def _choose(self, backend: SearchBackend, q: ParsedQuery) -> None:
+        """Typed filter values become the index's values they mean
+        (:meth:`~arsearch.search.facets.Choices.select`, display names included):
+        ``source:jawhara`` is "Jawhara FM", in a filter or an exclusion. A value that
+        means none stays as typed, and matches nothing."""
+        for filters in (q.filters, q.excluded_filters):
+            for name, typed in filters.items():
+                choices, namer = backend.choices(name), self.labels.namer(name)
+                filters[name] = list(dict.fromkeys(
+                    v for w in typed for v in (choices.select(w, namer) or [w])))
+
+    def _unfiltered_counts(self, backend: SearchBackend, q: ParsedQuery,
+                           facets: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        """The facets a reader chooses from count as if unchosen: a filtered source or
+        category counts without its own filter (the values one may add: OR within a
+        facet, AND across), the time facets of a date-filtered search without the dates.
+        One more match per such facet, through the boundary, so every backend counts
+        alike."""
+        if not facets:
+            return facets
+        out = dict(facets)
+        for name in CHOSEN_FACETS:
+            if q.filters.get(name):
+                loose = dataclasses.replace(
+                    q, filters={k: v for k, v in q.filters.items() if k != name})
+                out[name] = backend.match(loose, limit=0).facets.get(name, {})
+        if q.date_from is not None or q.date_to is not None:
+            undated = backend.match(dataclasses.replace(q, date_from=None, date_to=None),
+                                    limit=0).facets
+            out.update({name: undated[name] for name in TIME_FACETS if name in undated})
+        return out
 
     def _hit(self, backend: SearchBackend, ref, score: float,
              terms: tuple[set[str], set[str], list] | None) -> Hit:
@@ -250,7 +298,7 @@ class Engine:
     def _lexicon_of(self, backend: SearchBackend) -> Lexicon:
         """Query understanding's view of ``backend``'s vocabulary, one per state (what it
         computed, e.g. a root's expansion, holds until the next commit)."""
-        key = (backend, backend.generation)
+        key = backend.state
         pair = self._lexicon
         if pair is None or pair[0] != key:
             pair = self._lexicon = (key, Lexicon(backend))
@@ -348,6 +396,22 @@ class Engine:
         from arsearch.search.suggest import suggest
 
         return suggest(backend, query, q, total, backend)
+
+    @_reads_index
+    def complete(self, text: str, limit: int = 8) -> list[Suggestion]:
+        """Suggestions as you type: completions of ``text`` from the titles' words, word
+        pairs and titles (:mod:`arsearch.search.complete`); [] while a large archive's
+        dictionary is first being built."""
+        backend = self._current()
+
+        def titles() -> Iterator[tuple[str, str]]:
+            # by id: ties between titles go the same way whatever order the backend
+            # keeps its documents in (a cluster's shards, a rebuilt index)
+            for doc_id, title in sorted(backend.titles()):
+                yield doc_id, display_title(title)
+
+        completions = self._completions.get(backend.state, titles, backend.doc_count)
+        return completions.complete(text, limit) if completions is not None else []
 
     # -- statistics ------------------------------------------------------------------------
 

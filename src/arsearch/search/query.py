@@ -15,6 +15,7 @@ Syntax, by example::
     date:>2018-02-15 (after)  date:>=2018-02-15 (from)  date:<2018-03 (before)
     date:<=2018-02 (up to, inclusive)
     -source:BBC  NOT date:2018  exclude a source, category, author or dates
+    date:1439h  date:1439-09هـ  date:"رمضان ١٤٣٩"  Hijri (Umm al-Qura) periods (hijri.py)
 
 Dates run from year 1 to 9999; a range ending in 9999 is open (``date:2018..9999``:
 from 2018 on). A date that is not one (``date:0000``,
@@ -29,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from arsearch.analysis import query_terms
+from arsearch.search.hijri import parse_period as hijri_period
 
 TEXT_FIELDS = ("title", "body")
 FILTER_FIELDS = ("source", "category", "author")
@@ -185,7 +187,11 @@ def _parse_date_bound(text: str, end: bool) -> datetime | Literal[False]:
     day. The last representable day (``9999``, ``9999-12``, ``9999-12-31``) has none:
     its bound is ``datetime.max``, which leaves the range open (``date:2018..9999`` is
     "from 2018 on") while still asking for a dated article, as every date filter does.
+    A Hijri period (``1439h``, ``رمضان 1439``) bounds by its Gregorian span.
     """
+    span = hijri_period(text)
+    if span is not None:
+        return span[1] if end else span[0]
     m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", text.strip())
     if not m:
         return False

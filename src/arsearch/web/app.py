@@ -5,7 +5,11 @@ search logic stays in the engine. The factory only puts the package's parts toge
 
 - :mod:`~arsearch.web.pages` and :mod:`~arsearch.web.api`: the blueprints, each HTML page
   with its JSON twin (``/`` and ``/api/search``, ``/doc/<id>`` and
-  ``/api/documents/<id>``, the article's "why this result" and ``/api/explain``)
+  ``/api/documents/<id>``, the article's "why this result" and ``/api/explain``), and
+  the parts of the search page (``/api/suggest`` for its box, ``/api/export.csv|jsonl``)
+- :mod:`~arsearch.web.feeds`: ``/feed.atom``, an Atom feed of any search
+- :mod:`~arsearch.web.timeline` and :mod:`~arsearch.web.panel`: the results page's
+  timeline and filter panel, computed from the engine's facet counts
 - :mod:`~arsearch.web.params`: request parameters, checked once for both
 - :mod:`~arsearch.web.engine`: the app's one engine and the shared document lookup
 - :mod:`~arsearch.web.errors`: one error shape for every failure, request ids
@@ -25,6 +29,7 @@ from werkzeug.routing import PathConverter
 
 from arsearch.web import engine, errors, filters, security
 from arsearch.web.api import api
+from arsearch.web.feeds import feeds
 from arsearch.web.pages import pages
 
 
@@ -65,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     filters.init_app(app)
     app.register_blueprint(pages)
     app.register_blueprint(api)
+    app.register_blueprint(feeds)
     errors.init_app(app)
     return app
 

@@ -24,7 +24,7 @@ from arsearch.errors import (
     IndexVersionError,
     QueryError,
 )
-from arsearch.web.params import SearchParams, WebError
+from arsearch.web.params import SearchParams, WebError, parse_search_args
 from arsearch.web.server import log_safe
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,11 @@ ERROR_MESSAGES = {
     404: "لم نجد هذه الصفحة. ابحث من جديد من مربع البحث.",
     405: "هذه الصفحة تُطلب بطريقة GET فقط.",
     413: "حجم الطلب أكبر من المسموح.",
+    414: "الرابط أطول من المسموح. اختصر نص البحث.",
+    431: "ترويسات الطلب أكبر من المسموح.",
 }
+#: For any other status: never werkzeug's English description under an Arabic title.
+OTHER_MESSAGE = "تعذّر إتمام الطلب."
 #: The error page shows at most this much of the query in its search box.
 MAX_QUERY_ECHO = 2000
 
@@ -90,14 +94,24 @@ def error_response(status: int, message: str, arabic: str | None = None,
     if _wants_json():
         response = jsonify(error={"status": status, "message": message, "request_id": rid})
     else:
-        query = request.args.get("q", "")
         response = current_app.make_response(render_template(
             "error.html", status=status, title=ERROR_TITLES.get(status, "خطأ"),
-            message=arabic or message, index_missing=status == 503 and not rebuild,
-            rebuild=rebuild, request_id=rid, params=SearchParams(q=query[:MAX_QUERY_ECHO]),
-            index_folder=current_app.config["ARSEARCH_INDEX"]))
+            message=arabic or OTHER_MESSAGE, index_missing=status == 503 and not rebuild,
+            rebuild=rebuild, request_id=rid, params=_kept_state(),
+            calendar="gregorian", index_folder=current_app.config["ARSEARCH_INDEX"]))
     response.status_code = status
     return response
+
+
+def _kept_state() -> SearchParams:
+    """The user's search as the URL had it, for the error page's form: all of it when it
+    reads, else the query alone (cut to MAX_QUERY_ECHO) — never a second error."""
+    try:
+        params = parse_search_args(request.args)
+        return SearchParams(q=params.q, source=params.source, category=params.category,
+                            calendar=params.calendar)
+    except Exception:  # noqa: BLE001 - the page of an error must render whatever came
+        return SearchParams(q=request.args.get("q", "")[:MAX_QUERY_ECHO])
 
 
 def handle_error(exc: Exception) -> Response:

@@ -1,4 +1,5 @@
-"""What templates get from Python: Arabic dates and counts, paragraphs, the ``http_url`` test.
+"""What templates get from Python: Arabic dates (both calendars) and counts, paragraphs,
+text safe for XML, the ``http_url`` test.
 
 Display only: each takes a value the engine already made safe (or plain data) and returns
 text for a page; none knows about requests or the index.
@@ -6,10 +7,13 @@ text for a page; none knows about requests or the index.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from flask import Flask
 from markupsafe import Markup
+
+from arsearch.search.hijri import to_hijri
 
 ARABIC_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس",
                  "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")
@@ -26,6 +30,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(arabic_date)
     app.add_template_filter(arabic_count)
     app.add_template_filter(paragraphs)
+    app.add_template_filter(hijri_date)
+    app.add_template_filter(iso_day)
+    app.add_template_filter(xml_text)
     app.add_template_test(is_http_url, "http_url")
     app.add_template_global(app.config["ARSEARCH_TITLE"], "site_title")
 
@@ -42,7 +49,9 @@ def paragraphs(escaped_html: str) -> Markup:
     mark), so no markup from the document itself can get through.
     """
     lines = (line.strip() for line in escaped_html.split("\n"))
-    return Markup("".join(f"<p>{line}</p>\n" for line in lines if line))
+    # each paragraph takes the direction of its own text (an English quote in an
+    # Arabic article), and an override character in it ends with it
+    return Markup("".join(f'<p dir="auto">{line}</p>\n' for line in lines if line))
 
 
 def arabic_date(value: datetime | date | None) -> str:
@@ -62,3 +71,27 @@ def arabic_count(n: int, kind: str = "result") -> str:
     if n == 2:
         return two
     return f"{n:,} {few if 3 <= n % 100 <= 10 else many}"
+
+
+def hijri_date(value: datetime | date | None) -> str:
+    """``29 جمادى الأولى 1439 هـ`` (Umm al-Qura); "" without a date or outside its table."""
+    found = to_hijri(value)
+    return str(found) if found else ""
+
+
+def iso_day(value: datetime | date | None) -> str:
+    """``2018-02-15``: the ``datetime`` attribute of a ``<time>``."""
+    if not value:
+        return ""
+    day = value.date() if isinstance(value, datetime) else value
+    return day.isoformat()
+
+
+#: Characters XML 1.0 does not allow anywhere (a stored title may hold them): C0
+#: controls but tab and line ends, lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: object) -> str:
+    """``value`` as text an XML document may hold (the feed): forbidden characters go."""
+    return _NOT_XML.sub("", "" if value is None else str(value))

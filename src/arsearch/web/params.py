@@ -1,21 +1,35 @@
 """Request parameters shared by the HTML pages and the JSON API, and the error they raise.
 
 Both front ends read the same query-string parameters (q, page, per_page, source,
-category, from, to, sort) and must reject bad input with the same status and message, so
-the checks live here once. They only validate HTTP input; the engine re-checks its own
-limits and stays the single place with search logic.
+category, from, to, sort, cal) and must reject bad input with the same status and
+message, so the checks live here once. They only validate HTTP input; the engine
+re-checks its own limits and stays the single place with search logic.
+
+``source`` and ``category`` may repeat (``source=BBC&source=CNN``): several values of one
+facet are alternatives (OR), different facets all apply (AND). ``from`` and ``to`` take a
+day (``2018-02-15``) or a Hijri period (``1439-09h``, ``رمضان 1439``: its first or last
+day). ``cal`` (``hijri`` or ``gregorian``) only chooses how pages show dates.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from arsearch.search.hijri import parse_period as hijri_period
 from arsearch.search.query import LEVELS
 from arsearch.search.requests import MAX_PER_PAGE, MAX_QUERY_CHARS
+
+#: Facets a page may filter by, each repeatable (OR within, AND across).
+FACET_PARAMS = ("source", "category")
+#: At most this many values of one facet, each at most this long: a URL is untrusted.
+MAX_FACET_VALUES = 20
+MAX_FACET_CHARS = 200
+#: How dates are shown: ``cal=gregorian`` (Hijri beside) or ``cal=hijri`` (the reverse).
+CALENDARS = ("gregorian", "hijri")
 
 
 class WebError(Exception):
@@ -34,13 +48,15 @@ class SearchParams:
     q: str = ""
     page: int = 1
     per_page: int = 10
-    source: str = ""
-    category: str = ""
+    source: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
     sort: str = "relevance"
     level: str = "stem"  # the match level of words that name none (search/query.LEVELS)
 
+    #: "" when the URL does not say (the reader's saved setting decides)
+    calendar: str = ""
     @property
     def filtered(self) -> bool:
         return bool(self.source or self.category or self.date_from or self.date_to)
@@ -49,27 +65,40 @@ class SearchParams:
         """Arguments for ``Engine.search``; browsing without words lists newest first."""
         return {
             "page": self.page, "per_page": self.per_page,
-            "source": self.source or None, "category": self.category or None,
+            "source": list(self.source) or None, "category": list(self.category) or None,
             "date_from": _at_midnight(self.date_from), "date_to": _at_midnight(self.date_to),
             "sort": self.sort if self.q.strip() else "date",
             "level": self.level,
         }
 
     def url_args(self, default_per_page: int = 10, **changes: Any) -> dict[str, Any]:
-        """Query-string arguments for this state with ``changes``; empty values dropped."""
+        """Query-string arguments for this state with ``changes``; empty values dropped.
+
+        A facet's value is a list (``url_for`` repeats the parameter for each).
+        """
         state = {
-            "q": self.q, "source": self.source, "category": self.category,
+            "q": self.q, "source": list(self.source), "category": list(self.category),
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
             "sort": "" if self.sort == "relevance" else self.sort,
             "level": "" if self.level == "stem" else self.level,
             "per_page": "" if self.per_page == default_per_page else self.per_page,
+            "cal": self.calendar,
             "page": self.page,
         }
         state.update(changes)
         if state.get("page") == 1:
             state["page"] = ""
-        return {k: v for k, v in state.items() if v not in ("", None)}
+        return {k: v for k, v in state.items() if v not in ("", None, [], ())}
+
+    def twin_args(self, default_per_page: int = 10, **changes: Any) -> dict[str, Any]:
+        """The JSON twin's arguments: the same results, without the display setting."""
+        return self.url_args(default_per_page, cal="", **changes)
+
+    def toggled(self, facet: str, value: str) -> list[str]:
+        """``facet``'s values with ``value`` added, or removed if it is chosen."""
+        values = list(getattr(self, facet))
+        return [v for v in values if v != value] if value in values else [*values, value]
 
 
 def parse_search_args(args: MultiDict[str, str], default_per_page: int = 10) -> SearchParams:
@@ -90,14 +119,37 @@ def parse_search_args(args: MultiDict[str, str], default_per_page: int = 10) -> 
     if level not in LEVELS:
         raise WebError(400, f"level must be one of {', '.join(LEVELS)}",
                        "مستوى المطابقة غير معروف.")
-    date_from, date_to = _date(args.get("from"), "from"), _date(args.get("to"), "to")
+    date_from = _date(args.get("from"), "from")
+    date_to = _date(args.get("to"), "to", last_day=True)
     if date_from and date_to and date_from > date_to:
         raise WebError(400, f"from ({date_from}) is after to ({date_to})",
                        "تاريخ البداية يجب أن يكون قبل تاريخ النهاية أو مثله.")
     return SearchParams(
-        q=q, page=page, per_page=per_page, source=args.get("source", "").strip(),
-        category=args.get("category", "").strip(), date_from=date_from, date_to=date_to,
-        sort=sort, level=level)
+        q=q, page=page, per_page=per_page, source=_facet(args, "source", "المصدر"),
+        category=_facet(args, "category", "القسم"), date_from=date_from, date_to=date_to,
+        sort=sort, level=level, calendar=parse_calendar(args.get("cal")))
+
+
+def parse_calendar(value: str | None) -> str:
+    """``cal``: "" (not given), "gregorian" or "hijri"; WebError(400) otherwise."""
+    if not value:
+        return ""
+    if value not in CALENDARS:
+        raise WebError(400, "cal must be 'gregorian' or 'hijri'",
+                       "التقويم يجب أن يكون ميلاديا (gregorian) أو هجريا (hijri).")
+    return value
+
+
+def _facet(args: MultiDict[str, str], name: str, arabic: str) -> tuple[str, ...]:
+    """A repeatable facet parameter: its non-blank values, each once, in order."""
+    values = list(dict.fromkeys(v.strip() for v in args.getlist(name) if v.strip()))
+    if len(values) > MAX_FACET_VALUES:
+        raise WebError(400, f"at most {MAX_FACET_VALUES} values of {name}",
+                       f"لا يمكن اختيار أكثر من {MAX_FACET_VALUES} قيمة في «{arabic}».")
+    if any(len(v) > MAX_FACET_CHARS for v in values):
+        raise WebError(400, f"a value of {name} is longer than {MAX_FACET_CHARS} characters",
+                       f"قيمة «{arabic}» أطول من {MAX_FACET_CHARS} حرف.")
+    return tuple(values)
 
 
 #: The article page and the documents API send at most this many characters of a body
@@ -141,6 +193,11 @@ def check_page(params: SearchParams, pages: int) -> None:
                        f"الصفحة {params.page} بعد آخر صفحة من النتائج ({pages}).")
 
 
+def query_arg(args: MultiDict[str, str]) -> str:
+    """``q`` alone (the suggestions' one parameter), checked as every page checks it."""
+    return _query(args)
+
+
 def _query(args: MultiDict[str, str]) -> str:
     """``q``, at most MAX_QUERY_CHARS long (the engine's own bound, checked before it runs)."""
     q = args.get("q", "")
@@ -160,16 +217,21 @@ def _integer(value: str | None, default: int, name: str, arabic: str) -> int:
     return int(value)
 
 
-def _date(value: str | None, name: str) -> date | None:
+def _date(value: str | None, name: str, last_day: bool = False) -> date | None:
+    """A day, or a Hijri period's first (``last_day``: last) day; WebError(400) if neither."""
     if not value:
         return None
-    try:
-        if len(value) != 10 or not value.isascii():
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise WebError(400, f"{name} must be a date like 2018-02-15, not {value[:20]!r}",
-                       "التاريخ يجب أن يكون بالشكل 2018-02-15.") from None
+    if len(value) == 10 and value.isascii():
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    span = hijri_period(value) if len(value) <= 40 else None
+    if span is not None:
+        return (span[1] - timedelta(days=1)).date() if last_day else span[0].date()
+    raise WebError(400, f"{name} must be a date like 2018-02-15 or a Hijri period like "
+                   f"1439-09h, not {value[:20]!r}",
+                   "التاريخ يجب أن يكون بالشكل 2018-02-15 أو شهرا هجريا مثل رمضان 1439.")
 
 
 def _at_midnight(day: date | None) -> datetime | None:

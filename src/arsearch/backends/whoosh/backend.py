@@ -10,6 +10,7 @@ and cuts the best from it; references are docnums.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
@@ -20,7 +21,15 @@ from arsearch.backends.boundary import Matches
 from arsearch.backends.whoosh.reader import WhooshReader, open_reader
 from arsearch.errors import DocumentNotFoundError
 from arsearch.search.bm25 import BM25F
-from arsearch.search.facets import Column, date_key, freshness, key_date, years
+from arsearch.search.facets import (
+    Column,
+    date_key,
+    freshness,
+    hijri_months,
+    key_date,
+    months,
+    years,
+)
 from arsearch.search.query import ParsedQuery
 from arsearch.search.scoring import Scorer, rank_of, top
 from arsearch.search.weights import Weights
@@ -37,7 +46,6 @@ class WhooshBackend:
 
     partial = False  # one folder: all or nothing
     missing_shards: tuple[str, ...] = ()
-    generation = 0  # a new commit is a new backend object (refreshed())
 
     def __init__(self, reader: WhooshReader, weights: Weights):
         self.reader = reader
@@ -45,6 +53,12 @@ class WhooshBackend:
         self.bm25 = BM25F(reader, weights)
         self.columns = {name: Column(reader.facet_values[name]) for name in FACETS}
         self.years = Column([str(y) if y else "" for y in years(reader.dates).tolist()])
+        self.months = Column(months(reader.dates))
+        self.hijri_months = Column(hijri_months(reader.dates))
+
+    @property
+    def state(self) -> WhooshBackend:
+        return self  # a new backend for every state (refreshed)
 
     @property
     def doc_count(self) -> int:
@@ -64,10 +78,12 @@ class WhooshBackend:
         scores, mask = scored.scores, scored.mask
         counts: dict[str, dict[str, int]] = {}
         if facets:
-            matching = np.flatnonzero(mask)  # index once, count three columns
+            matching = np.flatnonzero(mask)  # index once, count every column
             counts = {name: self.columns[name].counts(matching)
                       for name in ("source", "category")}
-            counts["year"] = dict(sorted(self.years.counts(matching).items(), reverse=True))
+            for name, column in (("year", self.years), ("month", self.months),
+                                 ("hijri_month", self.hijri_months)):
+                counts[name] = dict(sorted(column.counts(matching).items(), reverse=True))
         order = top(scores, mask, limit, by_date=sort == "date",
                     dates=self.reader.dates)[offset:].tolist()
         ids = self.reader.ids
@@ -139,6 +155,14 @@ class WhooshBackend:
         mask = reader.live & (scores > 0)
         mask[docnum] = False
         return [(int(d), float(scores[d])) for d in top(scores, mask, limit)]
+
+    def choices(self, name: str) -> Column:
+        return self.columns[name]
+
+    def titles(self) -> Iterator[tuple[str, str]]:
+        reader = self.reader
+        for d in np.flatnonzero(reader.live).tolist():
+            yield reader.ids[d], reader.stored(d).get("title") or ""
 
     # -- did-you-mean ---------------------------------------------------------------------
 

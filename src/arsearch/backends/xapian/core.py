@@ -21,6 +21,7 @@ from arsearch.errors import (
 )
 from arsearch.ingest import Document, content_hash, read_documents
 from arsearch.search.expand import expand
+from arsearch.search.facets import Choices, date_key, hijri_months, months
 from arsearch.search.query import ParsedQuery, Phrase, Word, parse_query
 from arsearch.search.results import Part
 from arsearch.search.suggest import ARABIC_LETTERS, LATIN_LETTERS
@@ -28,11 +29,12 @@ from arsearch.search.weights import Weights
 
 __all__ = [
     "ARABIC_LETTERS", "EXACT", "LATIN_LETTERS", "ArabicAnalyzer", "ArsearchError",
-    "ClusterFileError", "Document",
+    "Choices", "ClusterFileError", "Document",
     "DocumentNotFoundError", "IndexLockedError", "IndexNotFoundError", "Matches",
     "ParsedQuery", "Part", "Phrase", "QueryError", "ShardUnavailableError", "Synonyms",
-    "Weights", "Word", "XapianUnavailableError", "content_hash", "expand", "index_positions",
-    "load_synonyms", "network_reason", "parse_query", "read_documents",
+    "Weights", "Word", "XapianUnavailableError", "content_hash", "date_key", "expand",
+    "hijri_months", "index_positions",
+    "load_synonyms", "months", "network_reason", "parse_query", "read_documents",
     "require_xapian",
 ]
 

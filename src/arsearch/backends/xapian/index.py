@@ -63,7 +63,7 @@ PREFIX_LEAD = "L"
 FILTER_PREFIXES = {"source": "XS", "category": "XC", "author": "XA"}
 
 (SLOT_ID, SLOT_DATE, SLOT_SOURCE, SLOT_CATEGORY, SLOT_YEAR, SLOT_HASH, SLOT_TIME,
- SLOT_PATH) = range(8)
+ SLOT_PATH, SLOT_DAY) = range(9)
 FACET_SLOTS = {"source": SLOT_SOURCE, "category": SLOT_CATEGORY, "year": SLOT_YEAR}
 MAX_TERM_BYTES = 245
 #: Ids longer than this (in UTF-8) are represented by a digest in the id term.
@@ -201,6 +201,9 @@ def to_xapian(doc: Document, layout: Layout, digest: str | None = None,
     if doc.date:
         x.add_value(SLOT_DATE, date_value(doc.date))
         x.add_value(SLOT_YEAR, str(doc.date.year).encode())
+        # YYYYMMDD: month facets count days, not every distinct time (indexes written
+        # before it have none and are counted from SLOT_DATE, more slowly)
+        x.add_value(SLOT_DAY, date_value(doc.date)[:8])
         x.add_value(SLOT_TIME, time_value(doc.date))
     for field, slot in (("source", SLOT_SOURCE), ("category", SLOT_CATEGORY)):
         value = getattr(doc, field)
