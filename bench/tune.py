@@ -61,6 +61,7 @@ def evaluate_set(engine, topics, qrels, split) -> dict[str, dict[str, float]]:
 def main(argv: list[str] | None = None) -> None:
     import arsearch
     from arsearch.search.evaluate import read_qrels
+    from arsearch.search.weights import Weights
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--grid", default="")
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     for combo in grid(a.grid):
         weights = replace(base, **weight_changes(combo))  # type: ignore[arg-type]
         changed = {k: v for k, v in vars(weights).items()
-                   if getattr(arsearch.search.bm25.Weights(), k) != v}
+                   if getattr(Weights(), k) != v}
         cells = []
         started = time.perf_counter()
         for name, (index, topics, qrels, split) in data.items():
