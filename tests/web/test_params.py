@@ -12,7 +12,8 @@ BAD_REQUESTS = [
     ({"q": "x", "page": "abc"}, "page must be a whole number"),
     ({"q": "x", "page": "1.5"}, "page must be a whole number"),
     ({"q": "x", "page": "٢"}, "page must be a whole number"),
-    ({"q": "x", "page": "9" * 30}, "page must be a whole number"),
+    ({"q": "x", "page": "9" * 30}, "is too large"),
+    ({"q": "x", "page": "99999999999"}, "page 99999999999 is too large"),
     ({"q": IDLIB, "page": "99"}, "beyond the results"),
     ({"q": "x", "per_page": "101"}, "per_page must be between 1 and 100"),
     ({"q": "x", "per_page": "0"}, "per_page must be between 1 and 100"),
@@ -82,3 +83,22 @@ def test_match_level_is_a_parameter_of_the_page_and_the_api(client):
     assert api["total"] >= client.get("/api/search?q=كتب").get_json()["total"]
     bad = client.get("/api/search?q=كتب&level=radical")
     assert bad.status_code == 400 and "level" in bad.get_json()["error"]["message"]
+
+
+def test_invalid_utf8_in_the_url_reads_as_the_replacement_character(client) -> None:
+    r = client.get("/api/search?q=%ff%fe")
+    assert r.status_code == 200
+    assert r.json["query"] == "\ufffd\ufffd"
+    assert "FF" not in r.json["query"]
+
+
+def test_explain_without_an_id_is_a_400_naming_the_id(client) -> None:
+    r = client.get("/api/explain?q=x")
+    assert r.status_code == 400 and "id=" in r.json["error"]["message"]
+
+
+def test_explain_ignores_the_document_apis_start_and_length(client) -> None:
+    doc_id = client.get("/api/search", query_string={"q": IDLIB}).json["hits"][0]["id"]
+    r = client.get("/api/explain", query_string={"q": IDLIB, "id": doc_id,
+                                                 "start": "99999999", "length": "0"})
+    assert r.status_code == 200 and r.json["id"] == doc_id

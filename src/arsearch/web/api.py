@@ -12,7 +12,13 @@ from datetime import datetime
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from arsearch.web.engine import get_engine, lookup_document
-from arsearch.web.params import check_page, parse_document_args, parse_search_args
+from arsearch.web.params import (
+    DocumentParams,
+    check_page,
+    parse_document_args,
+    parse_explain_args,
+    parse_search_args,
+)
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -41,7 +47,6 @@ def document(doc_id: str) -> Response:
 @api.get("/explain")
 def explain() -> Response:
     """Why the document ``id`` scores what it does for ``q`` (the article page's block)."""
-    params = parse_document_args(request.args)
-    doc_id = request.args.get("id", "")
-    lookup_document(doc_id, params)  # 404 for an unknown id, 400 for a bad query
-    return jsonify(get_engine().explain(params.q, doc_id).to_dict())
+    q, doc_id = parse_explain_args(request.args)
+    lookup_document(doc_id, DocumentParams(q=q))  # 404 for an unknown id, 400 a bad query
+    return jsonify(get_engine().explain(q, doc_id).to_dict())

@@ -23,7 +23,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import PathConverter
 
-from arsearch.web import engine, errors, filters, security
+from arsearch.web import engine, errors, filters, params, security
 from arsearch.web.api import api
 from arsearch.web.pages import pages
 
@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     folder = web_folder()
     app = Flask("arsearch", template_folder=str(folder / "templates"),
                 static_folder=str(folder / "static"))
+    app.request_class = params.ArsearchRequest  # invalid UTF-8 in the URL reads as U+FFFD
     app.config.from_mapping(
         ARSEARCH_INDEX=os.environ.get("ARSEARCH_INDEX", "index"),
         ARSEARCH_PUBLIC_URL=os.environ.get("ARSEARCH_PUBLIC_URL", ""),

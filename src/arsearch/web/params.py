@@ -11,8 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
+from flask import Request
 from werkzeug.datastructures import MultiDict
+from werkzeug.utils import cached_property
 
 from arsearch.search.query import LEVELS
 from arsearch.search.requests import MAX_PER_PAGE, MAX_QUERY_CHARS
@@ -25,6 +28,21 @@ class WebError(Exception):
     def __init__(self, status: int, message: str, arabic: str):
         super().__init__(message)
         self.status, self.message, self.arabic = status, message, arabic
+
+
+class ArsearchRequest(Request):
+    """Flask's request, but bytes of the query string that are not UTF-8 become U+FFFD.
+
+    Werkzeug keeps them percent-encoded (``?q=%ff%fe`` reads as the text ``%FF%FE``), so
+    a search for garbage found the literal text "FF" and showed the user a query they
+    never typed; the replacement character is what every other decoder here does.
+    """
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:  # type: ignore[override]
+        return self.parameter_storage_class(
+            parse_qsl(self.query_string.decode("latin-1"), keep_blank_values=True,
+                      encoding="utf-8", errors="replace"))
 
 
 @dataclass
@@ -134,6 +152,23 @@ def parse_document_args(args: MultiDict[str, str]) -> DocumentParams:
     return DocumentParams(q=q, start=start, length=length)
 
 
+#: Whole-number parameters have at most this many digits (no page, offset or length of
+#: a real request comes near; int() of a 4,300-digit string is refused by Python).
+MAX_INTEGER_DIGITS = 9
+
+
+def parse_explain_args(args: MultiDict[str, str]) -> tuple[str, str]:
+    """``/api/explain``'s ``q`` and ``id``; a missing id is the request's fault (400).
+
+    ``start`` and ``length`` (the document API's) mean nothing here and are ignored.
+    """
+    doc_id = args.get("id", "")
+    if not doc_id:
+        raise WebError(400, "give the document: /api/explain?id=<document id>&q=<query>",
+                       "حدّد المقال المطلوب شرحه.")
+    return _query(args), doc_id
+
+
 def check_page(params: SearchParams, pages: int) -> None:
     """Reject a page beyond the last one (after searching, when the count is known)."""
     if params.page > pages:
@@ -154,9 +189,13 @@ def _integer(value: str | None, default: int, name: str, arabic: str) -> int:
     if value is None or value == "":
         return default
     value = value.strip()
-    if not (value.isascii() and value.lstrip("-").isdigit()) or len(value) > 9:
+    if not (value.isascii() and value.lstrip("-").isdigit()):
         raise WebError(400, f"{name} must be a whole number, not {value[:20]!r}",
                        f"{arabic} يجب أن يكون عددا صحيحا.")
+    if len(value.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise WebError(400, f"{name} {value[:20]}{'…' if len(value) > 20 else ''} is too "
+                       f"large (at most {MAX_INTEGER_DIGITS} digits)",
+                       f"{arabic} كبير جدا.")
     return int(value)
 
 
