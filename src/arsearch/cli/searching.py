@@ -17,7 +17,7 @@ from arsearch.cli.options import CLEAN_TEXT, QueryCommand, allow_partial_option,
 from arsearch.search.engine import Engine, open_index
 from arsearch.search.evaluate import evaluate, read_qrels, read_topics
 from arsearch.search.query import parse_query
-from arsearch.search.requests import MAX_PER_PAGE
+from arsearch.search.requests import MAX_PER_PAGE, page_beyond, reversed_dates
 from arsearch.search.results import Explanation, Results
 
 #: ``search --limit`` goes this far (read in engine pages of search.MAX_PER_PAGE).
@@ -75,10 +75,14 @@ def _search(engine: Engine, query: str, limit: int, page: int, source: tuple[str
     categories = [v.strip() for v in category if v.strip()]
     if not query.strip() and not (sources or categories or date_from or date_to):
         raise click.UsageError("give a QUERY (or --topics FILE --output RUN)")
-    return _search_page(engine, query, page, limit, source=sources or None,
-                        category=categories or None,
-                        date_from=_parse_day(date_from, "--from"),
-                        date_to=_parse_day(date_to, "--to"))
+    first, last = _parse_day(date_from, "--from"), _parse_day(date_to, "--to")
+    if problem := reversed_dates(first, last):
+        raise click.UsageError(problem)
+    results = _search_page(engine, query, page, limit, source=sources or None,
+                           category=categories or None, date_from=first, date_to=last)
+    if page > results.pages:  # the web's 400; here a note, the (empty) page still printed
+        click.secho(page_beyond(page, results.pages), fg="yellow", err=True)
+    return results
 
 
 def _parse_day(value: str | None, name: str) -> datetime | None:

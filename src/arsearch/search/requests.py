@@ -6,7 +6,7 @@ anything), and every result shows titles and article parts of bounded size.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from arsearch.errors import QueryError
 from arsearch.search.query import ParsedQuery
@@ -39,6 +39,28 @@ def body_window(body: str, start: int = 0, length: int | None = None) -> tuple[i
     last, half = start + length, start + length // 2
     space = max(body.rfind(" ", half, last), body.rfind("\n", half, last))
     return start, space + 1 if space >= 0 else last
+
+
+def page_beyond(page: int, pages: int) -> str:
+    """What the web (a 400) and the CLI (a note on stderr) say of a page past the end."""
+    return f"page {page} is beyond the results (last page: {pages})"
+
+
+def reversed_dates(date_from: date | None, date_to: date | None) -> str | None:
+    """The message for a date range that ends before it starts, or None.
+
+    The web (a 400) and the CLI (a usage error) say the same thing; an empty range is a
+    mistake in the request, not a search with no result.
+    """
+    if date_from is None or date_to is None or date_from <= date_to:
+        return None
+    return f"from ({_day(date_from)}) is after to ({_day(date_to)})"
+
+
+def _day(value: date) -> str:
+    if isinstance(value, datetime) and value.time() != datetime.min.time():
+        return value.isoformat(sep=" ")
+    return f"{value:%Y-%m-%d}"
 
 
 def naive_utc(value: object, name: str) -> datetime | None:

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.utils import cached_property
 
 from arsearch.search.query import LEVELS
-from arsearch.search.requests import MAX_PER_PAGE, MAX_QUERY_CHARS
+from arsearch.search.requests import MAX_PER_PAGE, MAX_QUERY_CHARS, page_beyond, reversed_dates
 
 
 class WebError(Exception):
@@ -109,8 +109,8 @@ def parse_search_args(args: MultiDict[str, str], default_per_page: int = 10) -> 
         raise WebError(400, f"level must be one of {', '.join(LEVELS)}",
                        "مستوى المطابقة غير معروف.")
     date_from, date_to = _date(args.get("from"), "from"), _date(args.get("to"), "to")
-    if date_from and date_to and date_from > date_to:
-        raise WebError(400, f"from ({date_from}) is after to ({date_to})",
+    if problem := reversed_dates(date_from, date_to):
+        raise WebError(400, problem,
                        "تاريخ البداية يجب أن يكون قبل تاريخ النهاية أو مثله.")
     return SearchParams(
         q=q, page=page, per_page=per_page, source=args.get("source", "").strip(),
@@ -172,7 +172,7 @@ def parse_explain_args(args: MultiDict[str, str]) -> tuple[str, str]:
 def check_page(params: SearchParams, pages: int) -> None:
     """Reject a page beyond the last one (after searching, when the count is known)."""
     if params.page > pages:
-        raise WebError(400, f"page {params.page} is beyond the results (last page: {pages})",
+        raise WebError(400, page_beyond(params.page, pages),
                        f"الصفحة {params.page} بعد آخر صفحة من النتائج ({pages}).")
 
 
