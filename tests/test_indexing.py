@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 
 import arsearch
 from arsearch.backends.whoosh import generations as storage
-from arsearch.errors import IndexLockedError
+from arsearch.errors import ArsearchError, IndexLockedError
 from arsearch.indexing import index_documents, index_paths
 from arsearch.ingest import Document
 
@@ -573,3 +574,19 @@ def _pickle_in(toc: bytes) -> bytes:
     """The schema pickle inside a Whoosh table of contents (it starts at the first
     pickle protocol marker)."""
     return toc[toc.index(b"\x80"):]
+
+
+@pytest.mark.parametrize("bad, message", [
+    (None, "document 2 of the input: NoneType is not an arsearch Document"),
+    ({"id": "b", "title": "t", "body": "b"}, "dict is not an arsearch Document"),
+    (Document(id="b", title=None, body="x"), "its title is NoneType, not text"),  # type: ignore[arg-type]
+    (Document(id="b", title="t", body="x", date="2018"), "its date is str"),  # type: ignore[arg-type]
+])
+def test_index_documents_rejects_what_is_not_a_document_in_one_line(tmp_path, bad, message):
+    folder = tmp_path / "ix"
+    good = Document(id="a", title="داعش", body="داعش في إدلب")
+    with pytest.raises(ArsearchError, match=re.escape(message)):
+        arsearch.index_documents(folder, [good, bad])
+    arsearch.index_documents(folder, [good])  # the aborted run left a usable index
+    with arsearch.open_index(folder) as engine:
+        assert engine.search("داعش").total == 1

@@ -35,6 +35,7 @@ from arsearch.ingest import (
     content_hash,
     read_sources,
 )
+from arsearch.ingest.documents import not_a_document
 from arsearch.ingest.sources import find_files, foreign_files, is_inside, relative_or_absolute
 from arsearch.progress import Progress
 
@@ -319,7 +320,9 @@ def _write(session: WriteSession, documents: Iterable[Document], run: _Run,
            progress: Progress, commit_every: int) -> None:
     """Add what is new, replace what changed, skip what did not, prune what is gone."""
     report = run.report
-    for doc in documents:
+    for n, doc in enumerate(documents, 1):
+        if problem := not_a_document(doc):
+            raise ArsearchError(f"document {n} of the input: {problem}")
         stored = run.stored_path(doc)
         digest = content_hash(doc)
         old = run.existing.get(doc.id)

@@ -14,6 +14,7 @@ import click
 
 from arsearch.cli.exits import EXIT_SKIPPED, handle_errors
 from arsearch.cli.options import CLEAN_TEXT, QueryCommand, allow_partial_option, index_option
+from arsearch.errors import QueryError
 from arsearch.search.engine import Engine, open_index
 from arsearch.search.evaluate import evaluate, read_qrels, read_topics
 from arsearch.search.query import parse_query
@@ -126,18 +127,30 @@ def _batch(engine: Engine, topics: str, output: str, limit: int) -> int:
     skipped = 0
     with open(output, "w", encoding="utf-8") as out:
         for qid, text in queries:
-            if parse_query(text).is_empty:
-                why = "empty query" if not text.strip() else "no word to search"
+            why, ranked = _unsearchable(text), []
+            if why is None:
+                try:
+                    ranked = engine.ranked_ids(text, limit)
+                except QueryError as exc:  # e.g. longer than the engine takes
+                    why = str(exc)
+            if why is not None:
                 click.echo(f"skipped: topic {qid!r}: {why}", err=True)
                 skipped += 1
                 continue
-            for rank, (doc_id, score) in enumerate(engine.ranked_ids(text, limit), 1):
+            for rank, (doc_id, score) in enumerate(ranked, 1):
                 out.write(f"{qid} Q0 {doc_id} {rank} {score:.4f} arsearch\n")
     if skipped:
         click.echo(f"{len(queries) - skipped} queries -> {output}", err=True)
         click.secho(f"{skipped} topic(s) skipped (see above)", fg="yellow", err=True)
         sys.exit(EXIT_SKIPPED)
     return len(queries)
+
+
+def _unsearchable(text: str) -> str | None:
+    """Why a topic has nothing to search, or None."""
+    if not parse_query(text).is_empty:
+        return None
+    return "empty query" if not text.strip() else "no word to search"
 
 
 def _terminal_marks(html: str) -> str:

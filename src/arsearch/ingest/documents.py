@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 __all__ = ["DEFAULT_MAX_DOC_BYTES", "MAX_ID_CHARS", "Document", "OnProblem", "Problem",
-           "SkipFile"]
+           "SkipFile", "not_a_document"]
 
 #: Title and body of one document, in UTF-8 bytes: beyond it the document is cut. The
 #: largest of the 41,661 ANT articles is 38 KB; a book-length text is 1-2 MB.
@@ -35,6 +35,26 @@ class Document:
     category: str | None = None
     url: str | None = None
     path: str | None = None  # the canonical path of its file: collisions and --prune
+
+
+def not_a_document(doc: object) -> str | None:
+    """Why ``doc`` (from a Python caller's iterable) cannot be indexed, or None.
+
+    Readers build valid Documents; a caller's list may hold None, dicts, or a Document
+    whose fields have the wrong types, which failed deep in the writer with an
+    AttributeError.
+    """
+    if not isinstance(doc, Document):
+        return f"{type(doc).__name__} is not an arsearch Document"
+    for name in ("id", "title", "body"):
+        if not isinstance(getattr(doc, name), str):
+            return f"its {name} is {type(getattr(doc, name)).__name__}, not text"
+    for name in ("source", "author", "category", "url", "path"):
+        if not isinstance(getattr(doc, name), str | None):
+            return f"its {name} is {type(getattr(doc, name)).__name__}, not text or None"
+    if not isinstance(doc.date, datetime | None):
+        return f"its date is {type(doc.date).__name__}, not a datetime or None"
+    return None
 
 
 @dataclass(frozen=True, slots=True)

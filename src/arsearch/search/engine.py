@@ -29,9 +29,12 @@ from arsearch.search.requests import (
     MAX_PER_PAGE,
     MAX_QUERY_CHARS,
     body_window,
+    check_id,
+    check_limit,
     check_request,
     display_title,
     effective_sort,
+    filter_values,
     naive_utc,
 )
 from arsearch.search.results import Explanation, Hit, Results
@@ -175,9 +178,8 @@ class Engine:
         backend = self._current()
         parsed, expansions = self._parse(backend, query, level)
         for name, value in (("source", source), ("category", category), ("author", author)):
-            if value:
-                parsed.filters.setdefault(name, []).extend(
-                    [value] if isinstance(value, str) else list(value))
+            if values := [v for v in filter_values(name, value) if v]:
+                parsed.filters.setdefault(name, []).extend(values)
         date_from, date_to = naive_utc(date_from, "date_from"), naive_utc(date_to, "date_to")
         if date_from:
             parsed.date_from = max(filter(None, (parsed.date_from, date_from)))
@@ -203,6 +205,8 @@ class Engine:
     def ranked_ids(self, query: str, limit: int = 100, level: str = "stem"
                    ) -> list[tuple[str, float]]:
         """(id, score) of the best ``limit`` documents: batch retrieval without snippets."""
+        check_request(query, 1, 1, "relevance")
+        check_limit(limit)
         check_level(level)
         backend = self._current()
         parsed, _ = self._parse(backend, query, level)
@@ -222,6 +226,7 @@ class Engine:
         and DocumentNotFoundError for an unknown id.
         """
         check_request(query, 1, 1, "relevance")
+        check_id(doc_id)
         backend = self._current()
         parsed, _ = self._parse(backend, query)
         found = backend.match(parsed, limit=0, sort=effective_sort(parsed, "relevance"),
@@ -311,6 +316,9 @@ class Engine:
         ``body_length`` (the whole body's) say where it lies. Raises QueryError for a
         start past the end.
         """
+        check_id(doc_id)
+        if not isinstance(query, str):
+            raise QueryError("the query must be text")
         backend = self._current()
         stored = backend.document(doc_id)
         if stored is None:

@@ -93,9 +93,36 @@ def check_request(query: str, page: int, per_page: int, sort: str) -> None:
         raise QueryError("the query must be text")
     if len(query) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
-    if not isinstance(page, int) or page < 1:
+    if not _whole(page) or page < 1:
         raise QueryError("page must be a whole number of at least 1")
-    if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
+    if not _whole(per_page) or not 1 <= per_page <= MAX_PER_PAGE:
         raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
     if sort not in ("relevance", "date"):
         raise QueryError("sort must be 'relevance' or 'date'")
+
+
+def check_limit(limit: object) -> None:
+    """``ranked_ids``' ``limit``: a whole number of at least 0 (QueryError otherwise)."""
+    if not _whole(limit) or limit < 0:  # type: ignore[operator]
+        raise QueryError(f"limit must be a whole number of at least 0, not {limit!r:.40}")
+
+
+def check_id(doc_id: object) -> None:
+    """A document id asked for by a caller must be text (an id is never a list or a number)."""
+    if not isinstance(doc_id, str):
+        raise QueryError(f"the document id must be text, not {type(doc_id).__name__}")
+
+
+def filter_values(name: str, value: object) -> list[str]:
+    """A ``source=``/``category=``/``author=`` argument as a list of texts: one text or
+    an iterable of texts; QueryError naming the argument otherwise."""
+    values = [] if value is None else [value] if isinstance(value, str) else value
+    if isinstance(values, list | tuple | set | frozenset) and all(
+            isinstance(v, str) for v in values):
+        return list(values)
+    raise QueryError(f"{name} must be a text or a list of texts, not {value!r:.60}")
+
+
+def _whole(value: object) -> bool:
+    """An int that is not a bool (``page=True`` is a mistake, not page 1)."""
+    return isinstance(value, int) and not isinstance(value, bool)
