@@ -39,7 +39,7 @@ class ArsearchRequest(Request):
     """
 
     @cached_property
-    def args(self) -> MultiDict[str, str]:  # type: ignore[override]
+    def args(self) -> MultiDict[str, str]:
         return self.parameter_storage_class(
             parse_qsl(self.query_string.decode("latin-1"), keep_blank_values=True,
                       encoding="utf-8", errors="replace"))
