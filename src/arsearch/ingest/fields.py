@@ -22,6 +22,8 @@ __all__ = ["checked_date", "clean_text", "cut_problem", "fit", "id_problem", "on
            "valid_text"]
 
 _BLANK_LINES = re.compile(r"\n{3,}")
+#: C0 controls but tab, newline and CR, and DEL: a separator, not a letter, in a text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
@@ -29,20 +31,26 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 def clean_text(text: str) -> str:
-    """Normalise layout only: BOM, newlines, trailing spaces, runs of blank lines.
+    """Normalise layout only: BOM, newlines, trailing spaces, runs of blank lines;
+    control characters become spaces (they separate words, see :func:`one_line`).
 
     The Arabic letters and diacritics are left untouched: folding them is the analyzer's
     job, and the stored text must show the article as it was written.
     """
-    text = text.replace("\ufeff", "").replace("\x00", "")
+    text = _CONTROLS.sub(" ", text.replace("\ufeff", ""))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [line.rstrip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
 def one_line(text: str | None) -> str:
-    """A title, source or id on one line: any run of white space becomes one space."""
-    return " ".join((text or "").replace("\ufeff", "").split())
+    """A title, source or id on one line: any run of white space becomes one space.
+
+    Control characters (NUL, ESC... from a broken export) count as white space: deleted
+    they joined two words into one that no search finds (``داعش\x00صفر``), kept they
+    reached the HTML of every result list. An id is checked before (``id_problem``).
+    """
+    return " ".join(_CONTROLS.sub(" ", (text or "").replace("\ufeff", "")).split())
 
 
 def valid_text(text: str) -> str:
