@@ -115,3 +115,10 @@ def test_nul_and_other_controls_in_a_record_separate_words(tmp_path: Path) -> No
     with arsearch.open_index(tmp_path / "ix") as engine:
         hit = engine.search("صفر").hits[0]
         assert hit.id == "n1" and "\x00" not in hit.snippet + hit.title_html
+
+
+def test_jsonl_hijri_date_is_left_empty_with_a_warning(tmp_path: Path) -> None:
+    docs, problems = read(write(tmp_path / "a.jsonl", jsonl_record(1, date="1439-05-12")))
+    assert docs[0].date is None and docs[0].id == "j1"
+    assert [p.skipped for p in problems] == [False]
+    assert "Hijri (Islamic calendar)" in problems[0].message

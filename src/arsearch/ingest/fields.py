@@ -14,7 +14,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from arsearch.ingest.dates import INDEXED_DATES, parse_date
+from arsearch.ingest.dates import INDEXED_DATES, calendar_problem, parse_date
 from arsearch.ingest.documents import MAX_ID_CHARS, OnProblem, Problem
 from arsearch.ingest.sources import SourceFile, bad_name
 
@@ -79,7 +79,9 @@ def checked_date(value: Any, shown: str, line: int | None,
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     parsed = parse_date(value) if isinstance(value, str) else None
-    if parsed is None:
+    if parsed is None and (why := calendar_problem(value)):
+        report(Problem(shown, line, why, skipped=False))
+    elif parsed is None:
         report(Problem(shown, line, f"unparseable date {value!r:.100} dropped",
                        skipped=False))
     elif not INDEXED_DATES[0] < parsed < INDEXED_DATES[1]:
