@@ -170,6 +170,15 @@ def test_article_page_says_why_this_result(client) -> None:
     assert "لماذا هذه النتيجة؟" not in text(client.get("/doc/seed/000_f4303bb32ac63e1e.txt"))
 
 
+def test_article_page_says_why_it_is_not_a_result(client) -> None:
+    doc = "/doc/seed/000_f4303bb32ac63e1e.txt"
+    html = text(client.get(doc, query_string={"q": "داعش -إدلب"}))
+    assert "ليس من نتائج البحث" in html and "فيه كلمة مستبعدة: إدلب" in html
+    api = client.get("/api/explain", query_string={
+        "q": "داعش -إدلب", "id": "seed/000_f4303bb32ac63e1e.txt"}).json
+    assert api["reason"] == "it contains an excluded word: إدلب"
+
+
 def test_hostile_document_is_escaped_everywhere(client) -> None:
     for url in ("/?q=خبيث", "/?q=إدلب&per_page=50", "/doc/hostile/script?q=إدلب",
                 "/?q=إدلب&source=مصدر <b>عريض</b>"):

@@ -90,6 +90,8 @@ def test_invalid_utf8_in_the_url_reads_as_the_replacement_character(client) -> N
     assert r.status_code == 200
     assert r.json["query"] == "\ufffd\ufffd"
     assert "FF" not in r.json["query"]
+    raw = client.get("/api/search", environ_overrides={"QUERY_STRING": "q=\xd9\x81\xff"}).json
+    assert raw["query"] == "ف\ufffd"  # raw UTF-8 bytes (curl) read as UTF-8 too
 
 
 def test_explain_without_an_id_is_a_400_naming_the_id(client) -> None:

@@ -198,7 +198,8 @@ def explain_cmd(query: str, doc_id: str, index_dir: str, as_json: bool) -> None:
 
 def format_explanation(x: Explanation) -> str:
     """The explanation as aligned lines: one per part, the total first."""
-    where = f"rank {x.rank} of {x.total}" if x.matches else "not a result of this query"
+    where = f"rank {x.rank} of {x.total}" if x.matches else \
+        "not a result of this query" + (f": {x.reason}" if x.reason else "")
     if x.matches and x.sorted_by == "date":
         where += ", newest first: no word to rank by"
     lines = [f"{x.score:.4f}  {x.id}  ({where})"]

@@ -17,6 +17,7 @@ import os
 import re
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from arsearch.backends import Matches, SearchBackend, guard, locate, open_backen
 from arsearch.errors import ArsearchError, QueryError
 from arsearch.search.expand import expand
 from arsearch.search.lexicon import Lexicon
-from arsearch.search.query import LEVELS, ParsedQuery, Word, parse_query
+from arsearch.search.query import LEVELS, ParsedQuery, Phrase, Word, parse_query
 from arsearch.search.requests import (
     MAX_PER_PAGE,
     MAX_QUERY_CHARS,
@@ -232,8 +233,33 @@ class Engine:
         found = backend.match(parsed, limit=0, sort=effective_sort(parsed, "relevance"),
                               explain=doc_id, facets=False)
         sorted_by = "date" if effective_sort(parsed, "relevance") == "date" else "relevance"
+        why = ("", "") if found.rank is not None else self._why_not(backend, parsed, doc_id)
         return Explanation(doc_id, query, found.score, found.rank is not None, found.rank,
-                           found.total, found.parts, sorted_by)
+                           found.total, found.parts, sorted_by, *why)
+
+    def _why_not(self, backend: SearchBackend, parsed: ParsedQuery, doc_id: str
+                 ) -> tuple[str, str]:
+        """Why ``doc_id`` is not a result of ``parsed`` (a key of NOT_A_RESULT, and the
+        words concerned): the query asked again without one of its parts at a time
+        (filters, then each excluded word, then each wanted group)."""
+        def matches(q: ParsedQuery) -> bool:
+            found = backend.match(q, limit=0, sort=effective_sort(q, "relevance"),
+                                  explain=doc_id, facets=False)
+            return found.rank is not None
+
+        if not matches(replace(parsed, groups=[], excluded=[])):
+            return "filter", ""
+        if parsed.excluded and matches(replace(parsed, excluded=[])):
+            words = [item for item in parsed.excluded
+                     if not matches(replace(parsed, excluded=[item]))] or parsed.excluded
+            return "excluded", "، ".join(_item_text(i) for i in words)
+        missing = [g for g in parsed.groups
+                   if not matches(replace(parsed, groups=[g], excluded=[]))]
+        phrases = [i for g in missing for i in g
+                   if isinstance(i, Phrase) and i.quoted and not i.synonym]
+        if phrases:
+            return "phrase", _item_text(phrases[0])
+        return ("words" if len(missing) < len(parsed.groups) else "none"), ""
 
     def _hit(self, backend: SearchBackend, ref, score: float,
              terms: tuple[set[str], set[str], list] | None) -> Hit:
@@ -369,6 +395,13 @@ def check_level(level: str) -> None:
     """QueryError unless ``level`` is one of LEVELS."""
     if level not in LEVELS:
         raise QueryError(f"level must be one of {', '.join(LEVELS)}")
+
+
+def _item_text(item: Word | Phrase) -> str:
+    """An excluded word or phrase as the user typed it."""
+    if isinstance(item, Phrase):
+        return "«" + " ".join(w.surface for w in item.words) + "»"
+    return item.surface
 
 
 def _marked(q: ParsedQuery) -> bool:

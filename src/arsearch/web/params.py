@@ -41,7 +41,7 @@ class ArsearchRequest(Request):
     @cached_property
     def args(self) -> MultiDict[str, str]:
         return self.parameter_storage_class(
-            parse_qsl(self.query_string.decode("latin-1"), keep_blank_values=True,
+            parse_qsl(self.query_string.decode("utf-8", "replace"), keep_blank_values=True,
                       encoding="utf-8", errors="replace"))
 
 
