@@ -194,6 +194,31 @@ def test_second_writer_gets_index_locked_error(tmp_path):
     assert index_documents(ix, synth(5)).documents == 5  # released
 
 
+def test_indexing_time_and_rate_leave_out_the_wait_for_the_lock(tmp_path):
+    import threading
+    import time
+
+    ix = tmp_path / "ix"
+    index_documents(ix, synth(3))
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with storage.write_lock(ix):
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    threading.Timer(1.5, release.set).start()
+    started = time.monotonic()
+    report = index_documents(ix, synth(5), wait=30)
+    waited = time.monotonic() - started
+    holder.join()
+    assert waited >= 1.5 and report.documents == 5
+    assert report.seconds < waited - 1.0  # the 1.5 s wait is not indexing time
+
+
 def test_lock_held_by_another_process(tmp_path):
     ix = tmp_path / "ix"
     index_documents(ix, synth(3))

@@ -19,6 +19,7 @@ the index's *id root* (see :mod:`arsearch.ingest.sources`), recorded in its meta
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,7 +168,9 @@ def _index(folder, make_documents: Callable[[str], Iterable[Document]], *, rebui
         _prepare_folder(folder)
     progress = progress or Progress()
     report = IndexReport()
+    asked = time.monotonic()
     with store.write_lock(wait):
+        progress.exclude(time.monotonic() - asked)  # waiting for another run is not work
         meta, damaged = store.read_meta(rebuild)
         root = _choose_id_root(store, meta, id_root, rebuild)
         session = store.session(meta, damaged, rebuild, procs,
