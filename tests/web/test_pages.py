@@ -259,3 +259,23 @@ def test_article_part_links_keep_the_length_asked_for(make_app, long_index) -> N
     second = text(client.get(nxt))
     prev = next(h for h, a in parse(second).links if a.get("rel") == "prev")
     assert parse_qs(urlsplit(prev).query) == {"q": ["إدلب"], "length": ["500"]}
+
+
+def test_an_id_with_dot_segments_keeps_them_in_its_link(make_app, tmp_path) -> None:
+    from urllib.parse import urljoin
+
+    from arsearch.ingest import Document
+
+    ids = ["a/../b", "./c", "d/.", "e/./f/../g", "h/..."]
+    arsearch.index_documents(tmp_path / "ix", [Document(id=i, title="داعش", body=f"داعش {i}")
+                                               for i in ids])
+    client = make_app(ARSEARCH_INDEX=str(tmp_path / "ix")).test_client()
+    html = text(client.get("/", query_string={"q": "داعش"}))
+    links = sorted({h.split("?")[0] for h, _ in parse(html).links if h.startswith("/doc/")})
+    assert len(links) == len(ids)
+    for link in links:
+        # what a browser requests: dot segments resolved (%2E%2E counts as ..)
+        assert urljoin("http://h/x", link) == "http://h" + link
+        page = client.get(link)
+        assert page.status_code == 200
+    assert "/doc/a%2F..%2Fb" in links and "/doc/h/..." in links

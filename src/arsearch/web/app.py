@@ -91,3 +91,23 @@ class AnyPathConverter(PathConverter):
 
     regex = ".+?"
     part_isolating = False  # it spans slashes (Werkzeug infers it from "/" in regex)
+
+    def to_url(self, value: str) -> str:
+        """The id in a URL, with the slashes around a ``.`` or ``..`` segment encoded.
+
+        Browsers and curl resolve dot segments before sending (``/doc/a/../b`` is sent
+        as ``/doc/b``), and they do so for ``%2E%2E`` too (the URL standard's
+        double-dot segment), so encoding the dots would not help: with its slashes
+        encoded (``a%2F..%2Fb``) no segment is a dot segment, and the server still
+        reads the id ``a/../b``. (An id that is only ``.`` or ``..`` has no slash to
+        encode; readers give no such id.)
+        """
+        parts = super().to_url(value).split("/")
+        out = parts[0]
+        for before, part in zip(parts, parts[1:], strict=False):
+            out += ("%2F" if _dot_segment(before) or _dot_segment(part) else "/") + part
+        return out
+
+
+def _dot_segment(part: str) -> bool:
+    return part.lower() in (".", "..", "%2e", "%2e%2e", ".%2e", "%2e.")
