@@ -36,7 +36,7 @@ from arsearch.ingest import (
     content_hash,
     read_sources,
 )
-from arsearch.ingest.documents import not_a_document
+from arsearch.ingest.documents import MAX_DOC_BYTES_LIMIT, not_a_document
 from arsearch.ingest.sources import find_files, foreign_files, is_inside, relative_or_absolute
 from arsearch.progress import Progress
 
@@ -387,8 +387,9 @@ def index_paths(
             raise ArsearchError(f"no such file or folder: {os.fspath(p)!r}")
     if max_doc_bytes is None:
         max_doc_bytes = DEFAULT_MAX_DOC_BYTES
-    elif max_doc_bytes < 1:
-        raise ArsearchError(f"max_doc_bytes must be positive, not {max_doc_bytes}")
+    elif not isinstance(max_doc_bytes, int) or not 1 <= max_doc_bytes <= MAX_DOC_BYTES_LIMIT:
+        raise ArsearchError(f"max_doc_bytes must be a whole number from 1 to "
+                            f"{MAX_DOC_BYTES_LIMIT:,}, not {max_doc_bytes!r:.40}")
     store = open_store(folder, backend)  # its errors come before the walk's problems
     if store.backend != "cluster":
         _prepare_folder(folder)

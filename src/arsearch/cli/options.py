@@ -53,23 +53,31 @@ CLEAN_TEXT = CleanText()
 
 
 class ByteSize(click.ParamType):
-    """A size in bytes, optionally with a K, M or G suffix (powers of 1024)."""
+    """A size in bytes, optionally with a K, M or G suffix (powers of 1024), from 1K to
+    ``maximum`` bytes."""
 
     name = "size"
     _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+    def __init__(self, maximum: int = 1024**3) -> None:
+        self.maximum = maximum
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
         text = str(value).strip().upper().removesuffix("B")
-        number, unit = (text[:-1], text[-1]) if text[-1:] in "KMG" else (text, "")
+        number, unit = (text[:-1], text[-1]) if text[-1:] and text[-1] in "KMG" \
+            else (text, "")
         try:
             size = int(float(number) * self._UNITS[unit])
         except (ValueError, OverflowError):  # "lots", "nan"; "inf" and "1e400" overflow
             self.fail(f"{value!r} is not a size like 4M, 500K or 4000000", param, ctx)
         if size < 1024:
             self.fail(f"{value!r} is below 1K", param, ctx)
+        if size > self.maximum:
+            self.fail(f"{value!r} is above the largest size, {self.maximum:,} bytes",
+                      param, ctx)
         return size
 
 

@@ -12,12 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["DEFAULT_MAX_DOC_BYTES", "MAX_ID_CHARS", "Document", "OnProblem", "Problem",
-           "SkipFile", "not_a_document"]
+__all__ = ["DEFAULT_MAX_DOC_BYTES", "MAX_DOC_BYTES_LIMIT", "MAX_ID_CHARS", "Document",
+           "OnProblem", "Problem", "SkipFile", "not_a_document"]
 
 #: Title and body of one document, in UTF-8 bytes: beyond it the document is cut. The
 #: largest of the 41,661 ANT articles is 38 KB; a book-length text is 1-2 MB.
 DEFAULT_MAX_DOC_BYTES = 4 * 1024 * 1024
+#: The largest cap one may ask for: reads are sized by the cap, and 1e30 bytes
+#: overflowed them ("cannot fit 'int' into an index-sized integer").
+MAX_DOC_BYTES_LIMIT = 1024**3
 #: Longest id accepted (the web pages look ids up through their URLs).
 MAX_ID_CHARS = 1000
 
