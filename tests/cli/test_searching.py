@@ -206,3 +206,9 @@ def test_eval_with_a_fractional_grade_is_one_line_exit_1(runner, built, tmp_path
     assert result.exit_code == 1
     assert result.stderr.strip().endswith("grade '1.5' is not a whole number (TREC grades "
                                           "are 0, 1, 2...)")
+
+
+def test_control_characters_in_a_query_never_reach_the_terminal(runner, built):
+    result = runner.invoke(main, ["search", "إدلب\x1b[2J\x00", "--json", "--index", str(built)])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["query"] == "إدلب [2J "

@@ -104,3 +104,10 @@ def test_explain_ignores_the_document_apis_start_and_length(client) -> None:
     r = client.get("/api/explain", query_string={"q": IDLIB, "id": doc_id,
                                                  "start": "99999999", "length": "0"})
     assert r.status_code == 200 and r.json["id"] == doc_id
+
+
+def test_control_characters_in_the_query_are_spaces_never_echoed(client) -> None:
+    r = client.get("/api/search", query_string={"q": "\x00root:x\x1b[31m"})
+    assert r.status_code == 200 and r.json["query"] == " root:x [31m"
+    html = client.get("/", query_string={"q": "إدلب\x00\x1b"}).get_data(as_text=True)
+    assert "\x00" not in html and "\x1b" not in html

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from arsearch.search.requests import without_controls
+
 
 def _default_index() -> str:
     return os.environ.get("ARSEARCH_INDEX", "index")
@@ -33,7 +35,8 @@ class CleanText(click.ParamType):
 
     Bytes that are not UTF-8 reach Python as lone surrogates (``\\udcff``), which any
     later print or JSON dump to a strict UTF-8 stdout turns into a traceback: they
-    become U+FFFD here, as the web does with such bytes in a URL.
+    become U+FFFD here, as the web does with such bytes in a URL. Control characters
+    become spaces (an ESC echoed in did-you-mean would drive the terminal).
     """
 
     name = "text"
@@ -46,7 +49,7 @@ class CleanText(click.ParamType):
             raw = value.encode("utf-8", "surrogateescape")
         except UnicodeEncodeError:  # a lone surrogate not from undecodable bytes
             raw = value.encode("utf-8", "surrogatepass")
-        return raw.decode("utf-8", "replace")
+        return without_controls(raw.decode("utf-8", "replace"))
 
 
 CLEAN_TEXT = CleanText()

@@ -19,6 +19,17 @@ MAX_QUERY_CHARS = 500
 MAX_TITLE_CHARS = 300
 
 
+#: Control characters (C0, DEL, C1) in a typed query: separators, never text to echo.
+_CONTROLS = dict.fromkeys((*range(32), *range(0x7F, 0xA0)), " ")
+
+
+def without_controls(query: str) -> str:
+    """``query`` with control characters as spaces, for the front ends to use before
+    they echo it (search box, did-you-mean, a terminal): a NUL or ESC typed or pasted
+    into a query separates words, and must not reach HTML or a terminal raw."""
+    return query.translate(_CONTROLS)
+
+
 def display_title(title: str) -> str:
     """``title``, or its first MAX_TITLE_CHARS characters (cut at a space) and " …"."""
     if len(title) <= MAX_TITLE_CHARS:

@@ -18,7 +18,13 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.utils import cached_property
 
 from arsearch.search.query import LEVELS
-from arsearch.search.requests import MAX_PER_PAGE, MAX_QUERY_CHARS, page_beyond, reversed_dates
+from arsearch.search.requests import (
+    MAX_PER_PAGE,
+    MAX_QUERY_CHARS,
+    page_beyond,
+    reversed_dates,
+    without_controls,
+)
 
 
 class WebError(Exception):
@@ -178,7 +184,7 @@ def check_page(params: SearchParams, pages: int) -> None:
 
 def _query(args: MultiDict[str, str]) -> str:
     """``q``, at most MAX_QUERY_CHARS long (the engine's own bound, checked before it runs)."""
-    q = args.get("q", "")
+    q = without_controls(args.get("q", ""))
     if len(q) > MAX_QUERY_CHARS:
         raise WebError(400, f"the query is longer than {MAX_QUERY_CHARS} characters",
                        f"نص البحث أطول من {MAX_QUERY_CHARS} حرف.")
