@@ -39,6 +39,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from arsearch.analysis import stem as stem_of
+from arsearch.analysis import written_term
+
 from .core import EXACT, ParsedQuery, Part, Phrase, Weights, Word, require_xapian
 from .index import (
     FILTER_PREFIXES,
@@ -164,7 +167,9 @@ class _Compiler:
             return self.restrict(query, [word.stem], word.field)
         also = getattr(word, "also", ())
         if also:  # prefixed forms counted as the word's own occurrences (one term)
-            forms = [term(EXACT + f) for f in also]
+            # a form that is its own stem (لداعش) has no exact twin: its term is the stem
+            # term (as Whoosh reads it); EXACT + form matched nothing, losing the article
+            forms = [term(written_term(f, stem_of(f))) for f in also]
             stem_query = Q(Q.OP_SCALE_WEIGHT,
                            Q(Q.OP_SYNONYM, [Q(term(word.stem)), *map(Q, forms)]),
                            weight * self.stats.idf_factor(term(word.stem)))
@@ -176,8 +181,17 @@ class _Compiler:
             parts.append(self.record(
                 Part("exact" if kind == "stem" else kind, word.surface, 0.0, term=exact),
                 self.scaled(term(exact), weight * self.w.exact)))
-        self.wrap_parts(mark, lambda q: self.restrict(q, [word.stem], word.field))
-        return self.restrict(_or(parts), [word.stem], word.field)
+        self.wrap_parts(mark, lambda q: self.restrict_word(q, word))
+        return self.restrict_word(_or(parts), word)
+
+    def restrict_word(self, query, word: Word):
+        """:meth:`restrict` for one word: in a title, any of its forms counts (لتونس in
+        a title is تونس in the title, as Whoosh counts it)."""
+        forms = [stem_of(f) for f in getattr(word, "also", ())]
+        if word.field != "title" or not forms:
+            return self.restrict(query, [word.stem], word.field)
+        stems = list(dict.fromkeys((word.stem, *forms)))
+        return Q(Q.OP_FILTER, query, _or([Q(term(PREFIX_TITLE + s)) for s in stems]))
 
     def restrict(self, query, stems: list[str], field_name: str | None):
         """``title:``: only documents with the stems in the title; ``body:``: only those
