@@ -111,3 +111,13 @@ def test_control_characters_in_the_query_are_spaces_never_echoed(client) -> None
     assert r.status_code == 200 and r.json["query"] == " root:x [31m"
     html = client.get("/", query_string={"q": "إدلب\x00\x1b"}).get_data(as_text=True)
     assert "\x00" not in html and "\x1b" not in html
+
+
+@pytest.mark.parametrize(("level", "status"), [("ROOT", 200), ("جذر", 200), (" root ", 200),
+                                               ("../../etc", 400), ("\x00", 400)])
+def test_the_level_parameter_takes_what_a_query_prefix_takes(client, level, status):
+    r = client.get("/api/search", query_string={"q": "كتب", "level": level})
+    assert r.status_code == status
+    if status == 200:
+        want = client.get("/api/search?q=كتب&level=root").json["total"]
+        assert r.json["total"] == want

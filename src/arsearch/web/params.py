@@ -17,7 +17,7 @@ from flask import Request
 from werkzeug.datastructures import MultiDict
 from werkzeug.utils import cached_property
 
-from arsearch.search.query import LEVELS
+from arsearch.search.query import LEVEL_PREFIXES, LEVELS
 from arsearch.search.requests import (
     MAX_PER_PAGE,
     MAX_QUERY_CHARS,
@@ -110,7 +110,8 @@ def parse_search_args(args: MultiDict[str, str], default_per_page: int = 10) -> 
     sort = args.get("sort") or "relevance"
     if sort not in ("relevance", "date"):
         raise WebError(400, "sort must be 'relevance' or 'date'", "ترتيب غير معروف.")
-    level = args.get("level") or "stem"
+    # any spelling a query prefix accepts (ROOT, جذر) names the same level
+    level = LEVEL_PREFIXES.get((args.get("level") or "stem").strip().lower(), "")
     if level not in LEVELS:
         raise WebError(400, f"level must be one of {', '.join(LEVELS)}",
                        "مستوى المطابقة غير معروف.")
