@@ -181,17 +181,8 @@ class _Compiler:
             parts.append(self.record(
                 Part("exact" if kind == "stem" else kind, word.surface, 0.0, term=exact),
                 self.scaled(term(exact), weight * self.w.exact)))
-        self.wrap_parts(mark, lambda q: self.restrict_word(q, word))
-        return self.restrict_word(_or(parts), word)
-
-    def restrict_word(self, query, word: Word):
-        """:meth:`restrict` for one word: in a title, any of its forms counts (لتونس in
-        a title is تونس in the title, as Whoosh counts it)."""
-        forms = [stem_of(f) for f in getattr(word, "also", ())]
-        if word.field != "title" or not forms:
-            return self.restrict(query, [word.stem], word.field)
-        stems = list(dict.fromkeys((word.stem, *forms)))
-        return Q(Q.OP_FILTER, query, _or([Q(term(PREFIX_TITLE + s)) for s in stems]))
+        self.wrap_parts(mark, lambda q: self.restrict(q, [word.stem], word.field))
+        return self.restrict(_or(parts), [word.stem], word.field)
 
     def restrict(self, query, stems: list[str], field_name: str | None):
         """``title:``: only documents with the stems in the title; ``body:``: only those
