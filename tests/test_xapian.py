@@ -201,23 +201,6 @@ def test_xapian_counts_a_words_synonyms_as_their_best_one(tmp_path):
                 assert score == pytest.approx(want[doc], rel=0.02), (query, doc)
 
 
-def test_xapian_finds_a_prefixed_form_that_is_its_own_stem(tmp_path):
-    """``Word.also`` forms such as لداعش are their own stem (no exact twin): Xapian looked
-    for a twin term that is never indexed and lost those articles."""
-    docs = [Document(id="lam", title="خبر", body="انضمام شاب لداعش في المدينة"),
-            Document(id="bare", title="خبر", body="هجوم تبناه داعش أمس"),
-            Document(id="t-lam", title="زيارة لتونس", body="وصل الوفد أمس"),
-            Document(id="t-bare", title="تونس تستقبل", body="وصل الوفد أمس"),
-            Document(id="b", title="خبر", body="سافر لتونس ثم عاد")]
-    arsearch.index_documents(tmp_path / "w", docs)
-    arsearch.index_documents(tmp_path / "x", docs, backend="xapian")
-    with arsearch.open_index(tmp_path / "w") as whoosh, \
-            arsearch.open_index(tmp_path / "x") as xap:
-        for query, want in (("داعش", {"lam", "bare"}), ("تونس", {"t-lam", "t-bare", "b"})):
-            assert {h.id for h in whoosh.search(query).hits} == want, query
-            assert {h.id for h in xap.search(query).hits} == want, query
-
-
 def test_xapian_quoted_phrase_ranks_its_documents_first(searcher):
     searcher.weights = Weights(phrases="tier")
     try:

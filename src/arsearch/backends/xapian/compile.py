@@ -39,9 +39,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from arsearch.analysis import stem as stem_of
-from arsearch.analysis import written_term
-
 from .core import EXACT, ParsedQuery, Part, Phrase, Weights, Word, require_xapian
 from .index import (
     FILTER_PREFIXES,
@@ -167,9 +164,7 @@ class _Compiler:
             return self.restrict(query, [word.stem], word.field)
         also = getattr(word, "also", ())
         if also:  # prefixed forms counted as the word's own occurrences (one term)
-            # a form that is its own stem (لداعش) has no exact twin: its term is the stem
-            # term (as Whoosh reads it); EXACT + form matched nothing, losing the article
-            forms = [term(written_term(f, stem_of(f))) for f in also]
+            forms = [term(EXACT + f) for f in also]
             stem_query = Q(Q.OP_SCALE_WEIGHT,
                            Q(Q.OP_SYNONYM, [Q(term(word.stem)), *map(Q, forms)]),
                            weight * self.stats.idf_factor(term(word.stem)))
