@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import subprocess
 import sys
@@ -264,13 +265,35 @@ def weight_changes(text: str) -> dict[str, object]:
     types = {f.name: str(f.type) for f in fields(Weights)}
     changes: dict[str, object] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
-        key, _, value = part.partition("=")
+        key, eq, value = (s.strip() for s in part.partition("="))
         if key not in types:
             sys.exit(f"quality: unknown weight {key!r} (one of {', '.join(types)})")
         kind = types[key]
-        changes[key] = value if "str" in kind else int(value) if "int" in kind \
-            else float(value)
+        try:
+            if not eq or not value:
+                raise ValueError
+            number = value if "str" in kind else int(value) if "int" in kind \
+                else float(value)
+            if isinstance(number, float) and not math.isfinite(number):
+                raise ValueError
+        except ValueError:
+            what = "text" if "str" in kind else "a whole number" if "int" in kind \
+                else "a number"
+            sys.exit(f"quality: weight {part!r} needs {key}=<{what}>")
+        changes[key] = number
     return changes
+
+
+def names(text: str, what: str, known, tool: str) -> list[str]:
+    """The comma-separated ``text`` as a list of known names; exits with one line naming
+    the unknown ones, or saying that none was given (``--sets ""`` is not "every set")."""
+    chosen = [n.strip() for n in text.split(",") if n.strip()]
+    if not chosen:
+        sys.exit(f"{tool}: give at least one {what} (one of {', '.join(known)})")
+    unknown = [n for n in chosen if n not in known]
+    if unknown:
+        sys.exit(f"{tool}: unknown {what}(s) {', '.join(unknown)} (one of {', '.join(known)})")
+    return chosen
 
 
 def parse_weights(text: str):
@@ -301,16 +324,13 @@ def main(argv: list[str] | None = None) -> dict:
     if a.sets is None:
         sets = [s for s in SETS.values() if s.topics.exists() and s.qrels.exists()]
     else:
-        unknown = [s for s in a.sets.split(",") if s and s not in SETS]
-        if unknown:
-            sys.exit(f"quality: unknown set(s) {', '.join(unknown)} (one of {', '.join(SETS)})")
-        sets = [SETS[s] for s in a.sets.split(",") if s]
-    backends = [b for b in a.backends.split(",") if b]
-    if set(backends) - {"whoosh", "xapian"}:
-        sys.exit(f"quality: unknown backend(s) in {a.backends!r} (whoosh, xapian)")
+        sets = [SETS[s] for s in names(a.sets, "set", SETS, "quality")]
+    backends = names(a.backends, "backend", ("whoosh", "xapian"), "quality")
     systems = []
-    for s in (s for s in a.systems.split(",") if s):
+    for s in names(a.systems, "system", SYSTEMS, "quality"):
         systems += [_arsearch_column(b) for b in backends] if s == "arsearch" else [s]
+    if a.work.exists() and not a.work.is_dir():
+        sys.exit(f"quality: --work {a.work} is a file, not a folder")
     missing = [str(p) for s in sets for p in (s.topics, s.qrels) if not p.exists()]
     if missing or not SCORE.exists():
         sys.exit("quality: missing data (../shared or bench/adhoc):\n  " + "\n  ".join(missing))

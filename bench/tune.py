@@ -25,7 +25,15 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.quality import ROOT, SETS, halves, parse_weights, read_topics, weight_changes  # noqa: E402
+from bench.quality import (  # noqa: E402
+    ROOT,
+    SETS,
+    halves,
+    names,
+    parse_weights,
+    read_topics,
+    weight_changes,
+)
 
 MAIN = {"qqa23": "nDCG@10", "ant-ki": "MRR@10", "arcd": "MRR@10",
         "arcd-notitle": "MRR@10", "adhoc": "nDCG@10"}
@@ -35,8 +43,10 @@ def grid(text: str) -> list[str]:
     """``a=1,2;b=3`` -> ["a=1,b=3", "a=2,b=3"]."""
     axes = []
     for part in filter(None, (p.strip() for p in text.split(";"))):
-        key, _, values = part.partition("=")
-        axes.append([f"{key}={v}" for v in values.split(",")])
+        key, eq, values = part.partition("=")
+        if not eq:
+            sys.exit(f"tune: grid part {part!r} needs name=value,value...")
+        axes.append([f"{key.strip()}={v}" for v in values.split(",")])
     return [",".join(c) for c in itertools.product(*axes)] or [""]
 
 
@@ -69,8 +79,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sets", default="qqa23,ant-ki,arcd,arcd-notitle,adhoc")
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / "results" / "quality")
     a = ap.parse_args(argv)
-    sets = [SETS[s] for s in a.sets.split(",")
-            if s in SETS and SETS[s].topics.exists() and SETS[s].qrels.exists()]
+    combos = grid(a.grid)
+    for combo in combos:  # every row checked before the first one runs for minutes
+        weight_changes(combo)
+    sets = [SETS[s] for s in names(a.sets, "set", SETS, "tune")
+            if SETS[s].topics.exists() and SETS[s].qrels.exists()]
+    if not sets:
+        sys.exit(f"tune: no data for the set(s) {a.sets} (../shared or bench/adhoc)")
     data = {}
     for qs in sets:
         topics = read_topics(qs.topics)
@@ -81,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| weights | " + " | ".join(f"{n} {MAIN[n]} tune / test" for n in data) + " |")
     print("| --- |" + " ---: |" * len(data))
     base = parse_weights(a.base)
-    for combo in grid(a.grid):
+    for combo in combos:
         weights = replace(base, **weight_changes(combo))  # type: ignore[arg-type]
         changed = {k: v for k, v in vars(weights).items()
                    if getattr(Weights(), k) != v}

@@ -160,7 +160,8 @@ port = 7002
     ("shards = 1", "unknown key"),
     ("[[shard]]\nhost = 'h'\nport = 1\n[[shard]]\nhost = 'h'\nport = 1", "listed twice"),
     ("[[shard]]\nname='a'\nhost = 'h'\nport = 1\n[[shard]]\nname='a'\nhost = 'h'\nport = 2",
-     "share a name"),
+     "share the name 'a' \\(shards \\[1, 2\\]\\)"),
+    ('[[shard]]\nname = "../x\\n"\nhost = "h"\nport = 1', "name must be printable"),
     ("[[shard]]\nhost = 'h'\nport = 1\nreplicas = [{ host = 'h' }]", "port must be"),
     ("[[shard]]\nhost = 'h'\nport = 1\nreplicas = 'h:2'", "replicas must be"),
 ])
@@ -170,6 +171,19 @@ def test_cluster_file_errors_are_one_line(tmp_path, text, message):
     with pytest.raises(ClusterFileError, match=message) as info:
         read_cluster(path)
     assert "\n" not in str(info.value)
+
+
+def test_a_port_that_is_not_a_shard_server_is_named_as_such():
+    from arsearch.backends.xapian.core import network_reason
+
+    ssh = network_reason(Exception("Expecting reply type 0 or 2, got 83 (context: "
+                                    "remote:tcp(127.0.0.1:22))"))
+    assert ssh.startswith("Expecting reply type 0 or 2, got 83 (the port answers but not "
+                          "as a Xapian shard server")
+    assert "not a Xapian shard server" in network_reason(Exception(
+        "Timeout expired while trying to read"))
+    assert network_reason(Exception("Couldn't connect (Connection refused)")) == \
+        "Couldn't connect (Connection refused)"
 
 
 def test_cluster_file_missing_or_binary(tmp_path):

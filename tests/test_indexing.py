@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 
 import arsearch
 from arsearch.backends.whoosh import generations as storage
-from arsearch.errors import IndexLockedError
+from arsearch.errors import ArsearchError, IndexLockedError
 from arsearch.indexing import index_documents, index_paths
 from arsearch.ingest import Document
 
@@ -191,6 +192,31 @@ def test_second_writer_gets_index_locked_error(tmp_path):
             index_documents(ix, synth(5), wait=0.3)
     assert doc_count(ix) == 3
     assert index_documents(ix, synth(5)).documents == 5  # released
+
+
+def test_indexing_time_and_rate_leave_out_the_wait_for_the_lock(tmp_path):
+    import threading
+    import time
+
+    ix = tmp_path / "ix"
+    index_documents(ix, synth(3))
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with storage.write_lock(ix):
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    threading.Timer(1.5, release.set).start()
+    started = time.monotonic()
+    report = index_documents(ix, synth(5), wait=30)
+    waited = time.monotonic() - started
+    holder.join()
+    assert waited >= 1.5 and report.documents == 5
+    assert report.seconds < waited - 1.0  # the 1.5 s wait is not indexing time
 
 
 def test_lock_held_by_another_process(tmp_path):
@@ -573,3 +599,19 @@ def _pickle_in(toc: bytes) -> bytes:
     """The schema pickle inside a Whoosh table of contents (it starts at the first
     pickle protocol marker)."""
     return toc[toc.index(b"\x80"):]
+
+
+@pytest.mark.parametrize("bad, message", [
+    (None, "document 2 of the input: NoneType is not an arsearch Document"),
+    ({"id": "b", "title": "t", "body": "b"}, "dict is not an arsearch Document"),
+    (Document(id="b", title=None, body="x"), "its title is NoneType, not text"),  # type: ignore[arg-type]
+    (Document(id="b", title="t", body="x", date="2018"), "its date is str"),  # type: ignore[arg-type]
+])
+def test_index_documents_rejects_what_is_not_a_document_in_one_line(tmp_path, bad, message):
+    folder = tmp_path / "ix"
+    good = Document(id="a", title="داعش", body="داعش في إدلب")
+    with pytest.raises(ArsearchError, match=re.escape(message)):
+        arsearch.index_documents(folder, [good, bad])
+    arsearch.index_documents(folder, [good])  # the aborted run left a usable index
+    with arsearch.open_index(folder) as engine:
+        assert engine.search("داعش").total == 1

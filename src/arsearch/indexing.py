@@ -19,6 +19,7 @@ the index's *id root* (see :mod:`arsearch.ingest.sources`), recorded in its meta
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from arsearch.ingest import (
     content_hash,
     read_sources,
 )
+from arsearch.ingest.documents import MAX_DOC_BYTES_LIMIT, not_a_document
 from arsearch.ingest.sources import find_files, foreign_files, is_inside, relative_or_absolute
 from arsearch.progress import Progress
 
@@ -166,7 +168,9 @@ def _index(folder, make_documents: Callable[[str], Iterable[Document]], *, rebui
         _prepare_folder(folder)
     progress = progress or Progress()
     report = IndexReport()
+    asked = time.monotonic()
     with store.write_lock(wait):
+        progress.exclude(time.monotonic() - asked)  # waiting for another run is not work
         meta, damaged = store.read_meta(rebuild)
         root = _choose_id_root(store, meta, id_root, rebuild)
         session = store.session(meta, damaged, rebuild, procs,
@@ -319,7 +323,9 @@ def _write(session: WriteSession, documents: Iterable[Document], run: _Run,
            progress: Progress, commit_every: int) -> None:
     """Add what is new, replace what changed, skip what did not, prune what is gone."""
     report = run.report
-    for doc in documents:
+    for n, doc in enumerate(documents, 1):
+        if problem := not_a_document(doc):
+            raise ArsearchError(f"document {n} of the input: {problem}")
         stored = run.stored_path(doc)
         digest = content_hash(doc)
         old = run.existing.get(doc.id)
@@ -381,8 +387,9 @@ def index_paths(
             raise ArsearchError(f"no such file or folder: {os.fspath(p)!r}")
     if max_doc_bytes is None:
         max_doc_bytes = DEFAULT_MAX_DOC_BYTES
-    elif max_doc_bytes < 1:
-        raise ArsearchError(f"max_doc_bytes must be positive, not {max_doc_bytes}")
+    elif not isinstance(max_doc_bytes, int) or not 1 <= max_doc_bytes <= MAX_DOC_BYTES_LIMIT:
+        raise ArsearchError(f"max_doc_bytes must be a whole number from 1 to "
+                            f"{MAX_DOC_BYTES_LIMIT:,}, not {max_doc_bytes!r:.40}")
     store = open_store(folder, backend)  # its errors come before the walk's problems
     if store.backend != "cluster":
         _prepare_folder(folder)

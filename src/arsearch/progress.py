@@ -27,6 +27,11 @@ class Progress:
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
+    def exclude(self, seconds: float) -> None:
+        """Leave ``seconds`` (spent waiting, e.g. for another run's lock) out of the
+        elapsed time, so the rate counts the time the work took."""
+        self.started += max(seconds, 0.0)
+
     @property
     def rate(self) -> float:
         """Items per second so far."""

@@ -105,3 +105,20 @@ def test_unambiguous_month_names_still_expand():
     assert "أوت" in expand(load_synonyms(), parse_query("أغسطس"))
     assert "أيار" in expand(load_synonyms(), parse_query("مايو"))
     assert "أفريل" in expand(load_synonyms(), parse_query("أبريل"))
+
+
+def test_a_user_line_sharing_an_entry_with_a_bundled_group_extends_it(tmp_path):
+    user = tmp_path / "synonyms.txt"
+    user.write_text("داعش, داعش الإرهابي\n", "utf-8")
+    syn = load_synonyms(user)
+    added = expand(syn, parse_query("داعش"))
+    assert "داعش الإرهابي" in added and "تنظيم الدولة" in added  # extended, not replaced
+    assert "تنظيم الدولة" in expand(syn, parse_query("داعش الإرهابي"))
+    assert len(syn) == len(load_synonyms())  # still one group
+
+
+def test_a_line_naming_two_groups_makes_them_one():
+    syn = Synonyms([["أ ب", "ج د"], ["هـ و", "ز ح"], ["ج د", "ز ح", "ط ي"]])
+    assert len(syn) == 1
+    assert {e.text for e in syn.others(syn.groups[0][0].stems) or []} == {
+        "ج د", "هـ و", "ز ح", "ط ي"}

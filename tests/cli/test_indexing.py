@@ -8,6 +8,9 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
+import arsearch
 from arsearch.cli import main
 from tests.conftest import ROOT
 
@@ -91,6 +94,23 @@ def test_index_max_doc_bytes_cuts_with_a_warning(runner, tmp_path):
         result = runner.invoke(main, ["index", str(feed), "--index", ix,
                                       "--max-doc-bytes", bad])
         assert result.exit_code == 2 and "--max-doc-bytes" in result.stderr
+
+
+@pytest.mark.parametrize("size", ["1e30", "9" * 30, "", "2G", "inf"])
+def test_a_huge_or_empty_max_doc_bytes_is_a_usage_error(runner, tmp_path, size):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "a", "title": "t", "body": "نص"}\n', "utf-8")
+    result = runner.invoke(main, ["index", str(feed), "--index", str(tmp_path / "ix"),
+                                  "--max-doc-bytes", size])
+    assert result.exit_code == 2 and "--max-doc-bytes" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_index_paths_refuses_a_cap_above_the_limit(tmp_path, sample_dir):
+    from arsearch.errors import ArsearchError
+
+    with pytest.raises(ArsearchError, match="max_doc_bytes must be a whole number"):
+        arsearch.index_paths(tmp_path / "ix", sample_dir, max_doc_bytes=10**30)
 
 
 def test_index_into_a_folder_that_lost_arsearch_json_exits_1(runner, tmp_path, sample_dir):

@@ -223,3 +223,32 @@ def test_search_format_and_json_must_agree(runner, built):
     assert result.exit_code == 2 and "--json" in result.stderr
     bad = runner.invoke(main, ["search", "إدلب", "--format", "xml", "--index", str(built)])
     assert bad.exit_code == 2 and "xml" in bad.stderr
+
+
+def test_page_past_the_end_says_so_and_exits_0(runner, built):
+    result = runner.invoke(main, ["search", "إدلب", "--page", "99999", "--index", str(built)])
+    assert result.exit_code == 0, result.output
+    assert "page 99999 is beyond the results (last page: 1)" in result.stderr
+
+
+def test_from_after_to_is_the_webs_error_and_a_usage_error(runner, built):
+    result = runner.invoke(main, ["search", "إدلب", "--from", "2019-01-01", "--to",
+                                  "2018-01-01", "--index", str(built)])
+    assert result.exit_code == 2
+    assert "from (2019-01-01) is after to (2018-01-01)" in result.stderr
+
+
+def test_eval_with_a_fractional_grade_is_one_line_exit_1(runner, built, tmp_path):
+    (tmp_path / "q.txt").write_text("1 0 a 1.5\n", "utf-8")
+    (tmp_path / "t.tsv").write_text("1\tإدلب\n", "utf-8")
+    result = runner.invoke(main, ["eval", "--qrels", str(tmp_path / "q.txt"), "--topics",
+                                  str(tmp_path / "t.tsv"), "--index", str(built)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith("grade '1.5' is not a whole number (TREC grades "
+                                          "are 0, 1, 2...)")
+
+
+def test_control_characters_in_a_query_never_reach_the_terminal(runner, built):
+    result = runner.invoke(main, ["search", "إدلب\x1b[2J\x00", "--json", "--index", str(built)])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["query"] == "إدلب [2J "

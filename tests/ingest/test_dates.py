@@ -7,7 +7,13 @@ from datetime import datetime
 import pytest
 
 from arsearch.analysis.normalize import normalize
-from arsearch.ingest.dates import MONTHS, looks_like_date, parse_date
+from arsearch.ingest.dates import (
+    HIJRI_MONTHS,
+    MONTHS,
+    calendar_problem,
+    looks_like_date,
+    parse_date,
+)
 
 FEB15 = datetime(2018, 2, 15)
 
@@ -122,3 +128,21 @@ def test_looks_like_date_separates_shape_from_validity() -> None:
     assert looks_like_date("Thu, 15 Feb 2018 10:20:00 +0300")
     assert not looks_like_date("رؤية - محمود سعيد")
     assert not looks_like_date("أعلنت الفصائل في 15 فبراير 2018 إنهاء وجود التنظيم")
+
+
+@pytest.mark.parametrize("text", ["1439-05-12", "29/05/1439", "1439/05/29", "1439/05/29 هـ",
+                                  "15 جمادى الأولى 1439", "٣ رمضان ١٤٤٠ هـ"])
+def test_a_hijri_date_is_never_taken_as_gregorian(text: str) -> None:
+    assert parse_date(text) is None
+    assert "Hijri" in (calendar_problem(text) or "")
+    assert looks_like_date(text)  # a dateline: not kept as the article's first paragraph
+
+
+@pytest.mark.parametrize("text", ["2018-02-15", "15 فبراير 2018", "1299-05-01", "صفر",
+                                  "رمضان كريم", "15 February 1439"])
+def test_gregorian_dates_and_plain_words_have_no_calendar_problem(text: str) -> None:
+    assert calendar_problem(text) is None
+
+
+def test_hijri_month_names_are_written_in_the_analyzers_normal_form() -> None:
+    assert [name for name in HIJRI_MONTHS if normalize(name) != name] == []

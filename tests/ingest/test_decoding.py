@@ -60,8 +60,13 @@ def test_binary_data_with_nul_bytes_is_not_taken_for_utf16(tmp_path: Path) -> No
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
 def test_files_of_size_zero_are_not_read(tmp_path: Path) -> None:
-    """/proc's files say size 0 (and some block when read): an empty file is not read."""
+    """/proc's files say size 0 (and some block when read): never read, and named as the
+    kernel's files they are (not "empty file"); a real empty file is "empty"."""
     docs, problems = read(Path("/proc/self/status"), id_root=tmp_path)
+    assert docs == [] and [p.message for p in problems] == [
+        "is on the kernel's proc file system (system state, not articles): skipped"]
+    (tmp_path / "empty.txt").write_bytes(b"")
+    docs, problems = read(tmp_path / "empty.txt", id_root=tmp_path)
     assert docs == [] and [p.message for p in problems] == ["empty file, skipped"]
 
 

@@ -100,3 +100,25 @@ def test_oversized_jsonl_line_without_text_is_skipped_and_the_next_read(tmp_path
     docs, problems = read_capped(path)
     assert [d.id for d in docs] == ["j2"]
     assert [(p.line, p.skipped) for p in problems] == [(1, True)]
+
+
+def test_nul_and_other_controls_in_a_record_separate_words(tmp_path: Path) -> None:
+    import arsearch
+
+    record = json.dumps({"id": "n1", "title": "عنوان\u0000خبر\u001b[31m", "body":
+                         "داعش\u0000صفر\u0007إدلب", "source": "مصدر\u0001"}, ensure_ascii=True)
+    docs, problems = read(write(tmp_path / "a.jsonl", record + "\n"))
+    assert problems == []
+    assert docs[0].body == "داعش صفر إدلب"
+    assert docs[0].title == "عنوان خبر [31m" and docs[0].source == "مصدر"
+    arsearch.index_documents(tmp_path / "ix", docs)
+    with arsearch.open_index(tmp_path / "ix") as engine:
+        hit = engine.search("صفر").hits[0]
+        assert hit.id == "n1" and "\x00" not in hit.snippet + hit.title_html
+
+
+def test_jsonl_hijri_date_is_left_empty_with_a_warning(tmp_path: Path) -> None:
+    docs, problems = read(write(tmp_path / "a.jsonl", jsonl_record(1, date="1439-05-12")))
+    assert docs[0].date is None and docs[0].id == "j1"
+    assert [p.skipped for p in problems] == [False]
+    assert "Hijri (Islamic calendar)" in problems[0].message

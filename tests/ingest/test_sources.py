@@ -269,3 +269,13 @@ def test_unreadable_files_and_folders_are_reported(shared_tmp: Path) -> None:
                in line for line in lines), lines
     assert any(line.startswith("True") and "secret.txt: cannot read file: Permission denied"
                in line for line in lines), lines
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/cpuinfo"), reason="needs Linux /proc")
+def test_kernel_files_are_named_as_such_not_empty(tmp_path):
+    problems: list[tuple[str, str, bool]] = []
+    found = find_files(["/proc/cpuinfo", "/proc/self"],
+                       lambda path, message, skipped: problems.append((path, message, skipped)))
+    assert found == []
+    assert [(p, s) for p, _, s in problems] == [("/proc/cpuinfo", True), ("/proc/self", True)]
+    assert all("kernel's proc file system" in m for _, m, _ in problems)

@@ -87,3 +87,30 @@ def test_gzip_bomb_article_is_read_only_up_to_the_cap(tmp_path: Path) -> None:
     [doc], problems = read_capped(path)
     assert len(doc.body.encode()) <= CAP and doc.title == "عنوان"
     assert [p.skipped for p in problems] == [False] and "larger than" in problems[0].message
+
+
+@pytest.mark.parametrize(("dateline", "why"), [
+    ("15 جمادى الأولى 1439", "Hijri"),
+    ("١٥ جمادى الأولى ١٤٣٩ هـ", "Hijri"),
+    ("1439/05/29 هـ", "Hijri"),
+    ("منذ ساعتين", "relative date"),
+    ("قبل 3 ساعات", "relative date"),
+])
+def test_text_hijri_or_relative_dateline_warns_and_keeps_the_byline(
+    tmp_path: Path, dateline: str, why: str
+) -> None:
+    path = write(tmp_path / "a.txt", f"عنوان\n{dateline}\nالجزيرة - أحمد علي\nالنص.\n")
+    [doc], problems = read(path)
+    assert (doc.date, doc.source, doc.author, doc.body) == (None, "الجزيرة", "أحمد علي",
+                                                            "النص.")
+    assert [(p.line, p.skipped) for p in problems] == [(2, False)]
+    assert why in problems[0].message and "date left empty" in problems[0].message
+
+
+def test_text_dual_hijri_and_gregorian_dateline_keeps_the_gregorian_date(
+    tmp_path: Path
+) -> None:
+    path = write(tmp_path / "a.txt", "عنوان\nالثلاثاء 13 جمادى الأولى 1439 هـ - 30 يناير "
+                 "2018 م\nالنص.\n")
+    [doc], problems = read(path)
+    assert (doc.date, doc.body, problems) == (datetime(2018, 1, 30), "النص.", [])

@@ -33,3 +33,22 @@ def test_words_that_start_with_a_prefix_letter_are_not_cut(qu_index, word):
     lex = Lexicon(qu_index.reader)
     (w,) = parse_query(word).words
     assert all(len(v.norm) >= len(w.norm) for v in variants(w, lex))  # nothing stripped
+
+
+def test_an_unknown_word_is_not_cut_into_an_unknown_rest(tmp_path):
+    """سوريا, absent from an archive that writes سورية, became وريا (س as the future
+    prefix, the rest as frequent as the unknown word: 0), then كوريا, Korea."""
+    import arsearch
+    from arsearch.ingest import Document
+
+    docs = [Document(id="korea", title="كوريا", body="كوريا الشمالية تطلق صاروخا"),
+            Document(id="wa-korea", title="خبر", body="اليابان وكوريا تتفقان"),
+            Document(id="syria", title="سورية", body="الحرب في سورية")]
+    arsearch.index_documents(tmp_path / "ix", docs)
+    with arsearch.open_index(tmp_path / "ix") as engine:
+        lex = Lexicon(engine.reader)
+        (word,) = parse_query("سوريا").words
+        assert variants(word, lex) == []
+        assert not {"korea", "wa-korea"} & ids(engine.search("سوريا"))
+        (verb,) = parse_query("سيتفقان").words  # the future س before a verb still goes
+        assert [v.norm for v in variants(verb, Lexicon(engine.reader))] in ([], ["يتفقان"])

@@ -425,6 +425,27 @@ def test_query_errors(engine, kwargs):
         engine.search(**args)
 
 
+@pytest.mark.parametrize("call, message", [
+    (lambda e: e.search("إدلب", source=5), "source must be a text or a list of texts"),
+    (lambda e: e.search("إدلب", source=[None]), "source must be a text or a list"),
+    (lambda e: e.search("إدلب", category=b"x"), "category must be a text"),
+    (lambda e: e.search("إدلب", page=True), "page must be a whole number"),
+    (lambda e: e.explain("إدلب", ["a"]), "the document id must be text, not list"),
+    (lambda e: e.document(5), "the document id must be text, not int"),
+    (lambda e: e.ranked_ids("ا" * (MAX_QUERY_CHARS + 1)), "longer than"),
+    (lambda e: e.ranked_ids("إدلب", -1), "limit must be a whole number"),
+    (lambda e: e.ranked_ids("إدلب", "10"), "limit must be a whole number"),
+])
+def test_wrong_argument_types_are_query_errors_not_type_errors(engine, call, message):
+    with pytest.raises(QueryError, match=message):
+        call(engine)
+
+
+def test_an_empty_source_argument_is_no_filter(engine):
+    assert engine.search("إدلب", source="").total == engine.search("إدلب").total
+    assert engine.search("إدلب", source=["", "  "][:1]).total == engine.search("إدلب").total
+
+
 def test_query_error_is_an_arsearch_error():
     assert issubclass(QueryError, arsearch.ArsearchError)
 

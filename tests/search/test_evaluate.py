@@ -60,3 +60,22 @@ def test_qrels_and_topics_files(tmp_path):
     qrels.write_text("1 0 a\n", "utf-8")
     with pytest.raises(ArsearchError, match=":1:"):
         read_qrels(qrels)
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("1\tداعش\n2\tإدلب\n1\tسوريا\n", ":3:", "already used on line 1"),
+    ("1\tداعش\n\tإدلب\n", ":2:", "qid before the tab"),
+    ("1 2\tداعش\n", ":1:", "one word"),
+])
+def test_topics_with_a_duplicate_or_empty_qid_name_the_line(tmp_path, text, line, words):
+    topics = tmp_path / "t.tsv"
+    topics.write_text(text, "utf-8")
+    with pytest.raises(ArsearchError, match=f"{line}.*{words}"):
+        read_topics(topics)
+
+
+def test_a_fractional_qrels_grade_says_grades_are_whole_numbers(tmp_path):
+    qrels = tmp_path / "q.txt"
+    qrels.write_text("1 0 a 1.5\n", "utf-8")
+    with pytest.raises(ArsearchError, match=r":1: grade '1\.5' is not a whole number"):
+        read_qrels(qrels)

@@ -38,3 +38,8 @@ def test_wrong_layout_is_offered_converted(qu_index):
 def test_real_words_are_not_converted(qu_index):
     assert qu_index.search("السياسة").suggestion is None
     assert qu_index.search("covid").suggestion is None
+
+
+def test_a_fuzzy_latin_name_still_finds_its_arabic_forms(qu_index):
+    assert {"trump", "bi-trump"} <= ids(qu_index.search("trump~"))
+    assert ids(qu_index.search("trump~")) >= ids(qu_index.search("trump"))

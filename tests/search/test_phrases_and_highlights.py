@@ -30,3 +30,11 @@ def test_quotes_in_a_long_pasted_query_rank_first_instead_of_filtering(qu_index)
     assert ids(qu_index.search('"كأس العالم" لكرة القدم')) == {"world-cup"}
     long = qu_index.search('"كأس العالم" البطولة أبطال كرة القدم')
     assert "cup-apart" in ids(long) and long.hits[0].id == "world-cup"
+
+
+def test_control_characters_never_reach_the_html_of_a_highlight():
+    from arsearch.search.snippets import highlight_all
+
+    html = highlight_all("داعش\x00صفر\x1b<b>", {"صفر"}, set())
+    assert not any(ord(c) < 32 and c not in "\t\n\r" for c in html)
+    assert "&lt;b&gt;" in html

@@ -269,3 +269,32 @@ def test_excluded_phrases_count_against_the_phrase_budget():
 def test_repeated_exclusion_is_kept_once():
     q = parse_query('إدلب ' + '-"الجيش الحر" ' * 30 + "-سوريا " * 30)
     assert len(q.excluded) == 2
+
+
+@pytest.mark.parametrize("query", ["root:", "جذر:", "title:", "-root:", "source:", "date:",
+                                   "=", "~", "~~"])
+def test_a_prefix_or_shorthand_with_no_word_is_no_word(query):
+    q = parse_query(query)
+    assert q.is_empty and not q.excluded and not q.filters
+
+
+@pytest.mark.parametrize(("query", "level", "field"), [
+    ("جذر: كتب", "root", None),  # the prefix written apart from its word
+    ("root:root:كتب", "root", None),
+    ("root:جذر:كتب", "root", None),
+    ("=exact:كتب", "exact", None),
+    ("fuzzy:=كتب", "fuzzy", None),
+    ("title:root:كتب", "root", "title"),
+    ("title:=كتب", "exact", "title"),
+    ("كتب~2", "fuzzy", None),
+])
+def test_nested_or_apart_level_prefixes_name_one_level_of_one_word(query, level, field):
+    [[word]] = parse_query(query).groups
+    assert (word.surface, word.level, word.field) == ("كتب", level, field)
+
+
+def test_a_prefix_written_apart_applies_to_the_next_word_only():
+    q = parse_query("-جذر: كتب قال source: الجزيرة")
+    assert [w.surface for w in q.excluded] == ["كتب"] and q.excluded[0].level == "root"
+    assert [(g[0].surface, g[0].level) for g in q.groups] == [("قال", "stem")]
+    assert q.filters == {"source": ["الجزيرة"]}

@@ -117,6 +117,34 @@ def test_explain_of_a_document_that_does_not_match(engine):
     assert not x.matches and x.rank is None and x.score == 0 and x.parts == []
 
 
+@pytest.fixture(scope="module")
+def why_index(tmp_path_factory):
+    from arsearch.ingest import Document
+
+    folder = tmp_path_factory.mktemp("why") / "ix"
+    arsearch.index_documents(folder, [
+        Document(id="a", title="داعش", body="داعش في إدلب", source="الجزيرة"),
+        Document(id="b", title="كرة", body="مباراة كرة القدم"),
+    ])
+    with arsearch.open_index(folder) as engine:
+        yield engine
+
+
+@pytest.mark.parametrize(("query", "doc_id", "reason"), [
+    ("داعش -إدلب", "a", "it contains an excluded word: إدلب"),
+    ("داعش source:العربية", "a", "a filter leaves it out"),
+    ("داعش date:2019", "a", "a filter leaves it out"),
+    ('"إدلب داعش"', "a", "it lacks the quoted phrase «إدلب داعش»"),
+    ("داعش", "b", "no word of the query is in it"),
+])
+def test_explain_of_a_document_that_is_not_a_result_says_why(why_index, query, doc_id,
+                                                              reason):
+    x = why_index.explain(query, doc_id)
+    assert not x.matches and x.reason.startswith(reason)
+    assert x.to_dict()["reason"] == x.reason and x.reason_arabic
+    assert why_index.explain("داعش", "a").reason == ""
+
+
 def test_explain_unknown_id_and_bad_query_raise_library_errors(engine):
     with pytest.raises(DocumentNotFoundError):
         engine.explain("داعش", "no-such-id")

@@ -30,3 +30,18 @@ def test_fuzzy_mode_is_opt_in(qu_index):
     assert not ids(qu_index.search("الظابط"))
     assert {"dabit", "dabit2", "dabit3"} <= ids(qu_index.search("الظابط~"))
     assert ids(qu_index.search("الظابط", level="fuzzy")) == ids(qu_index.search("الظابط~"))
+
+
+def test_a_suggestion_replaces_the_misspelt_word_not_a_word_containing_it(tmp_path):
+    import arsearch
+    from arsearch.ingest import Document
+
+    docs = [Document(id=f"a{i}", title="خبر", body=f"الميزانية الحكومية {i}") for i in range(8)]
+    docs += [Document(id=f"b{i}", title="خبر", body=f"قالت الحكومة إن الحكم نهائي {i}")
+             for i in range(8)]
+    arsearch.index_documents(tmp_path / "ix", docs)
+    with arsearch.open_index(tmp_path / "ix") as engine:
+        # الحكوم is inside الحكومية: the suggestion once read "الحكمية الحكوم"
+        suggestion = engine.search("الحكومية الحكوم").suggestion
+        assert suggestion is not None and suggestion.startswith("الحكومية ")
+        assert suggestion != "الحكومية الحكوم"

@@ -171,6 +171,15 @@ def test_article_page_says_why_this_result(client) -> None:
     assert "لماذا هذه النتيجة؟" not in text(client.get("/doc/seed/000_f4303bb32ac63e1e.txt"))
 
 
+def test_article_page_says_why_it_is_not_a_result(client) -> None:
+    doc = "/doc/seed/000_f4303bb32ac63e1e.txt"
+    html = text(client.get(doc, query_string={"q": "داعش -إدلب"}))
+    assert "ليس من نتائج البحث" in html and "فيه كلمة مستبعدة: إدلب" in html
+    api = client.get("/api/explain", query_string={
+        "q": "داعش -إدلب", "id": "seed/000_f4303bb32ac63e1e.txt"}).json
+    assert api["reason"] == "it contains an excluded word: إدلب"
+
+
 def test_hostile_document_is_escaped_everywhere(client) -> None:
     for url in ("/?q=خبيث", "/?q=إدلب&per_page=50", "/doc/hostile/script?q=إدلب",
                 "/?q=إدلب&source=مصدر <b>عريض</b>"):
@@ -355,3 +364,23 @@ def test_hostile_documents_still_escape_with_names_and_bdi(client) -> None:
     assert "<bdi>مصدر &lt;b&gt;عريض&lt;/b&gt;</bdi>" in html
     assert "<bdi>&lt;i&gt;hack&lt;/i&gt;</bdi>" in html
     assert "javascript:" not in html
+
+
+def test_an_id_with_dot_segments_keeps_them_in_its_link(make_app, tmp_path) -> None:
+    from urllib.parse import urljoin
+
+    from arsearch.ingest import Document
+
+    ids = ["a/../b", "./c", "d/.", "e/./f/../g", "h/..."]
+    arsearch.index_documents(tmp_path / "ix", [Document(id=i, title="داعش", body=f"داعش {i}")
+                                               for i in ids])
+    client = make_app(ARSEARCH_INDEX=str(tmp_path / "ix")).test_client()
+    html = text(client.get("/", query_string={"q": "داعش"}))
+    links = sorted({h.split("?")[0] for h, _ in parse(html).links if h.startswith("/doc/")})
+    assert len(links) == len(ids)
+    for link in links:
+        # what a browser requests: dot segments resolved (%2E%2E counts as ..)
+        assert urljoin("http://h/x", link) == "http://h" + link
+        page = client.get(link)
+        assert page.status_code == 200
+    assert "/doc/a%2F..%2Fb" in links and "/doc/h/..." in links

@@ -12,7 +12,8 @@ BAD_REQUESTS = [
     ({"q": "x", "page": "abc"}, "page must be a whole number"),
     ({"q": "x", "page": "1.5"}, "page must be a whole number"),
     ({"q": "x", "page": "٢"}, "page must be a whole number"),
-    ({"q": "x", "page": "9" * 30}, "page must be a whole number"),
+    ({"q": "x", "page": "9" * 30}, "is too large"),
+    ({"q": "x", "page": "99999999999"}, "page 99999999999 is too large"),
     ({"q": IDLIB, "page": "99"}, "beyond the results"),
     ({"q": "x", "per_page": "101"}, "per_page must be between 1 and 100"),
     ({"q": "x", "per_page": "0"}, "per_page must be between 1 and 100"),
@@ -84,3 +85,41 @@ def test_match_level_is_a_parameter_of_the_page_and_the_api(client):
     assert api["total"] >= client.get("/api/search?q=كتب").get_json()["total"]
     bad = client.get("/api/search?q=كتب&level=radical")
     assert bad.status_code == 400 and "level" in bad.get_json()["error"]["message"]
+
+
+def test_invalid_utf8_in_the_url_reads_as_the_replacement_character(client) -> None:
+    r = client.get("/api/search?q=%ff%fe")
+    assert r.status_code == 200
+    assert r.json["query"] == "\ufffd\ufffd"
+    assert "FF" not in r.json["query"]
+    raw = client.get("/api/search", environ_overrides={"QUERY_STRING": "q=\xd9\x81\xff"}).json
+    assert raw["query"] == "ف\ufffd"  # raw UTF-8 bytes (curl) read as UTF-8 too
+
+
+def test_explain_without_an_id_is_a_400_naming_the_id(client) -> None:
+    r = client.get("/api/explain?q=x")
+    assert r.status_code == 400 and "id=" in r.json["error"]["message"]
+
+
+def test_explain_ignores_the_document_apis_start_and_length(client) -> None:
+    doc_id = client.get("/api/search", query_string={"q": IDLIB}).json["hits"][0]["id"]
+    r = client.get("/api/explain", query_string={"q": IDLIB, "id": doc_id,
+                                                 "start": "99999999", "length": "0"})
+    assert r.status_code == 200 and r.json["id"] == doc_id
+
+
+def test_control_characters_in_the_query_are_spaces_never_echoed(client) -> None:
+    r = client.get("/api/search", query_string={"q": "\x00root:x\x1b[31m"})
+    assert r.status_code == 200 and r.json["query"] == " root:x [31m"
+    html = client.get("/", query_string={"q": "إدلب\x00\x1b"}).get_data(as_text=True)
+    assert "\x00" not in html and "\x1b" not in html
+
+
+@pytest.mark.parametrize(("level", "status"), [("ROOT", 200), ("جذر", 200), (" root ", 200),
+                                               ("../../etc", 400), ("\x00", 400)])
+def test_the_level_parameter_takes_what_a_query_prefix_takes(client, level, status):
+    r = client.get("/api/search", query_string={"q": "كتب", "level": level})
+    assert r.status_code == status
+    if status == 200:
+        want = client.get("/api/search?q=كتب&level=root").json["total"]
+        assert r.json["total"] == want

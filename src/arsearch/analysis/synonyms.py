@@ -48,12 +48,31 @@ class Synonyms:
             entries = [Entry(text.strip(), tuple(query_terms(text))) for text in group]
             entries = [e for e in entries if e.terms]
             if len(entries) > 1:
-                for entry in entries:
-                    self.index.setdefault(entry.stems, len(self.groups))
-                self.groups.append(entries)
+                self._add(entries)
+
+    def _add(self, entries: list[Entry]) -> None:
+        """Add a group; one that shares an entry with groups already known joins them.
+
+        A user's line ``داعش, داعش الإرهابي`` extends the bundled داعش group: kept apart,
+        the first group would win every lookup of داعش and the line would do nothing.
+        """
+        known = sorted({self.index[e.stems] for e in entries if e.stems in self.index})
+        if not known:
+            target = len(self.groups)
+            self.groups.append([])
+        else:
+            target = known[0]
+            for other in known[1:]:  # a line naming two groups makes them one
+                entries = self.groups[other] + entries
+                self.groups[other] = []
+        members = self.groups[target]
+        for entry in entries:
+            if all(e.stems != entry.stems for e in members):
+                members.append(entry)
+            self.index[entry.stems] = target
 
     def __len__(self) -> int:
-        return len(self.groups)
+        return sum(1 for g in self.groups if g)  # a merged group leaves an empty slot
 
     def others(self, stems: Stems) -> list[Entry] | None:
         """The other entries of the group ``stems`` names, or None when it names none."""

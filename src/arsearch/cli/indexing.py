@@ -14,6 +14,7 @@ from arsearch.cli.exits import EXIT_ERROR, EXIT_SKIPPED, handle_errors
 from arsearch.cli.options import ByteSize, Seconds, index_option
 from arsearch.errors import ArsearchError
 from arsearch.indexing import index_paths
+from arsearch.ingest.documents import MAX_DOC_BYTES_LIMIT
 from arsearch.progress import Progress, terminal_bar
 
 
@@ -27,7 +28,8 @@ from arsearch.progress import Progress, terminal_bar
 @click.option("--id-root", type=click.Path(exists=True, file_okay=False), default=None,
               help="Plain-text articles' ids are their paths relative to this folder "
                    "(default: the folder holding the index folder); recorded in the index.")
-@click.option("--max-doc-bytes", type=ByteSize(), default=None, show_default="4M",
+@click.option("--max-doc-bytes", type=ByteSize(MAX_DOC_BYTES_LIMIT), default=None,
+              show_default="4M",
               help="Cut documents larger than this (reported), e.g. 500K, 16M.")
 @click.option("--procs", type=click.IntRange(1, 64), default=None,
               help="Writer processes (default: 2 for large runs, else 1).")

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from arsearch.search.requests import without_controls
+
 
 def _default_index() -> str:
     return os.environ.get("ARSEARCH_INDEX", "index")
@@ -33,7 +35,8 @@ class CleanText(click.ParamType):
 
     Bytes that are not UTF-8 reach Python as lone surrogates (``\\udcff``), which any
     later print or JSON dump to a strict UTF-8 stdout turns into a traceback: they
-    become U+FFFD here, as the web does with such bytes in a URL.
+    become U+FFFD here, as the web does with such bytes in a URL. Control characters
+    become spaces (an ESC echoed in did-you-mean would drive the terminal).
     """
 
     name = "text"
@@ -46,30 +49,38 @@ class CleanText(click.ParamType):
             raw = value.encode("utf-8", "surrogateescape")
         except UnicodeEncodeError:  # a lone surrogate not from undecodable bytes
             raw = value.encode("utf-8", "surrogatepass")
-        return raw.decode("utf-8", "replace")
+        return without_controls(raw.decode("utf-8", "replace"))
 
 
 CLEAN_TEXT = CleanText()
 
 
 class ByteSize(click.ParamType):
-    """A size in bytes, optionally with a K, M or G suffix (powers of 1024)."""
+    """A size in bytes, optionally with a K, M or G suffix (powers of 1024), from 1K to
+    ``maximum`` bytes."""
 
     name = "size"
     _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+    def __init__(self, maximum: int = 1024**3) -> None:
+        self.maximum = maximum
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
         text = str(value).strip().upper().removesuffix("B")
-        number, unit = (text[:-1], text[-1]) if text[-1:] in "KMG" else (text, "")
+        number, unit = (text[:-1], text[-1]) if text[-1:] and text[-1] in "KMG" \
+            else (text, "")
         try:
             size = int(float(number) * self._UNITS[unit])
         except (ValueError, OverflowError):  # "lots", "nan"; "inf" and "1e400" overflow
             self.fail(f"{value!r} is not a size like 4M, 500K or 4000000", param, ctx)
         if size < 1024:
             self.fail(f"{value!r} is below 1K", param, ctx)
+        if size > self.maximum:
+            self.fail(f"{value!r} is above the largest size, {self.maximum:,} bytes",
+                      param, ctx)
         return size
 
 

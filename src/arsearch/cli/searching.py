@@ -12,10 +12,12 @@ import click
 
 from arsearch.cli.exits import EXIT_SKIPPED, handle_errors
 from arsearch.cli.options import CLEAN_TEXT, QueryCommand, allow_partial_option, index_option
+from arsearch.errors import QueryError
 from arsearch.search.engine import Engine, open_index
 from arsearch.search.evaluate import evaluate, read_qrels, read_topics
 from arsearch.search.export import rows, search_many, write_csv, write_jsonl
 from arsearch.search.query import LEVELS, parse_query
+from arsearch.search.requests import page_beyond, reversed_dates
 from arsearch.search.results import Explanation, Results
 
 #: ``search --limit`` goes this far (read in engine pages of search.MAX_PER_PAGE).
@@ -88,10 +90,15 @@ def _search(engine: Engine, query: str, limit: int, page: int, source: tuple[str
     categories = [v.strip() for v in category if v.strip()]
     if not query.strip() and not (sources or categories or date_from or date_to):
         raise click.UsageError("give a QUERY (or --topics FILE --output RUN)")
-    return search_many(engine, query, page, limit, source=sources or None,
-                        category=categories or None,
-                        date_from=_parse_day(date_from, "--from"),
-                        date_to=_parse_day(date_to, "--to"), level=level)
+    first, last = _parse_day(date_from, "--from"), _parse_day(date_to, "--to")
+    if problem := reversed_dates(first, last):
+        raise click.UsageError(problem)
+    results = search_many(engine, query, page, limit, source=sources or None,
+                          category=categories or None, date_from=first, date_to=last,
+                          level=level)
+    if page > results.pages:  # the web's 400; here a note, the (empty) page still printed
+        click.secho(page_beyond(page, results.pages), fg="yellow", err=True)
+    return results
 
 
 def _parse_day(value: str | None, name: str) -> datetime | None:
@@ -114,18 +121,30 @@ def _batch(engine: Engine, topics: str, output: str, limit: int, level: str = "s
     skipped = 0
     with open(output, "w", encoding="utf-8") as out:
         for qid, text in queries:
-            if parse_query(text).is_empty:
-                why = "empty query" if not text.strip() else "no word to search"
+            why, ranked = _unsearchable(text), []
+            if why is None:
+                try:
+                    ranked = engine.ranked_ids(text, limit, level)
+                except QueryError as exc:  # e.g. longer than the engine takes
+                    why = str(exc)
+            if why is not None:
                 click.echo(f"skipped: topic {qid!r}: {why}", err=True)
                 skipped += 1
                 continue
-            for rank, (doc_id, score) in enumerate(engine.ranked_ids(text, limit, level), 1):
+            for rank, (doc_id, score) in enumerate(ranked, 1):
                 out.write(f"{qid} Q0 {doc_id} {rank} {score:.4f} arsearch\n")
     if skipped:
         click.echo(f"{len(queries) - skipped} queries -> {output}", err=True)
         click.secho(f"{skipped} topic(s) skipped (see above)", fg="yellow", err=True)
         sys.exit(EXIT_SKIPPED)
     return len(queries)
+
+
+def _unsearchable(text: str) -> str | None:
+    """Why a topic has nothing to search, or None."""
+    if not parse_query(text).is_empty:
+        return None
+    return "empty query" if not text.strip() else "no word to search"
 
 
 def _terminal_marks(html: str) -> str:
@@ -173,7 +192,8 @@ def explain_cmd(query: str, doc_id: str, index_dir: str, as_json: bool) -> None:
 
 def format_explanation(x: Explanation) -> str:
     """The explanation as aligned lines: one per part, the total first."""
-    where = f"rank {x.rank} of {x.total}" if x.matches else "not a result of this query"
+    where = f"rank {x.rank} of {x.total}" if x.matches else \
+        "not a result of this query" + (f": {x.reason}" if x.reason else "")
     if x.matches and x.sorted_by == "date":
         where += ", newest first: no word to rank by"
     lines = [f"{x.score:.4f}  {x.id}  ({where})"]

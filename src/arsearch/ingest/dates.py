@@ -15,7 +15,8 @@ from email.utils import parsedate_to_datetime
 
 from arsearch.analysis.normalize import normalize, normalize_punctuation
 
-__all__ = ["INDEXED_DATES", "MONTHS", "looks_like_date", "parse_date"]
+__all__ = ["HIJRI_MONTHS", "HIJRI_YEARS", "INDEXED_DATES", "MONTHS", "calendar_problem",
+           "looks_like_date", "parse_date"]
 
 #: The dates an index can filter and sort by, strictly between these two: Whoosh stores
 #: a missing date as an out-of-range value, so the search reads others as missing. Readers
@@ -101,6 +102,19 @@ MONTHS: dict[str, int] = {
     "dec": 12,
 }
 
+#: The Islamic (Hijri) calendar's months, folded as MONTHS. Many Arab sites print the
+#: Hijri date beside or instead of the Gregorian one; it cannot be stored as such.
+HIJRI_MONTHS = (
+    "محرم", "صفر", "ربيع الاول", "ربيع اول", "ربيع الاخر", "ربيع الثاني", "ربيع ثاني",
+    "جمادي الاولي", "جمادي الاول", "جمادي الاخره", "جمادي الاخر", "جمادي الثانيه",
+    "جمادي الثاني", "رجب", "شعبان", "رمضان", "شوال", "ذو القعده", "ذي القعده", "ذو الحجه",
+    "ذي الحجه",
+)
+#: Years a numeric date (``1439-05-12``, ``29/05/1439``) is taken to be Hijri in: the
+#: Hijri years of 1882-2077. A news archive has no Gregorian date there, and taking
+#: 1439 AH as 1439 AD would file the article six centuries early, silently.
+HIJRI_YEARS = range(1300, 1501)
+
 _WEEKDAYS = (
     "الاحد",
     "الاثنين",
@@ -142,7 +156,74 @@ _NUMERIC = re.compile(
     r"(?:\s+(?P<time>\d{1,2}:\d{2}(?::\d{2})?))?$"
 )
 _YMD_SLASH = re.compile(r"^(?P<year>\d{4})/(?P<month>\d{1,2})/(?P<day>\d{1,2})$")
+_HIJRI_HINT = re.compile(r"\d{4}\s*ه|جمادي|ربيع|محرم|صفر|رجب|شعبان|رمضان|شوال|ذو|ذي")
 _RFC_HINT = re.compile(r"[a-z]{3},?\s+\d|^\d{1,2}\s+[a-z]{3}\s+\d{4}\s+\d", re.IGNORECASE)
+
+
+_WEEKDAY = rf"(?:(?:يوم\s+)?(?:{_alternation(list(_WEEKDAYS))})[a-z]*\s*,?\s*)?"
+_HIJRI = re.compile(
+    rf"""^{_WEEKDAY}
+    (?:(?P<day>\d{{1,2}})\s*(?:{_alternation(list(HIJRI_MONTHS))})\s*,?\s*\d{{4}}
+       |\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}|\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{4}})
+    \s*(?P<suffix>ه|هجري|هجريه|ah)?\.?$""",
+    re.VERBOSE,
+)
+_RELATIVE = re.compile(
+    r"^(?:منذ|قبل)\s+(?:\d+\s+|نحو\s+|حوالي\s+)?(?:ثانيه|ثواني|ثوان|دقيقه|دقيقتين|دقائق"
+    r"|ساعه|ساعتين|ساعات|يوم|يومين|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر|سنه|سنتين"
+    r"|سنوات|عام|عامين|اعوام)$"
+    r"|^(?:\d+|an?)\s+(?:second|minute|hour|day|week|month|year)s?\s+ago$"
+    r"|^(?:امس|اول\s+امس|الان|yesterday|today)$"
+)
+#: Between the two dates of a dual dateline (``... 1439 هـ - 30 يناير 2018 م``).
+_DUAL = re.compile(r"\s+[-–—|]\s+|\s*الموافق\s*|\s*[،;]\s*|\s+/\s+")
+
+
+def calendar_problem(text: str) -> str | None:
+    """Why ``text``, a dateline or a record's date, names no date that can be stored:
+    a Hijri date (its months, ``هـ``, or a numeric date in HIJRI_YEARS) or a relative
+    one (``منذ ساعتين``: relative to a moment the copy does not keep). None otherwise,
+    and for a dual dateline whose Gregorian half :func:`parse_date` reads.
+
+    Converting Hijri dates needs a calendar table this package does not carry; the
+    date is left empty, with this message, rather than filed centuries early.
+    """
+    if not isinstance(text, str) or len(text) > 100 or not text.strip():
+        return None
+    folded = _fold(text)
+    if _RELATIVE.match(folded):
+        return f"relative date {text.strip()!r} cannot be dated (the copy does not say " \
+               "when it was saved): date left empty"
+    if _is_hijri(folded):
+        return f"{text.strip()!r} is a Hijri (Islamic calendar) date: only Gregorian " \
+               "dates are indexed, date left empty"
+    parts = _DUAL.split(folded)
+    if len(parts) > 1 and any(map(_is_hijri, parts)) and _dual(text) is None:
+        return f"{text.strip()!r} holds a Hijri (Islamic calendar) date and no Gregorian " \
+               "one: date left empty"
+    return None
+
+
+def _is_hijri(folded: str) -> bool:
+    """A Hijri date: with a Hijri month, the suffix هـ, or numeric in HIJRI_YEARS."""
+    match = _HIJRI.match(folded)
+    if not match:
+        return False
+    years = re.findall(r"(?<!\d)\d{4}(?!\d)", folded)
+    return bool(match["day"] or match["suffix"]) or (
+        len(years) == 1 and int(years[0]) in HIJRI_YEARS)
+
+
+def _dual(text: str) -> datetime | None:
+    """The Gregorian half of a dual Hijri/Gregorian dateline, or None."""
+    parts = _DUAL.split(_fold(text))
+    if len(parts) < 2 or not any(map(_is_hijri, parts)):
+        return None
+    for part in parts:
+        part = re.sub(r"\s*م\.?$", "", part)  # "2018 م": ميلادي, the Gregorian era
+        if not _is_hijri(part) and (value := parse_date(part)) is not None:
+            return value
+    return None
 
 
 def _fold(text: str) -> str:
@@ -226,11 +307,14 @@ def parse_date(text: str) -> datetime | None:
     for parser in (_parse_iso, _parse_rfc2822, _parse_numeric, _parse_written):
         try:
             value = parser(folded)
+            if value is not None and parser in (_parse_iso, _parse_numeric) \
+                    and value.year in HIJRI_YEARS:
+                return None  # a Hijri date (see calendar_problem), not 1439 AD
             if value is not None:  # converting year 1 or 9999 to UTC may overflow
                 return _to_naive_utc(value)
         except (ValueError, OverflowError):  # 31 February, hour 25...
             return None
-    return None
+    return _dual(text) if _HIJRI_HINT.search(folded) else None
 
 
 def looks_like_date(text: str) -> bool:
@@ -241,7 +325,7 @@ def looks_like_date(text: str) -> bool:
     """
     if not isinstance(text, str) or len(text) > 100:
         return False
-    if parse_date(text) is not None:
+    if parse_date(text) is not None or calendar_problem(text) is not None:
         return True
     folded = _fold(text)
     return bool(

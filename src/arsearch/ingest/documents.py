@@ -12,12 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["DEFAULT_MAX_DOC_BYTES", "MAX_ID_CHARS", "Document", "OnProblem", "Problem",
-           "SkipFile"]
+__all__ = ["DEFAULT_MAX_DOC_BYTES", "MAX_DOC_BYTES_LIMIT", "MAX_ID_CHARS", "Document",
+           "OnProblem", "Problem", "SkipFile", "not_a_document"]
 
 #: Title and body of one document, in UTF-8 bytes: beyond it the document is cut. The
 #: largest of the 41,661 ANT articles is 38 KB; a book-length text is 1-2 MB.
 DEFAULT_MAX_DOC_BYTES = 4 * 1024 * 1024
+#: The largest cap one may ask for: reads are sized by the cap, and 1e30 bytes
+#: overflowed them ("cannot fit 'int' into an index-sized integer").
+MAX_DOC_BYTES_LIMIT = 1024**3
 #: Longest id accepted (the web pages look ids up through their URLs).
 MAX_ID_CHARS = 1000
 
@@ -35,6 +38,26 @@ class Document:
     category: str | None = None
     url: str | None = None
     path: str | None = None  # the canonical path of its file: collisions and --prune
+
+
+def not_a_document(doc: object) -> str | None:
+    """Why ``doc`` (from a Python caller's iterable) cannot be indexed, or None.
+
+    Readers build valid Documents; a caller's list may hold None, dicts, or a Document
+    whose fields have the wrong types, which failed deep in the writer with an
+    AttributeError.
+    """
+    if not isinstance(doc, Document):
+        return f"{type(doc).__name__} is not an arsearch Document"
+    for name in ("id", "title", "body"):
+        if not isinstance(getattr(doc, name), str):
+            return f"its {name} is {type(getattr(doc, name)).__name__}, not text"
+    for name in ("source", "author", "category", "url", "path"):
+        if not isinstance(getattr(doc, name), str | None):
+            return f"its {name} is {type(getattr(doc, name)).__name__}, not text or None"
+    if not isinstance(doc.date, datetime | None):
+        return f"its date is {type(doc.date).__name__}, not a datetime or None"
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from arsearch.ingest.dates import INDEXED_DATES, parse_date
+from arsearch.ingest.dates import INDEXED_DATES, calendar_problem, parse_date
 from arsearch.ingest.documents import MAX_ID_CHARS, OnProblem, Problem
 from arsearch.ingest.sources import SourceFile, bad_name
 
@@ -22,6 +22,8 @@ __all__ = ["checked_date", "clean_text", "cut_problem", "fit", "id_problem", "on
            "valid_text"]
 
 _BLANK_LINES = re.compile(r"\n{3,}")
+#: C0 controls but tab, newline and CR, and DEL: a separator, not a letter, in a text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
@@ -29,20 +31,26 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 def clean_text(text: str) -> str:
-    """Normalise layout only: BOM, newlines, trailing spaces, runs of blank lines.
+    """Normalise layout only: BOM, newlines, trailing spaces, runs of blank lines;
+    control characters become spaces (they separate words, see :func:`one_line`).
 
     The Arabic letters and diacritics are left untouched: folding them is the analyzer's
     job, and the stored text must show the article as it was written.
     """
-    text = text.replace("\ufeff", "").replace("\x00", "")
+    text = _CONTROLS.sub(" ", text.replace("\ufeff", ""))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [line.rstrip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
 def one_line(text: str | None) -> str:
-    """A title, source or id on one line: any run of white space becomes one space."""
-    return " ".join((text or "").replace("\ufeff", "").split())
+    """A title, source or id on one line: any run of white space becomes one space.
+
+    Control characters (NUL, ESC... from a broken export) count as white space: deleted
+    they joined two words into one that no search finds (``داعش\x00صفر``), kept they
+    reached the HTML of every result list. An id is checked before (``id_problem``).
+    """
+    return " ".join(_CONTROLS.sub(" ", (text or "").replace("\ufeff", "")).split())
 
 
 def valid_text(text: str) -> str:
@@ -71,7 +79,9 @@ def checked_date(value: Any, shown: str, line: int | None,
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     parsed = parse_date(value) if isinstance(value, str) else None
-    if parsed is None:
+    if parsed is None and (why := calendar_problem(value)):
+        report(Problem(shown, line, why, skipped=False))
+    elif parsed is None:
         report(Problem(shown, line, f"unparseable date {value!r:.100} dropped",
                        skipped=False))
     elif not INDEXED_DATES[0] < parsed < INDEXED_DATES[1]:

@@ -135,6 +135,36 @@ def find_files(paths: Iterable[str | os.PathLike[str]], report: Report, *,
     return out
 
 
+#: File systems whose files are the kernel's state (their sizes are 0 or 4096 whatever
+#: they hold): ``arsearch index /proc/cpuinfo`` said "empty file", a /sys file "no body".
+KERNEL_FILESYSTEMS = frozenset({
+    "proc", "sysfs", "debugfs", "tracefs", "securityfs", "cgroup", "cgroup2", "configfs",
+    "pstore", "bpf", "efivarfs", "devpts", "mqueue", "binfmt_misc", "fusectl", "hugetlbfs",
+})
+
+
+def kernel_filesystem(device: int) -> str | None:
+    """The type of the kernel file system on ``device`` (an ``st_dev``), or None.
+
+    Read from /proc/self/mountinfo (Linux); elsewhere, or when it cannot be read, None.
+    """
+    wanted = f"{os.major(device)}:{os.minor(device)}"
+    for line in _mountinfo():
+        fields = line.split()
+        if len(fields) > 2 and fields[2] == wanted and " - " in line:
+            kind = line.split(" - ", 1)[1].split(" ", 1)[0]
+            return kind if kind in KERNEL_FILESYSTEMS else None
+    return None
+
+
+def _mountinfo() -> list[str]:
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as f:
+            return f.read().splitlines()
+    except OSError:
+        return []
+
+
 def _expand(given: str, excluded: list[str], report: Report) -> list[SourceFile]:
     """The files of one argument: the user named it, so a link to it is followed."""
     shown = printable(given)
@@ -150,6 +180,10 @@ def _expand(given: str, excluded: list[str], report: Report) -> list[SourceFile]
     if is_inside(real, excluded):
         report(shown, "is the index folder being written (or inside it), not articles: "
                "skipped", True)
+        return []
+    if kernel := kernel_filesystem(st.st_dev):
+        report(shown, f"is on the kernel's {kernel} file system (system state, not "
+               "articles): skipped", True)
         return []
     if bad_name(real):
         report(shown, "the path holds control characters or is not valid UTF-8: rename "

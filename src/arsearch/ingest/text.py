@@ -103,7 +103,7 @@ def _article_header(
     body_start = candidates[0][0] if candidates else 10**9
     for lineno, raw in candidates:
         line = raw.strip()
-        if "date" not in fields and looks_like_date(line):
+        if fields.get("date") is None and looks_like_date(line):  # Hijri, then Gregorian
             fields["date"] = checked_date(line, shown, lineno, report)
         elif "source" not in fields and (match := _BYLINE.match(line)):
             fields["source"] = match["source"].strip()

@@ -106,7 +106,9 @@ def _trec_fields(record: str) -> dict[str, str]:
 def _trec_document(src: SourceFile, start: int, record: str, cut: bool, report: OnProblem,
                    cap: int) -> Document | None:
     fields = _trec_fields(record)
-    docno = one_line(fields.get("DOCNO"))
+    # the id's layout only: a control inside it must still reach id_problem (one_line
+    # would turn it into a space and index the record under another id)
+    docno = re.sub(r"[ \t\r\n]+", " ", fields.get("DOCNO") or "").strip()
     if not docno:
         report(Problem(src.shown, start, "<DOC> without <DOCNO>, skipped"))
         return None

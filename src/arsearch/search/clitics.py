@@ -32,6 +32,8 @@ MIN_REST = 3
 #: user meant, written bare). The typed word's prefixed forms count as the word itself
 #: (``Word.also``; ``Weights.clitics`` scales their frequencies).
 STRIPPED_WEIGHT = 1.0
+#: The letters a present-tense verb starts with (يكتب، تكتب، نكتب، أكتب normalised).
+_PRESENT = "يتنا"
 
 
 def is_arabic(word: str) -> bool:
@@ -49,8 +51,12 @@ def variants(word: Word, lex: Lexicon) -> list[Word]:
     seen = {word.stem}
     for prefix in PREFIXES:
         rest = norm[len(prefix):]
+        # the rest must be a written form of the index (a typed word the index does not
+        # hold has df 0, and so had every rest: سوريا became وريا, then كوريا, Korea),
+        # and the future س goes before a present-tense verb only (as in attached())
         if norm.startswith(prefix) and len(rest) >= MIN_REST \
-                and lex.written_df(rest) >= lex.written_df(norm):
+                and ("س" not in prefix or rest[0] in _PRESENT) \
+                and lex.written_df(rest) >= max(lex.written_df(norm), 1):
             s = stem(rest)
             if s not in seen:
                 seen.add(s)
@@ -65,7 +71,7 @@ def attached(word: Word, lex: Lexicon) -> tuple[str, ...]:
     norm = word.norm
     if not is_arabic(norm) or len(norm) < MIN_REST:
         return ()
-    verb = norm[0] in "يتنا"  # the future س goes before a present-tense verb only
+    verb = norm[0] in _PRESENT  # the future س goes before a present-tense verb only
     forms = [p + norm for p in PREFIXES
              if stem(p + norm) != word.stem and ("س" not in p or verb)]
     # a form that is a word of its own (لازمة is not ل + أزمة, لقمة not ل + قمة) is not

@@ -19,6 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -28,14 +29,17 @@ from arsearch.search.complete import CompletionCache, Suggestion
 from arsearch.search.expand import expand
 from arsearch.search.labels import load_labels
 from arsearch.search.lexicon import Lexicon
-from arsearch.search.query import LEVELS, ParsedQuery, Word, parse_query
+from arsearch.search.query import LEVELS, ParsedQuery, Phrase, Word, parse_query
 from arsearch.search.requests import (
     MAX_PER_PAGE,
     MAX_QUERY_CHARS,
     body_window,
+    check_id,
+    check_limit,
     check_request,
     display_title,
     effective_sort,
+    filter_values,
     naive_utc,
 )
 from arsearch.search.results import Explanation, Hit, Results
@@ -187,9 +191,8 @@ class Engine:
         backend = self._current()
         parsed, expansions = self._parse(backend, query, level)
         for name, value in (("source", source), ("category", category), ("author", author)):
-            if value:
-                parsed.filters.setdefault(name, []).extend(
-                    [value] if isinstance(value, str) else list(value))
+            if values := [v for v in filter_values(name, value) if v]:
+                parsed.filters.setdefault(name, []).extend(values)
         date_from, date_to = naive_utc(date_from, "date_from"), naive_utc(date_to, "date_to")
         if date_from:
             parsed.date_from = max(filter(None, (parsed.date_from, date_from)))
@@ -217,6 +220,8 @@ class Engine:
     def ranked_ids(self, query: str, limit: int = 100, level: str = "stem"
                    ) -> list[tuple[str, float]]:
         """(id, score) of the best ``limit`` documents: batch retrieval without snippets."""
+        check_request(query, 1, 1, "relevance")
+        check_limit(limit)
         check_level(level)
         backend = self._current()
         parsed, _ = self._parse(backend, query, level)
@@ -237,14 +242,40 @@ class Engine:
         and DocumentNotFoundError for an unknown id.
         """
         check_request(query, 1, 1, "relevance")
+        check_id(doc_id)
         backend = self._current()
         parsed, _ = self._parse(backend, query)
         self._choose(backend, parsed)
         found = backend.match(parsed, limit=0, sort=effective_sort(parsed, "relevance"),
                               explain=doc_id, facets=False)
         sorted_by = "date" if effective_sort(parsed, "relevance") == "date" else "relevance"
+        why = ("", "") if found.rank is not None else self._why_not(backend, parsed, doc_id)
         return Explanation(doc_id, query, found.score, found.rank is not None, found.rank,
-                           found.total, found.parts, sorted_by)
+                           found.total, found.parts, sorted_by, *why)
+
+    def _why_not(self, backend: SearchBackend, parsed: ParsedQuery, doc_id: str
+                 ) -> tuple[str, str]:
+        """Why ``doc_id`` is not a result of ``parsed`` (a key of NOT_A_RESULT, and the
+        words concerned): the query asked again without one of its parts at a time
+        (filters, then each excluded word, then each wanted group)."""
+        def matches(q: ParsedQuery) -> bool:
+            found = backend.match(q, limit=0, sort=effective_sort(q, "relevance"),
+                                  explain=doc_id, facets=False)
+            return found.rank is not None
+
+        if not matches(replace(parsed, groups=[], excluded=[])):
+            return "filter", ""
+        if parsed.excluded and matches(replace(parsed, excluded=[])):
+            words = [item for item in parsed.excluded
+                     if not matches(replace(parsed, excluded=[item]))] or parsed.excluded
+            return "excluded", "، ".join(_item_text(i) for i in words)
+        missing = [g for g in parsed.groups
+                   if not matches(replace(parsed, groups=[g], excluded=[]))]
+        phrases = [i for g in missing for i in g
+                   if isinstance(i, Phrase) and i.quoted and not i.synonym]
+        if phrases:
+            return "phrase", _item_text(phrases[0])
+        return ("words" if len(missing) < len(parsed.groups) else "none"), ""
 
     def _choose(self, backend: SearchBackend, q: ParsedQuery) -> None:
         """Typed filter values become the index's values they mean
@@ -359,6 +390,9 @@ class Engine:
         ``body_length`` (the whole body's) say where it lies. Raises QueryError for a
         start past the end.
         """
+        check_id(doc_id)
+        if not isinstance(query, str):
+            raise QueryError("the query must be text")
         backend = self._current()
         stored = backend.document(doc_id)
         if stored is None:
@@ -425,6 +459,13 @@ def check_level(level: str) -> None:
     """QueryError unless ``level`` is one of LEVELS."""
     if level not in LEVELS:
         raise QueryError(f"level must be one of {', '.join(LEVELS)}")
+
+
+def _item_text(item: Word | Phrase) -> str:
+    """An excluded word or phrase as the user typed it."""
+    if isinstance(item, Phrase):
+        return "«" + " ".join(w.surface for w in item.words) + "»"
+    return item.surface
 
 
 def _marked(q: ParsedQuery) -> bool:

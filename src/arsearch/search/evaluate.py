@@ -26,14 +26,20 @@ def read_qrels(path: str | Path) -> dict[str, dict[str, int]]:
         try:
             grade = int(parts[3])
         except ValueError:
-            raise ArsearchError(f"{path}:{n}: grade {parts[3]!r} is not a number") from None
+            raise ArsearchError(f"{path}:{n}: grade {parts[3]!r:.40} is not a whole number "
+                                "(TREC grades are 0, 1, 2...)") from None
         qrels.setdefault(parts[0], {})[parts[2]] = grade
     return qrels
 
 
 def read_topics(path: str | Path) -> list[tuple[str, str]]:
-    """``qid<TAB>query`` lines."""
+    """``qid<TAB>query`` lines.
+
+    A qid must be given and unique: a run with a qid twice ranks that topic twice and
+    its evaluation counts it twice, so the line is named rather than accepted.
+    """
     topics = []
+    seen: dict[str, int] = {}
     for n, line in _lines(path):
         line = line.rstrip("\r\n")
         if not line.strip():
@@ -41,6 +47,14 @@ def read_topics(path: str | Path) -> list[tuple[str, str]]:
         qid, sep, text = line.partition("\t")
         if not sep:
             raise ArsearchError(f"{path}:{n}: expected qid<TAB>query")
+        qid = qid.strip()
+        if not qid or len(qid.split()) != 1:
+            raise ArsearchError(f"{path}:{n}: the qid before the tab must be one word "
+                                f"(got {qid!r:.40})")
+        if qid in seen:
+            raise ArsearchError(f"{path}:{n}: qid {qid!r:.40} already used on line "
+                                f"{seen[qid]}")
+        seen[qid] = n
         topics.append((qid, text))
     return topics
 

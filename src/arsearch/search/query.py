@@ -260,10 +260,17 @@ def parse_query(text: str) -> ParsedQuery:
     q = ParsedQuery()
     negate_next = False
     or_next = False
+    pending: str | None = None  # "جذر: كتب": a prefix written apart from its word
     for m in _CHUNK.finditer(text or ""):
         raw = m.group(0)
         word = m.group("word")
-        if word is not None and not m.group("field") and not m.group("neg"):
+        field, pending = m.group("field") or pending, None
+        if word is not None and not field and _dangling_prefix(word):
+            # "root:" or "title:" with nothing after: it applies to the next word, and
+            # alone it is no word to search (searched as "root", it found English text)
+            pending, negate_next = word[:-1], negate_next or bool(m.group("neg"))
+            continue
+        if word is not None and not field and not m.group("neg"):
             if word in OR_WORDS or word.upper() in OR_WORDS:
                 or_next = bool(q.groups)
                 continue
@@ -274,11 +281,21 @@ def parse_query(text: str) -> ParsedQuery:
                 continue
         negate = negate_next or bool(m.group("neg"))
         negate_next = False
-        fname = (m.group("field") or "").lower() or None
+        fname = (field or "").lower() or None
         value = m.group("phrase") if m.group("q") else word
         level = LEVEL_PREFIXES.get(fname or "")
         if level is None and value and not m.group("q") and not fname:
             level, value = _shorthand(value)
+        if level is not None and value and not m.group("q"):
+            value = _inner_levels(value)
+        if fname in TEXT_FIELDS and value and not m.group("q"):
+            inner, rest = _level_prefix(value)  # title:root:كتب, the root in titles
+            if inner is not None:
+                items = _bounded([_leveled(i, inner, rest)
+                                  for i in _items(rest, fname, phrase=False)], q, negate)
+                _place(q, items, negate, or_next)
+                or_next = False
+                continue
         if level is not None:
             items = _bounded([_leveled(i, level, value or "")
                               for i in _items(value or "", None, phrase=bool(m.group("q")))],
@@ -296,7 +313,7 @@ def parse_query(text: str) -> ParsedQuery:
         if fname not in TEXT_FIELDS:
             # unknown prefix (or a failed date): search the whole chunk as words, its
             # words together first but not required (``date:0000`` is no compound)
-            fname, value, unit = None, raw.lstrip("-"), m.group("field") is None
+            fname, value, unit = None, raw.lstrip("-"), field is None
         items = _bounded(_items(value or "", fname, phrase=bool(m.group("q")), unit=unit),
                          q, negate)
         _place(q, items, negate, or_next)
@@ -318,12 +335,45 @@ def _place(q: ParsedQuery, items: list[Item], negate: bool, or_next: bool) -> No
 
 
 def _shorthand(word: str) -> tuple[str | None, str]:
-    """``=كلمة`` (exact, as typed) and ``كلمة~`` (fuzzy): (level, the word), or (None, word)."""
+    """``=كلمة`` (exact, as typed) and ``كلمة~`` (fuzzy; ``كلمة~2`` as search engines
+    write it, the number ignored): (level, the word), or (None, word)."""
     if len(word) > 1 and word.startswith("="):
         return "exact", word[1:]
-    if len(word) > 1 and word.endswith("~"):
-        return "fuzzy", word[:-1]
+    if (fuzzy := _FUZZY_SUFFIX.match(word)) and fuzzy["word"].strip("~"):
+        return "fuzzy", fuzzy["word"]
     return None, word
+
+
+_FUZZY_SUFFIX = re.compile(r"^(?P<word>.+?)~+\d{0,2}$", re.DOTALL)
+#: Every prefix a chunk may start with (a level, a text field, a filter, date).
+_ALL_PREFIXES = frozenset((*LEVEL_PREFIXES, *TEXT_FIELDS, *FILTER_FIELDS, "date"))
+
+
+def _dangling_prefix(word: str) -> bool:
+    """A known prefix and its colon with no word after (``root:``, ``جذر:``, ``title:``)."""
+    return word.endswith(":") and word[:-1].lower() in _ALL_PREFIXES
+
+
+def _level_prefix(value: str) -> tuple[str | None, str]:
+    """(level, the rest) when ``value`` starts with a level prefix or shorthand."""
+    name, colon, rest = value.partition(":")
+    if colon and rest and name.lower() in LEVEL_PREFIXES:
+        return LEVEL_PREFIXES[name.lower()], _inner_levels(rest)
+    level, word = _shorthand(value)
+    return (level, word) if level is not None else (None, value)
+
+
+def _inner_levels(value: str) -> str:
+    """``value`` without the level prefixes nested in it (``root:root:كتب``,
+    ``root:جذر:كتب``, ``exact:=كتب``): the outer level is the one asked for; the inner
+    ones, searched as words, found nothing."""
+    for _ in range(8):  # bounded: a query is at most MAX_QUERY_CHARS anyway
+        level, rest = _level_prefix(value) if ":" in value or value[:1] == "=" \
+            or value.endswith("~") else (None, value)
+        if level is None or not rest:
+            return value
+        value = rest
+    return value
 
 
 def _leveled(item: Item, level: str, typed: str) -> Item:

@@ -106,6 +106,17 @@ class Part:
         return out
 
 
+#: Why a document is not a result (Explanation.why): English, Arabic.
+NOT_A_RESULT = {
+    "filter": ("a filter leaves it out (its source, category or date)",
+               "تستبعده تصفية البحث (المصدر أو التصنيف أو التاريخ)"),
+    "excluded": ("it contains an excluded word: {}", "فيه كلمة مستبعدة: {}"),
+    "phrase": ("it lacks the quoted phrase {}", "ليست فيه العبارة {}"),
+    "words": ("it lacks words the query requires", "تنقصه كلمات يشترطها البحث"),
+    "none": ("no word of the query is in it", "ليست فيه أي كلمة من كلمات البحث"),
+}
+
+
 @dataclass
 class Explanation:
     """Why a document has its score for a query: the parts, which add up to ``score``."""
@@ -120,8 +131,23 @@ class Explanation:
     #: how search orders the results, and so ``rank``: "date" (newest first) when the
     #: query has no word to rank by
     sorted_by: str = "relevance"
+    #: why the document is not a result ("" when it is one): a key of NOT_A_RESULT
+    why: str = ""
+    #: the word or phrase concerned (an excluded word, a missing quoted phrase)
+    why_words: str = ""
+
+    @property
+    def reason(self) -> str:
+        """Why the document is not a result, in English ("" when it is one)."""
+        return NOT_A_RESULT[self.why][0].format(self.why_words) if self.why else ""
+
+    @property
+    def reason_arabic(self) -> str:
+        """The same for the article page."""
+        return NOT_A_RESULT[self.why][1].format(self.why_words) if self.why else ""
 
     def to_dict(self) -> dict:
         return {"id": self.id, "query": self.query, "score": json_score(self.score),
                 "matches": self.matches, "rank": self.rank, "total": self.total,
-                "sorted_by": self.sorted_by, "parts": [p.to_dict() for p in self.parts]}
+                "sorted_by": self.sorted_by, "reason": self.reason,
+                "parts": [p.to_dict() for p in self.parts]}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from html import escape
+from html import escape as html_escape
 
 from arsearch.analysis import TOKEN_PATTERN, normalize_token, stem, stopwords
 
@@ -17,6 +17,10 @@ _TOKEN = re.compile(TOKEN_PATTERN)
 #: Articles are scanned up to here for a snippet: the best passage is nearly always
 #: early in news text, and scanning a whole book per hit would make a page slow.
 SCAN_LIMIT = 30_000
+#: C0 controls (but tab, newline, CR) and DEL are shown as spaces: an index built before
+#: the readers turned them into spaces may hold them, and a NUL or ESC in HTML is
+#: invalid markup (one for one, so the match offsets still hold).
+_CONTROLS = dict.fromkeys((*range(9), 11, 12, *range(14, 32), 127), " ")
 
 
 def match_spans(text: str, stems: Collection[str], norms: Collection[str],
@@ -72,6 +76,11 @@ def mark(text: str, spans: list[tuple[int, int, str]], start: int = 0,
         pos = e
     out.append(escape(text[pos:end]))
     return "".join(out)
+
+
+def escape(text: str) -> str:
+    """``text`` as HTML: escaped, and without control characters."""
+    return html_escape(text.translate(_CONTROLS))
 
 
 def highlight_all(text: str, stems: Collection[str], norms: Collection[str],

@@ -18,6 +18,7 @@ wrong keyboard layout and spelling corrections are suggestions, not expansions
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from arsearch.analysis import stem
@@ -91,7 +92,7 @@ def _alternatives(word: Word, lex: Lexicon, level: str, notes: list[str],
             out.append(Word(stem(form), form, form, word.field, FUZZY_WEIGHT * word.weight,
                             "exact", "fuzzy"))
             notes.append(form)
-        return out
+        return out + _names(word, lex, notes, w)  # trump~ finds ترامب as trump does
     out, note = levels.expand_word(word, lex)
     if note:
         notes.append(note)
@@ -101,13 +102,17 @@ def _alternatives(word: Word, lex: Lexicon, level: str, notes: list[str],
             word = replace(bare[0], weight=word.weight, also=(word.norm,))
         forms = clitics.attached(word, lex)
         out[0] = word = replace(word, also=tuple(dict.fromkeys((*word.also, *forms))))
-    if translit.is_latin(word.norm) and not word.field and w.names > 0:
-        names = translit.arabic_forms(word.norm, lex)
-        for form in names:
-            out.append(Word(stem(form), form, form, word.field,
-                            w.names * word.weight, "stem", word.level))
-        notes.extend(names)
-    return out
+    return out + _names(word, lex, notes, w)
+
+
+def _names(word: Word, lex: Lexicon, notes: list[str], w: Weights) -> list[Word]:
+    """The Arabic forms of a Latin-script name (none for an Arabic word)."""
+    if not translit.is_latin(word.norm) or word.field or w.names <= 0:
+        return []
+    names = translit.arabic_forms(word.norm, lex)
+    notes.extend(names)
+    return [Word(stem(form), form, form, word.field, w.names * word.weight, "stem",
+                 word.level) for form in names]
 
 
 def _unique(items: list[Item]) -> list[Item]:
@@ -159,6 +164,12 @@ def layout_suggestion(query: str, lex: Lexicon) -> str | None:
     return None
 
 
+def _whole_word(surface: str) -> re.Pattern[str]:
+    """``surface`` as a whole chunk of the query: replaced inside a longer word, the
+    suggestion for ``x`` in ``xyz x`` read ``<better>yz x``."""
+    return re.compile(rf"(?<![^\s\"“”«»(:=-]){re.escape(surface)}(?![^\s\"“”«»)~:,.،؛])")
+
+
 def spelling_suggestion(query: str, q: ParsedQuery, lex: Lexicon) -> str | None:
     """Rare or unknown words replaced by their most likely Arabic-aware correction."""
     text, changed = query, False
@@ -173,7 +184,7 @@ def spelling_suggestion(query: str, q: ParsedQuery, lex: Lexicon) -> str | None:
         better = spelling.best_correction(norm, lex)
         if better and isinstance(lex.reader, Documents):  # as the archive writes it
             better = archive_spelling(lex.reader, better)
-        if better and surface in text:
-            text = text.replace(surface, better, 1)
+        if better and (where := _whole_word(surface).search(text)):
+            text = text[:where.start()] + better + text[where.end():]
             changed = True
     return text if changed else None

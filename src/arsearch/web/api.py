@@ -30,9 +30,11 @@ from arsearch.search.hijri import to_hijri
 from arsearch.web.engine import get_engine, lookup_document
 from arsearch.web.params import (
     FACET_PARAMS,
+    DocumentParams,
     WebError,
     check_page,
     parse_document_args,
+    parse_explain_args,
     parse_search_args,
     query_arg,
 )
@@ -130,7 +132,6 @@ def document(doc_id: str) -> Response:
 @api.get("/explain")
 def explain() -> Response:
     """Why the document ``id`` scores what it does for ``q`` (the article page's block)."""
-    params = parse_document_args(request.args)
-    doc_id = request.args.get("id", "")
-    lookup_document(doc_id, params)  # 404 for an unknown id, 400 for a bad query
-    return jsonify(get_engine().explain(params.q, doc_id).to_dict())
+    q, doc_id = parse_explain_args(request.args)
+    lookup_document(doc_id, DocumentParams(q=q))  # 404 for an unknown id, 400 a bad query
+    return jsonify(get_engine().explain(q, doc_id).to_dict())

@@ -27,7 +27,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import PathConverter
 
-from arsearch.web import engine, errors, filters, security
+from arsearch.web import engine, errors, filters, params, security
 from arsearch.web.api import api
 from arsearch.web.feeds import feeds
 from arsearch.web.pages import pages
@@ -46,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     folder = web_folder()
     app = Flask("arsearch", template_folder=str(folder / "templates"),
                 static_folder=str(folder / "static"))
+    app.request_class = params.ArsearchRequest  # invalid UTF-8 in the URL reads as U+FFFD
     app.config.from_mapping(
         ARSEARCH_INDEX=os.environ.get("ARSEARCH_INDEX", "index"),
         ARSEARCH_PUBLIC_URL=os.environ.get("ARSEARCH_PUBLIC_URL", ""),
@@ -96,3 +97,23 @@ class AnyPathConverter(PathConverter):
 
     regex = ".+?"
     part_isolating = False  # it spans slashes (Werkzeug infers it from "/" in regex)
+
+    def to_url(self, value: str) -> str:
+        """The id in a URL, with the slashes around a ``.`` or ``..`` segment encoded.
+
+        Browsers and curl resolve dot segments before sending (``/doc/a/../b`` is sent
+        as ``/doc/b``), and they do so for ``%2E%2E`` too (the URL standard's
+        double-dot segment), so encoding the dots would not help: with its slashes
+        encoded (``a%2F..%2Fb``) no segment is a dot segment, and the server still
+        reads the id ``a/../b``. (An id that is only ``.`` or ``..`` has no slash to
+        encode; readers give no such id.)
+        """
+        parts = super().to_url(value).split("/")
+        out = parts[0]
+        for before, part in zip(parts, parts[1:], strict=False):
+            out += ("%2F" if _dot_segment(before) or _dot_segment(part) else "/") + part
+        return out
+
+
+def _dot_segment(part: str) -> bool:
+    return part.lower() in (".", "..", "%2e", "%2e%2e", ".%2e", "%2e.")

@@ -16,12 +16,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 
+from flask import Request
 from werkzeug.datastructures import MultiDict
+from werkzeug.utils import cached_property
 
 from arsearch.search.hijri import parse_period as hijri_period
-from arsearch.search.query import LEVELS
-from arsearch.search.requests import MAX_PER_PAGE, MAX_QUERY_CHARS
+from arsearch.search.query import LEVEL_PREFIXES, LEVELS
+from arsearch.search.requests import (
+    MAX_PER_PAGE,
+    MAX_QUERY_CHARS,
+    page_beyond,
+    reversed_dates,
+    without_controls,
+)
 
 #: Facets a page may filter by, each repeatable (OR within, AND across).
 FACET_PARAMS = ("source", "category")
@@ -39,6 +48,21 @@ class WebError(Exception):
     def __init__(self, status: int, message: str, arabic: str):
         super().__init__(message)
         self.status, self.message, self.arabic = status, message, arabic
+
+
+class ArsearchRequest(Request):
+    """Flask's request, but bytes of the query string that are not UTF-8 become U+FFFD.
+
+    Werkzeug keeps them percent-encoded (``?q=%ff%fe`` reads as the text ``%FF%FE``), so
+    a search for garbage found the literal text "FF" and showed the user a query they
+    never typed; the replacement character is what every other decoder here does.
+    """
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        return self.parameter_storage_class(
+            parse_qsl(self.query_string.decode("utf-8", "replace"), keep_blank_values=True,
+                      encoding="utf-8", errors="replace"))
 
 
 @dataclass
@@ -115,14 +139,15 @@ def parse_search_args(args: MultiDict[str, str], default_per_page: int = 10) -> 
     sort = args.get("sort") or "relevance"
     if sort not in ("relevance", "date"):
         raise WebError(400, "sort must be 'relevance' or 'date'", "ترتيب غير معروف.")
-    level = args.get("level") or "stem"
+    # any spelling a query prefix accepts (ROOT, جذر) names the same level
+    level = LEVEL_PREFIXES.get((args.get("level") or "stem").strip().lower(), "")
     if level not in LEVELS:
         raise WebError(400, f"level must be one of {', '.join(LEVELS)}",
                        "مستوى المطابقة غير معروف.")
     date_from = _date(args.get("from"), "from")
     date_to = _date(args.get("to"), "to", last_day=True)
-    if date_from and date_to and date_from > date_to:
-        raise WebError(400, f"from ({date_from}) is after to ({date_to})",
+    if problem := reversed_dates(date_from, date_to):
+        raise WebError(400, problem,
                        "تاريخ البداية يجب أن يكون قبل تاريخ النهاية أو مثله.")
     return SearchParams(
         q=q, page=page, per_page=per_page, source=_facet(args, "source", "المصدر"),
@@ -186,10 +211,27 @@ def parse_document_args(args: MultiDict[str, str]) -> DocumentParams:
     return DocumentParams(q=q, start=start, length=length)
 
 
+#: Whole-number parameters have at most this many digits (no page, offset or length of
+#: a real request comes near; int() of a 4,300-digit string is refused by Python).
+MAX_INTEGER_DIGITS = 9
+
+
+def parse_explain_args(args: MultiDict[str, str]) -> tuple[str, str]:
+    """``/api/explain``'s ``q`` and ``id``; a missing id is the request's fault (400).
+
+    ``start`` and ``length`` (the document API's) mean nothing here and are ignored.
+    """
+    doc_id = args.get("id", "")
+    if not doc_id:
+        raise WebError(400, "give the document: /api/explain?id=<document id>&q=<query>",
+                       "حدّد المقال المطلوب شرحه.")
+    return _query(args), doc_id
+
+
 def check_page(params: SearchParams, pages: int) -> None:
     """Reject a page beyond the last one (after searching, when the count is known)."""
     if params.page > pages:
-        raise WebError(400, f"page {params.page} is beyond the results (last page: {pages})",
+        raise WebError(400, page_beyond(params.page, pages),
                        f"الصفحة {params.page} بعد آخر صفحة من النتائج ({pages}).")
 
 
@@ -200,7 +242,7 @@ def query_arg(args: MultiDict[str, str]) -> str:
 
 def _query(args: MultiDict[str, str]) -> str:
     """``q``, at most MAX_QUERY_CHARS long (the engine's own bound, checked before it runs)."""
-    q = args.get("q", "")
+    q = without_controls(args.get("q", ""))
     if len(q) > MAX_QUERY_CHARS:
         raise WebError(400, f"the query is longer than {MAX_QUERY_CHARS} characters",
                        f"نص البحث أطول من {MAX_QUERY_CHARS} حرف.")
@@ -211,9 +253,13 @@ def _integer(value: str | None, default: int, name: str, arabic: str) -> int:
     if value is None or value == "":
         return default
     value = value.strip()
-    if not (value.isascii() and value.lstrip("-").isdigit()) or len(value) > 9:
+    if not (value.isascii() and value.lstrip("-").isdigit()):
         raise WebError(400, f"{name} must be a whole number, not {value[:20]!r}",
                        f"{arabic} يجب أن يكون عددا صحيحا.")
+    if len(value.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise WebError(400, f"{name} {value[:20]}{'…' if len(value) > 20 else ''} is too "
+                       f"large (at most {MAX_INTEGER_DIGITS} digits)",
+                       f"{arabic} كبير جدا.")
     return int(value)
 
 

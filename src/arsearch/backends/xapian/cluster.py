@@ -160,8 +160,10 @@ def parse_cluster(data: dict, path: Path | None = None) -> Cluster:
         if unknown:
             raise ClusterFileError(f"{label}: unknown key(s) {', '.join(sorted(unknown))}")
         name = entry.get("name", f"shard-{i}")
-        if not isinstance(name, str) or not name.strip() or len(name) > 100:
-            raise ClusterFileError(f"{label}: name must be text of 1 to 100 characters")
+        if not isinstance(name, str) or not name.strip() or len(name) > 100 \
+                or not name.isprintable():  # it is shown in messages and log lines
+            raise ClusterFileError(f"{label}: name must be printable text of 1 to 100 "
+                                   "characters")
         host, port = _address(entry, label)
         replicas_raw = entry.get("replicas", [])
         if not isinstance(replicas_raw, list):
@@ -175,7 +177,9 @@ def parse_cluster(data: dict, path: Path | None = None) -> Cluster:
         shards.append(Shard(name, host, port, tuple(replicas)))
     names = [s.name for s in shards]
     if len(set(names)) != len(names):
-        raise ClusterFileError(f"{where}: two shards share a name")
+        twice = next(n for n in names if names.count(n) > 1)
+        raise ClusterFileError(f"{where}: two shards share the name {twice!r} (shards "
+                               f"{[i + 1 for i, n in enumerate(names) if n == twice]})")
     seen: set[tuple[str, int]] = set()
     for s in shards:
         for a in (s.address, *s.replicas):

@@ -59,9 +59,24 @@ class ShardUnavailableError(ArsearchError):
 _CONTEXT = re.compile(r"\s*\(context: remote:tcp\([^)]*\)\)")
 
 
+_NOT_XAPIAN = re.compile(r"Expecting reply type|Unknown protocol|protocol version",
+                         re.IGNORECASE)
+
+
 def network_reason(exc: Exception) -> str:
-    """A Xapian network error's message without its ``(context: remote:tcp(...))``."""
-    return _CONTEXT.sub("", str(exc)).strip() or type(exc).__name__
+    """A Xapian network error's message without its ``(context: remote:tcp(...))``.
+
+    A port that answers but is no shard server (a web server, SSH) gave "Expecting reply
+    type 0 or 2, got 83" or a read timeout: the message says what is likely wrong.
+    """
+    reason = _CONTEXT.sub("", str(exc)).strip() or type(exc).__name__
+    if _NOT_XAPIAN.search(reason):
+        reason += " (the port answers but not as a Xapian shard server: is it " \
+                  "`arsearch shard serve` / xapian-tcpsrv?)"
+    elif "Timeout expired while trying to read" in reason:
+        reason += " (nothing answered in time: a busy shard, or a port that is not a " \
+                  "Xapian shard server)"
+    return reason
 
 
 def require_xapian() -> ModuleType:
