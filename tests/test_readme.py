@@ -161,3 +161,9 @@ def test_command_line_synopsis_matches_cli(runner, line):
     help_text = runner.invoke(main, [*command, "--help"]).stdout
     for option in {w.strip("[]") for w in words if w.lstrip("[").startswith("--")}:
         assert option in help_text, (command, option)
+
+
+def test_no_placeholder_is_left_in_the_readme():
+    """A line that is only an upper-case name (QUALITY_TABLE) is a figure someone meant to
+    measure and did not: the README shows measured figures only."""
+    assert not re.findall(r"^[A-Z][A-Z0-9]*_[A-Z0-9_]+$", README, re.MULTILINE)
