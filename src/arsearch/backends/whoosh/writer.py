@@ -27,6 +27,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
 from arsearch.backends.whoosh.codec import CompactPostingsWriter, CompactTermInfo, compress
+from arsearch.backends.workers import next_result
 from arsearch.errors import ArsearchError
 
 #: Documents per batch sent to a worker process.
@@ -328,12 +329,7 @@ class ParallelWriter:
             self.jobs.put(None)
         segments = []
         for _ in self.workers:
-            while True:
-                try:
-                    status, value = self.results.get(timeout=1.0)
-                    break
-                except queue.Empty:
-                    self._check_workers()
+            status, value = next_result(self.results, self._check_workers)
             if status != "ok":
                 raise ArsearchError(f"an indexing worker failed: {value}")
             if value is not None:

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from arsearch.backends.folder import write_lock
+from arsearch.backends.workers import next_result
 
 from .cluster import Cluster, read_cluster, shard_index
 from .core import (
@@ -221,12 +222,7 @@ class Parts:
 
     def _await(self, what: str) -> None:
         for _ in self.workers:
-            while True:
-                try:
-                    status, value = self.results.get(timeout=1.0)
-                    break
-                except queue.Empty:
-                    self._check_workers()
+            status, value = next_result(self.results, self._check_workers)
             if status != what:
                 self.close()
                 raise ArsearchError(value)
