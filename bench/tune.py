@@ -68,10 +68,18 @@ def evaluate_set(engine, topics, qrels, split) -> dict[str, dict[str, float]]:
     return out
 
 
+def label(weights) -> str:
+    """A grid row's name: the knobs it changes from the defaults (``b=0.6``)."""
+    from arsearch.search.weights import Weights
+
+    defaults = Weights()
+    changed = {k: v for k, v in vars(weights).items() if getattr(defaults, k) != v}
+    return ",".join(f"{k}={v}" for k, v in changed.items()) or "(defaults)"
+
+
 def main(argv: list[str] | None = None) -> None:
     import arsearch
     from arsearch.search.evaluate import read_qrels
-    from arsearch.search.weights import Weights
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--grid", default="")
@@ -98,17 +106,15 @@ def main(argv: list[str] | None = None) -> None:
     base = parse_weights(a.base)
     for combo in combos:
         weights = replace(base, **weight_changes(combo))  # type: ignore[arg-type]
-        changed = {k: v for k, v in vars(weights).items()
-                   if getattr(Weights(), k) != v}
         cells = []
         started = time.perf_counter()
         for name, (index, topics, qrels, split) in data.items():
             with arsearch.open_index(index, weights=weights) as engine:
                 res = evaluate_set(engine, topics, qrels, split)
             cells.append(f"{res['tune'][MAIN[name]]:.3f} / {res['test'][MAIN[name]]:.3f}")
-        label = ",".join(f"{k}={v}" for k, v in changed.items()) or "(defaults)"
         seconds = time.perf_counter() - started
-        print(f"| {label} | " + " | ".join(cells) + f" | <!-- {seconds:.0f} s -->", flush=True)
+        print(f"| {label(weights)} | " + " | ".join(cells) + f" | <!-- {seconds:.0f} s -->",
+              flush=True)
 
 
 if __name__ == "__main__":
