@@ -135,10 +135,13 @@ def pytest_terminal_summary(terminalreporter) -> None:
 #: Folders whose tests start processes, servers or browsers, or fill disks: the full lane
 #: (``.ci/run``) runs them, the edit loop (``pytest -m "not slow"``) leaves them out.
 SLOW_FOLDERS = ("reliability", "browser", "bench")
+#: Files of the same kind elsewhere: kill -9 of cluster writers and shard servers, the
+#: real ``arsearch serve`` and ``shard serve`` processes.
+SLOW_FILES = ("test_cluster_faults.py", "web/test_server.py", "cli/test_cluster.py")
 
 
 def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
-        if parts[0] in SLOW_FOLDERS:
+        if parts[0] in SLOW_FOLDERS or "/".join(parts).endswith(SLOW_FILES):
             item.add_marker(pytest.mark.slow)
