@@ -91,3 +91,27 @@ def test_ant_raw_sample_parses_completely() -> None:
     assert len(docs) == len(files) == 300
     assert all(d.date is not None for d in docs), [p for p in problems if not p.skipped]
     assert all(d.id == Path(d.path or "").stem for d in docs)  # DOCNO matches file names
+
+
+def test_classic_trec_headline_and_date_tags_stand_for_title_and_time(tmp_path: Path) -> None:
+    """The TREC collections' <HEADLINE>/<HEAD> and <DATE> are read when <TITLE> and
+    <TIME> are missing (hostile finding 31: they were ignored silently)."""
+    content = (
+        "<DOC>\n<DOCNO>C-1</DOCNO>\n<HEADLINE>عنوان الخبر</HEADLINE>\n"
+        "<DATE>2018-02-15</DATE>\n<TEXT>نص الخبر</TEXT>\n</DOC>\n"
+        "<DOC>\n<DOCNO>C-2</DOCNO>\n<HEAD>رأس</HEAD>\n<TITLE>العنوان</TITLE>\n"
+        "<TEXT>نص</TEXT>\n</DOC>\n"
+    )
+    docs, problems = read(write(tmp_path / "classic.sgml", content))
+    assert problems == []
+    assert [(d.title, d.date) for d in docs] == [
+        ("عنوان الخبر", datetime(2018, 2, 15)), ("العنوان", None)]
+
+
+def test_character_references_are_decoded(tmp_path: Path) -> None:
+    content = trec("E-1", "القاهرة &amp; الجيزة &lt;تقرير&gt; &#1575;&#x644;", TITLE="AT&amp;T",
+                   URL="http://x/?a=1&amp;b=2")
+    [doc], problems = read(write(tmp_path / "e.trec", content))
+    assert problems == []
+    assert doc.body == "القاهرة & الجيزة <تقرير> ال"
+    assert (doc.title, doc.url) == ("AT&T", "http://x/?a=1&b=2")

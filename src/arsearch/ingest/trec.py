@@ -1,15 +1,18 @@
 """TREC-style ``<DOC>`` files, such as the ANT corpus: many articles a file.
 
 Each ``<DOC>`` record carries its id in ``<DOCNO>`` and its fields in tags (``TITLE``,
-``TIME``, ``SRC``, ``CAT``, ``AUTHOR``, ``URL``, ``ABSTRACT``, ``TEXT``). Real dumps are
-sloppy, so the reader is forgiving: a missing ``</DOC>`` or closing tag is tolerated,
-repeated ``TEXT`` blocks are joined, tags may be in any case, and the format is
-recognised by content whatever the file's name. One record at most is held in memory,
+``TIME``, ``SRC``, ``CAT``, ``AUTHOR``, ``URL``, ``ABSTRACT``, ``TEXT``; the classic TREC
+collections' ``HEADLINE`` or ``HEAD`` and ``DATE`` stand for a missing ``TITLE`` and
+``TIME``). Real dumps are sloppy, so the reader is forgiving: a missing ``</DOC>`` or
+closing tag is tolerated, repeated ``TEXT`` blocks are joined, tags may be in any case,
+and the format is recognised by content whatever the file's name. SGML character
+references (``&amp;``, ``&#1575;``) are decoded. One record at most is held in memory,
 cut to the size cap.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 
@@ -22,7 +25,10 @@ __all__ = ["looks_like_trec", "read_trec"]
 
 #: Lines of <DOC> files are read in pieces of at most this many bytes.
 _TREC_PIECE_BYTES = 1 << 20
-_TREC_TAGS = ("DOCNO", "URL", "SRC", "CAT", "TITLE", "TIME", "AUTHOR", "ABSTRACT", "TEXT")
+_TREC_TAGS = ("DOCNO", "URL", "SRC", "CAT", "TITLE", "HEADLINE", "HEAD", "TIME", "DATE",
+              "AUTHOR", "ABSTRACT", "TEXT")
+#: Tags of the classic TREC collections that stand for ours when ours is missing.
+_TREC_FALLBACKS = {"TITLE": ("HEADLINE", "HEAD"), "TIME": ("DATE",)}
 _TREC_FIELD = re.compile(
     rf"<({'|'.join(_TREC_TAGS)})>(.*?)(?:</\1>|(?=<(?:{'|'.join(_TREC_TAGS)})>)|\Z)",
     re.DOTALL | re.IGNORECASE,
@@ -95,11 +101,14 @@ def _trec_fields(record: str) -> dict[str, str]:
     """First non-empty value of each tag; repeated TEXT blocks are joined, not lost."""
     fields: dict[str, str] = {}
     for tag, value in _TREC_FIELD.findall(record):
-        tag, value = tag.upper(), value.strip()
+        tag, value = tag.upper(), html.unescape(value.strip())
         if tag == "TEXT" and fields.get("TEXT") and value:
             fields["TEXT"] += "\n" + value
         elif value and not fields.get(tag):
             fields[tag] = value
+    for tag, others in _TREC_FALLBACKS.items():
+        if not fields.get(tag):
+            fields[tag] = next((fields[o] for o in others if fields.get(o)), "")
     return fields
 
 
