@@ -532,15 +532,8 @@ class XapianSearcher:
             return []
         cached = self._terms
         if cached is None:
-            def read() -> list[str]:
-                firsts = ARABIC_LETTERS + LATIN_LETTERS + "0123456789="
-                out = []
-                for first in firsts:
-                    for t in self.db.allterms(first.encode()):
-                        out.append(t.term.decode("utf-8", "replace"))
-                return sorted(set(out))
-
-            cached = self._terms = self._run(read)
+            cached = self._terms = self._run(lambda: sorted(
+                {t.decode("utf-8", "replace") for t in word_terms(self.db)}))
         return cached
 
     def texts_with(self, field: str, text: str, limit: int) -> list[str]:
@@ -812,16 +805,14 @@ class Vocabulary:
 
     def _load(self, addresses: list[ShardAddress], count: int) -> None:
         try:
-            firsts = [c.encode() for c in ARABIC_LETTERS + LATIN_LETTERS + "0123456789="]
             values: set[int] = set()
             for address in addresses:
                 db = open_remote(address, self.searcher.timeout)
                 try:
-                    for first in firsts:
-                        for i, t in enumerate(db.allterms(first)):
-                            values.add(hash(t.term))
-                            if not i % 4096 and self._stop.is_set():
-                                return
+                    for i, t in enumerate(word_terms(db)):
+                        values.add(hash(t))
+                        if not i % 4096 and self._stop.is_set():
+                            return
                 finally:
                     db.close()
             hashes = np.fromiter(values, dtype=np.int64, count=len(values))
@@ -955,6 +946,19 @@ def _connect(member: Member, timeout: float, skip: ShardAddress | None = None) -
                                     f"{first.reason} (and its {len(errors) - 1} "
                                     "replica(s) do not answer)")
     raise first
+
+
+#: The first characters of the index's words: letters, digits and ``=`` (the exact
+#: forms); the boolean and field terms start with an upper-case prefix instead.
+WORD_FIRSTS = tuple(c.encode() for c in ARABIC_LETTERS + LATIN_LETTERS + "0123456789=")
+
+
+def word_terms(db) -> Iterator[bytes]:
+    """Every word term of ``db`` (stems and exact forms), in term order within each first
+    character: what the vocabulary of did-you-mean and query understanding is read from."""
+    for first in WORD_FIRSTS:
+        for t in db.allterms(first):
+            yield t.term
 
 
 def open_remote(address: ShardAddress, timeout: float = DEFAULT_TIMEOUT):
