@@ -173,8 +173,10 @@ def build_arsearch(corpus: Path, index: Path, reuse: bool, backend: str = "whoos
     return index
 
 
-def arsearch_run(engine, topics: list[tuple[str, str]], run: Path) -> dict:
-    """Write the top-100 TREC run of ``engine``; count queries that raised."""
+def arsearch_run(engine, topics: list[tuple[str, str]], run: Path,
+                 tag: str = "arsearch") -> dict:
+    """Write the top-100 TREC run of ``engine`` (anything with ``ranked_ids``, a Xapian
+    searcher too), named ``tag``; count queries that raised."""
     errors: list[str] = []
     started = time.perf_counter()
     with open(run, "w", encoding="utf-8") as out:
@@ -184,7 +186,7 @@ def arsearch_run(engine, topics: list[tuple[str, str]], run: Path) -> dict:
             except Exception as exc:  # counted and shown: batch search must never fail
                 errors.append(f"{qid}: {type(exc).__name__}: {exc}")
                 continue
-            out.writelines(f"{qid} Q0 {d} {r} {s:.6f} arsearch\n"
+            out.writelines(f"{qid} Q0 {d} {r} {s:.6f} {tag}\n"
                            for r, (d, s) in enumerate(ranked, 1))
     return {"errors": errors, "ms_per_query": (time.perf_counter() - started) * 1000
             / max(len(topics), 1)}

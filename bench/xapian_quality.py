@@ -34,6 +34,7 @@ from bench.measure import ROOT  # noqa: E402
 from bench.quality import (  # noqa: E402
     MEASURES,
     SETS,
+    arsearch_run,
     corpus_file,
     halves,
     parse_weights,
@@ -42,7 +43,6 @@ from bench.quality import (  # noqa: E402
     summarize,
 )
 
-MAIN_CORPORA = Path("/work/main/bench/results/quality/corpora")
 #: The lead's figures for arsearch (Whoosh) at the time of writing, for the table.
 ARSEARCH_NOW = {"qqa23": "nDCG 0.335 / MRR 0.380", "ant-ki": "MRR 0.71", "arcd": "MRR 0.69",
                 "arcd-notitle": "MRR 0.65", "adhoc": "nDCG 0.893"}
@@ -89,22 +89,6 @@ def build_xapian(corpus: Path, folder: Path, shards: int, reuse: bool) -> list[P
     return paths
 
 
-def run_topics(searcher, topics: list[tuple[str, str]], run: Path, tag: str) -> dict:
-    errors: list[str] = []
-    started = time.perf_counter()
-    with open(run, "w", encoding="utf-8") as out:
-        for qid, text in topics:
-            try:
-                ranked = searcher.ranked_ids(text, 100)
-            except Exception as exc:  # counted and shown
-                errors.append(f"{qid}: {type(exc).__name__}: {exc}")
-                continue
-            out.writelines(f"{qid} Q0 {d} {r} {s:.6f} {tag}\n"
-                           for r, (d, s) in enumerate(ranked, 1))
-    return {"errors": errors, "ms_per_query": (time.perf_counter() - started) * 1000
-            / max(len(topics), 1)}
-
-
 def shared_score(qrels: Path, run: Path) -> str:
     out = subprocess.run([sys.executable, str(SCORE), str(qrels), str(run)],
                          capture_output=True, text=True, cwd=ROOT)
@@ -131,7 +115,7 @@ def main(argv: list[str] | None = None) -> dict:
     unknown = set(models) - {"bm25f", "combined", "sum"}
     if unknown:
         sys.exit(f"xapian_quality: unknown fields model(s) {', '.join(sorted(unknown))}")
-    corpora = a.corpora or [ROOT / "bench/results/quality/corpora", MAIN_CORPORA]
+    corpora = a.corpora or [ROOT / "bench/results/quality/corpora"]
     weights = parse_weights(a.weights)
     a.work.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict] = {}
@@ -154,7 +138,7 @@ def main(argv: list[str] | None = None) -> dict:
             else:
                 searcher = XapianSearcher.open_local(paths[0], weights=weights)
             with searcher:
-                extra = run_topics(searcher, topics, run, "xapian")
+                extra = arsearch_run(searcher, topics, run, "xapian")
         finally:
             for s in servers:
                 s.stop()
@@ -164,7 +148,7 @@ def main(argv: list[str] | None = None) -> dict:
         log(f"{name}: xapian {results[name]['xapian']['score.py']}")
         for model in models:
             import arsearch
-            from bench.quality import arsearch_run, build_arsearch
+            from bench.quality import build_arsearch
 
             # one index serves every model (the fields model is a search-time choice)
             index = build_arsearch(corpus, a.work / "indexes" / f"arsearch-{qs.corpus}",
