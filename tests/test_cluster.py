@@ -20,6 +20,8 @@ from tests.xapian_support import build_local, build_shards, require_xapian
 
 require_xapian()
 
+import xapian  # noqa: E402
+
 from arsearch.backends.xapian.cluster import (  # noqa: E402
     Cluster,
     ClusterWriter,
@@ -327,3 +329,50 @@ def test_cluster_writer_reports_a_shard_that_is_down(tmp_path):
     cluster = read_cluster(write_cluster(tmp_path / "c.toml", [("127.0.0.1", dead)]))
     with pytest.raises(ShardUnavailableError, match=str(dead)):
         ClusterWriter(cluster)
+
+
+def _records_from_value_streams(db) -> set[tuple[str, str, str]]:
+    """The slow reference: the id, hash and path value streams, joined by document."""
+    from arsearch.backends.xapian.index import SLOT_HASH, SLOT_ID, SLOT_PATH
+
+    hashes = {v.docid: v.value.decode() for v in db.valuestream(SLOT_HASH)}
+    paths = {v.docid: v.value.decode() for v in db.valuestream(SLOT_PATH)}
+    return {(v.value.decode(), hashes.get(v.docid, ""), paths.get(v.docid, ""))
+            for v in db.valuestream(SLOT_ID)}
+
+
+def test_cluster_update_reads_each_shards_records_as_its_value_streams_hold_them(
+        shard_servers, corpus):
+    """What an update knows of each shard (id, content hash, path) comes from one
+    server-side count of the record slot; it equals the value streams read locally."""
+    from arsearch.backends.xapian.store import part_records
+
+    seen = 0
+    for server in shard_servers:
+        remote = xapian.remote_open("127.0.0.1", server.port, 10_000)
+        local = xapian.Database(str(server.path))
+        fast = list(part_records(remote))
+        assert len(fast) == len(set(fast)) == local.get_doccount() > 0
+        assert set(fast) == _records_from_value_streams(local)
+        seen += len(fast)
+    assert seen == len(corpus)
+
+
+def test_xapian_records_of_documents_written_before_the_record_slot(tmp_path, corpus):
+    """An index whose documents lack the record slot (written before it) is read from
+    its value streams, with the same result."""
+    from arsearch.backends.xapian.index import SLOT_RECORD
+    from arsearch.backends.xapian.store import part_records
+
+    path = build_local(tmp_path / "ix", corpus[:40])
+    db = xapian.WritableDatabase(str(path), xapian.DB_OPEN)
+    for docid in list(range(1, db.get_lastdocid() + 1))[::3]:
+        doc = db.get_document(docid)
+        doc.remove_value(SLOT_RECORD)
+        db.replace_document(docid, doc)
+    db.commit()
+    db.close()
+    db = xapian.Database(str(path))
+    assert 0 < db.get_value_freq(SLOT_RECORD) < db.get_doccount()
+    assert set(part_records(db)) == _records_from_value_streams(db)
+    assert len(list(part_records(db))) == 40
