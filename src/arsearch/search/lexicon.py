@@ -45,8 +45,17 @@ class Lexicon:
             return []
         terms = [written_term(n, stem(n)) for n in norms]
         keep = self.reader.may_contain(FIELD, terms)
-        return [n for n, t, k in zip(norms, terms, keep.tolist(), strict=True)
-                if k and self.reader.doc_frequency(FIELD, t) > 0]
+        found = [bool(k) and self.reader.doc_frequency(FIELD, t) > 0
+                 for t, k in zip(terms, keep.tolist(), strict=True)]
+        # a form only titles hold (لكأس in «يستعد لكأس الأمم») is the index's too, as
+        # :meth:`df` counts it: a backend whose title and body share one term space
+        # finds it in the body's lookup, so both backends understand the same query
+        rest = [i for i, f in enumerate(found) if not f]
+        if rest:
+            in_title = self.reader.may_contain("title", [terms[i] for i in rest])
+            for i, k in zip(rest, in_title.tolist(), strict=True):
+                found[i] = bool(k) and self.reader.doc_frequency("title", terms[i]) > 0
+        return [n for n, f in zip(norms, found, strict=True) if f]
 
     @cached_property
     def stems(self) -> list[str]:

@@ -286,8 +286,11 @@ class Scorer:
             return part
         for word in item.words:
             self.add_word(part, word, item.weight)
-        within = top(part.scores, part.scores > 0, PHRASE_CHECK)
-        part.scores[~self.phrase_mask(item, within)] = 0.0
+        # every document holding all the phrase's words is checked, not only the best
+        # scored: an alternative can be a query's only way to a document (a quoted
+        # synonym entry), so a budget here dropped matches (a common word such as دول
+        # put the phrase's documents beyond it; Xapian's OP_PHRASE found them)
+        part.scores[~self.phrase_mask(item)] = 0.0
         return part
 
     def _best_synonym(self, sheet: Sheet, synonyms: list[Item]) -> np.ndarray:

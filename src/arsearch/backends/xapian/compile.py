@@ -39,7 +39,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .core import EXACT, ParsedQuery, Part, Phrase, Weights, Word, require_xapian
+from .core import (
+    EXACT,
+    ParsedQuery,
+    Part,
+    Phrase,
+    Weights,
+    Word,
+    require_xapian,
+    written_term,
+)
+from .core import stem as stem_of
 from .index import (
     FILTER_PREFIXES,
     PREFIX_LEAD,
@@ -87,12 +97,30 @@ class Stats:
     def idf(self, t: bytes) -> float:
         return lucene_idf(self.termfreq(t), self.doccount)
 
+    #: Documents holding any of some terms (exactly), for OP_SYNONYM's idf.
+    union_freq: Callable[[list[bytes]], int] | None = None
+
     def idf_factor(self, t: bytes) -> float:
         """What Xapian's idf of ``t`` must be multiplied by to be arsearch's."""
         n = self.termfreq(t)
         if not n:
             return 1.0  # matches nothing: any factor
         return lucene_idf(n, self.doccount) / xapian_idf(n, self.doccount)
+
+    def synonym_idf_factor(self, terms: list[bytes]) -> float:
+        """The same for ``OP_SYNONYM`` over ``terms``: Xapian weighs it with an estimate
+        of how many documents hold any of them (as if independent: a + b - ab/N, a
+        binary OR at a time), arsearch with the exact count (a word's prefixed forms
+        mostly stand in the same articles as the word, so the estimate was high and
+        the idf low)."""
+        freqs = [self.termfreq(t) for t in terms]
+        estimate = 0.0
+        for n in freqs:
+            estimate = float(int(estimate + n - estimate * n / self.doccount + 0.5))
+        if not estimate:
+            return 1.0
+        exact = self.union_freq(terms) if self.union_freq else int(estimate)
+        return lucene_idf(exact, self.doccount) / xapian_idf(int(estimate), self.doccount)
 
 
 @dataclass
@@ -156,7 +184,7 @@ class _Compiler:
         kind = "synonym" if weight < 1.0 else "stem"  # an expansion, not a typed word
         mark = len(self.parts)
         if getattr(word, "match", "stem") == "exact":  # the written form only
-            written = EXACT + word.norm if word.norm != word.stem else word.stem
+            written = written_term(word.norm, word.stem)
             query = self.record(
                 Part("exact" if kind == "stem" else kind, word.surface, 0.0, term=written),
                 self.scaled(term(written), weight))
@@ -164,10 +192,12 @@ class _Compiler:
             return self.restrict(query, [word.stem], word.field)
         also = getattr(word, "also", ())
         if also:  # prefixed forms counted as the word's own occurrences (one term)
-            forms = [term(EXACT + f) for f in also]
-            stem_query = Q(Q.OP_SCALE_WEIGHT,
-                           Q(Q.OP_SYNONYM, [Q(term(word.stem)), *map(Q, forms)]),
-                           weight * self.stats.idf_factor(term(word.stem)))
+            # the term holding each form as written: its twin, or the form itself when
+            # it is its own stem (لداعش: no twin is indexed for it)
+            forms = [term(written_term(f, stem_of(f))) for f in also]
+            every = [term(word.stem), *forms]
+            stem_query = Q(Q.OP_SCALE_WEIGHT, Q(Q.OP_SYNONYM, list(map(Q, every))),
+                           weight * self.stats.synonym_idf_factor(every))
         else:
             stem_query = self.scaled(term(word.stem), weight)
         parts = [self.record(Part(kind, word.surface, 0.0, term=word.stem), stem_query)]
@@ -176,8 +206,23 @@ class _Compiler:
             parts.append(self.record(
                 Part("exact" if kind == "stem" else kind, word.surface, 0.0, term=exact),
                 self.scaled(term(exact), weight * self.w.exact)))
+        field_name = word.field
+        if also and field_name:  # the word or any of its forms in the field
+            stems = list(dict.fromkeys([word.stem, *(stem_of(f) for f in also)]))
+            self.wrap_parts(mark, lambda q: self.restrict_any(q, stems, field_name))
+            return self.restrict_any(_or(parts), stems, field_name)
         self.wrap_parts(mark, lambda q: self.restrict(q, [word.stem], word.field))
         return self.restrict(_or(parts), [word.stem], word.field)
+
+    def restrict_any(self, query, stems: list[str], field_name: str):
+        """``title:``/``body:`` for a word counted with its prefixed forms: documents
+        with any of ``stems`` in the field (a form's stem stands for the form: title
+        positions and title-only marks are kept by stem)."""
+        if field_name == "title":
+            return Q(Q.OP_FILTER, query, _or([Q(term(PREFIX_TITLE + s)) for s in stems]))
+        in_body = [Q(Q.OP_AND_NOT, Q(term(s)), Q(term(PREFIX_TITLE_ONLY + s)))
+                   for s in stems]
+        return Q(Q.OP_FILTER, query, _or(in_body))
 
     def restrict(self, query, stems: list[str], field_name: str | None):
         """``title:``: only documents with the stems in the title; ``body:``: only those

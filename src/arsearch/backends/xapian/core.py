@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from types import ModuleType
 
-from arsearch.analysis import EXACT, ArabicAnalyzer, index_positions
+from arsearch.analysis import EXACT, ArabicAnalyzer, index_positions, stem
+from arsearch.analysis.exact import written_term
 from arsearch.analysis.synonyms import Synonyms, load_synonyms
 from arsearch.backends.boundary import Matches
 from arsearch.errors import (
@@ -35,7 +36,7 @@ __all__ = [
     "Weights", "Word", "XapianUnavailableError", "content_hash", "date_key", "expand",
     "hijri_months", "index_positions",
     "load_synonyms", "months", "network_reason", "parse_query", "read_documents",
-    "require_xapian",
+    "require_xapian", "stem", "written_term",
 ]
 
 

@@ -413,7 +413,19 @@ class XapianSearcher:
         return None
 
     def _stats(self) -> Stats:
-        return Stats(self.db.get_doccount(), self._termfreq)
+        return Stats(self.db.get_doccount(), self._termfreq, self._union_freq)
+
+    def _union_freq(self, terms: list[bytes]) -> int:
+        """Documents holding any of ``terms``, counted (cached like term frequencies)."""
+        key = b"\0".join(terms)
+        n = self._termfreqs.get(key)
+        if n is None:
+            enquire = xapian.Enquire(self.db)
+            enquire.set_query(xapian.Query(xapian.Query.OP_OR, [xapian.Query(t) for t in terms]))
+            enquire.set_weighting_scheme(xapian.BoolWeight())
+            count = max(self.db.get_doccount(), 1)
+            n = self._termfreqs[key] = enquire.get_mset(0, 0, count).get_matches_estimated()
+        return n
 
     def _termfreq(self, t: bytes) -> int:
         """Term frequency over every member, cached until the next reopen (each is a
@@ -557,7 +569,27 @@ class XapianSearcher:
         checked against the shards' vocabulary (:class:`Vocabulary`)."""
         if field == "title" or not any(m.remote for m in self.members):
             return np.ones(len(terms), dtype=bool)
-        return self._vocabulary.may_contain([term(t) for t in terms])
+        raw = [term(t) for t in terms]
+        if self._vocabulary.ready_or_load():
+            return self._vocabulary.may_contain(raw)
+        # until it is read: every shard's counts of all the candidates in one message
+        # (a query's term statistics), so what a query understands (a word's prefixed
+        # forms) does not depend on how long the cluster has been open
+        return self._run(lambda: self._termfreqs_of(raw)) > 0
+
+    def _termfreqs_of(self, terms: list[bytes]) -> np.ndarray:
+        """Term frequencies of ``terms`` over every member, one round trip per shard."""
+        if not terms:
+            return np.zeros(0, dtype=np.int64)
+        enquire = xapian.Enquire(self.db)
+        enquire.set_query(xapian.Query(xapian.Query.OP_OR, [xapian.Query(t) for t in terms]))
+        enquire.set_weighting_scheme(xapian.BoolWeight())
+        mset = enquire.get_mset(0, 0)
+        counts = np.fromiter((mset.get_termfreq(t) for t in terms), dtype=np.int64,
+                             count=len(terms))
+        for t, n in zip(terms, counts.tolist(), strict=True):
+            self._termfreqs[t] = n
+        return counts
 
     # -- the index --------------------------------------------------------------------------
 
@@ -737,12 +769,12 @@ class Vocabulary:
     It is read on its own connections by a background thread started by the first
     spelling check (a stream of the terms of every shard that start with a letter or a
     digit, or ``=`` for the exact forms: not the prefixed boolean terms), so neither
-    opening the cluster nor a search waits for it; until it is ready it says "absent"
-    (no suggestion rather than a slow one: a lookup is a round trip to every shard), and
-    while a newer one is read after the document count changed by more than
-    :data:`STALE_SHARE` it answers from the older words. So a long-lived server suggests
-    spellings a few seconds after it opened; a one-off ``arsearch search`` over a
-    cluster does not.
+    opening the cluster nor a search waits for it; until it is ready the searcher asks
+    the shards for the candidates' counts instead (all of them in one query's term
+    statistics: a round trip per shard, exact), and while a newer one is read after the
+    document count changed by more than :data:`STALE_SHARE` it answers from the older
+    words. So a one-off ``arsearch search`` over a cluster understands and corrects a
+    query as a long-lived server does.
     """
 
     STALE_SHARE = 0.01
@@ -772,6 +804,11 @@ class Vocabulary:
 
     @property
     def ready(self) -> bool:
+        return self.hashes is not None
+
+    def ready_or_load(self) -> bool:
+        """Whether the words are read; if not (or if stale), start reading them."""
+        self._maybe_load()
         return self.hashes is not None
 
     def may_contain(self, terms: list[bytes]) -> np.ndarray:
