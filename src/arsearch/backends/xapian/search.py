@@ -17,16 +17,10 @@ it and says so (``partial``, ``missing_shards``), trying it again every
 
 from __future__ import annotations
 
-import atexit
 import os
-import re
-import threading
 import time
-import weakref
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +31,6 @@ from arsearch.backends.boundary import Target
 from .cluster import Cluster, ShardAddress, read_cluster
 from .compile import TIER, Compiled, Stats, by_date, compile_query, weighting
 from .core import (
-    ARABIC_LETTERS,
-    LATIN_LETTERS,
     ArsearchError,
     Choices,
     DocumentNotFoundError,
@@ -48,15 +40,12 @@ from .core import (
     ShardUnavailableError,
     Synonyms,
     Weights,
-    date_key,
     expand,
-    hijri_months,
     load_synonyms,
-    months,
-    network_reason,
     parse_query,
     require_xapian,
 )
+from .facets import DATES, counts, facet_counts, iso_day
 from .folder import part_paths, read_meta
 from .index import (
     FACET_SLOTS,
@@ -71,11 +60,19 @@ from .index import (
     read_stored,
     term,
 )
+from .members import (
+    DEFAULT_TIMEOUT,
+    Member,
+    Members,
+    cluster_status,
+    connect,
+    open_part,
+    open_remote,
+)
+from .vocabulary import Vocabulary, word_terms
 
 xapian = require_xapian()
 
-#: Seconds a shard may take to answer before it counts as down (Xapian's default: 10).
-DEFAULT_TIMEOUT = 10.0
 #: A partial searcher tries its missing shards again at most this often (seconds).
 RETRY_MISSING = 10.0
 MAX_LIMIT = 1000
@@ -84,8 +81,6 @@ RELATED_TERMS = 25
 RELATED_CANDIDATES = 500
 #: Titles read per round (suggestions' dictionary), between which searches run.
 TITLES_PAGE = 2000
-_DATES = "_dates"  # the spy over the date slot (months and Hijri months)
-_CONTEXT = re.compile(r"remote:tcp\(([^)]*)\)")
 
 
 @dataclass
@@ -115,22 +110,7 @@ class XapianResults:
     expansions: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Member:
-    """One database of the searcher: a local part, or a shard and its replicas."""
-
-    name: str
-    addresses: tuple[ShardAddress, ...] = ()  # primary first; empty for a local part
-    path: Path | None = None
-    db: Any = None  # the open xapian.Database; None while missing
-    serving: ShardAddress | None = None  # the address that answers now
-
-    @property
-    def remote(self) -> bool:
-        return bool(self.addresses)
-
-
-class XapianSearcher:
+class XapianSearcher(Members):
     """One open Xapian index (local parts, or shards as one). Thread-safe: Xapian objects
     are not, so calls take turns (one searcher per worker process, as the web app keeps
     one engine per process)."""
@@ -139,15 +119,10 @@ class XapianSearcher:
                  weights: Weights | None = None, synonyms: Synonyms | None = None, *,
                  allow_partial: bool = False, timeout: float = DEFAULT_TIMEOUT,
                  meta: dict | None = None, folder: Path | None = None):
-        self.members = list(members)
-        self.label = label
         self.weights = weights or Weights()
         self.synonyms = synonyms if synonyms is not None else load_synonyms()
-        self.allow_partial = allow_partial
-        self.timeout = timeout
         self.meta = meta or {}
         self.folder = folder
-        self._lock = threading.RLock()
         self._termfreqs: dict[bytes, int] = {}
         self._terms: list[str] | None = None
         self._choices: dict[str, Choices] = {}
@@ -155,7 +130,7 @@ class XapianSearcher:
         self._generation = 0  # counts the states seen (``state``)
         self._vocabulary = Vocabulary(self)
         self._retried = time.monotonic()
-        self.db = self._combine()
+        super().__init__(members, label, allow_partial=allow_partial, timeout=timeout)
         self.layout = self._call(self._layout)
 
     # -- opening ------------------------------------------------------------------------
@@ -174,7 +149,7 @@ class XapianSearcher:
         path = Path(path)
         meta = read_meta(path) if path.is_dir() else None
         paths = part_paths(path, meta) if meta else [path]
-        members = [Member(str(p), path=p, db=_open_local(p)) for p in paths]
+        members = [Member(str(p), path=p, db=open_part(p)) for p in paths]
         return cls(members, str(path), meta=meta, folder=path, **options)
 
     @classmethod
@@ -192,7 +167,7 @@ class XapianSearcher:
             raise ArsearchError("a cluster needs at least one shard")
         for m in members:
             try:
-                _connect(m, timeout)
+                connect(m, timeout)
             except ShardUnavailableError:
                 if not allow_partial:
                     raise
@@ -201,22 +176,6 @@ class XapianSearcher:
                                         "no shard of the cluster answers")
         label = ", ".join(str(m.addresses[0]) for m in members)
         return cls(members, label, allow_partial=allow_partial, timeout=timeout, **options)
-
-    def _combine(self):
-        """One Database over the members that answer (their connections are shared)."""
-        db = xapian.Database()
-        for m in self.members:
-            if m.db is not None:
-                db.add_database(m.db)
-        return db
-
-    @property
-    def partial(self) -> bool:
-        return any(m.db is None for m in self.members)
-
-    @property
-    def missing_shards(self) -> list[str]:
-        return [m.name for m in self.members if m.db is None]
 
     def reopen(self) -> None:
         """See the latest commit of every member (cheap when nothing changed); a partial
@@ -228,7 +187,7 @@ class XapianSearcher:
                 for m in self.members:
                     if m.db is None:
                         try:
-                            _connect(m, self.timeout)
+                            connect(m, self.timeout)
                             back = True
                         except ShardUnavailableError:
                             pass
@@ -309,7 +268,7 @@ class XapianSearcher:
         if dated and refs:
             scores = self._relevance(compiled, refs)
         found = Matches(refs, [r.id for r in refs], scores, mset.get_matches_estimated(),
-                        _facets(spies))
+                        facet_counts(spies))
         if docid is not None and explain is not None:
             self._explain(found, compiled, docid, id_term(explain))
         return found
@@ -322,8 +281,8 @@ class XapianSearcher:
         # spies over-count on remote shards (bench/xapian_facts.py); ties go by docid
         spies = {}
         if facets:
-            # months and Hijri months are summed from the counts of each day (_facets)
-            for name, slot in (*FACET_SLOTS.items(), (_DATES, self._day_slot())):
+            # months and Hijri months are summed from the counts of each day (facet_counts)
+            for name, slot in (*FACET_SLOTS.items(), (DATES, self._day_slot())):
                 spies[name] = xapian.ValueCountMatchSpy(slot)
                 enquire.add_matchspy(spies[name])
         return enquire, spies
@@ -608,9 +567,9 @@ class XapianSearcher:
         hi = self.db.get_value_upper_bound(SLOT_DATE)
         out = {
             "documents": count,
-            "sources": _counts("source", spies["source"]),
-            "categories": _counts("category", spies["category"]),
-            "date_from": _day(lo), "date_to": _day(hi),
+            "sources": counts("source", spies["source"]),
+            "categories": counts("category", spies["category"]),
+            "date_from": iso_day(lo), "date_to": iso_day(hi),
             "size_bytes": _folder_size(self.folder) if self.folder else None,
             "created": self.meta.get("created"), "updated": self.meta.get("updated"),
             "backend": "xapian",
@@ -684,7 +643,7 @@ class XapianSearcher:
                 hits.append(XapianHit(doc.get_value(SLOT_ID).decode("utf-8", "surrogatepass"),
                                       _score(item.weight, compiled), tiers, item.docid,
                                       read_stored(doc.get_data()) if stored else None))
-            return XapianResults(hits, mset.get_matches_estimated(), _facets(spies),
+            return XapianResults(hits, mset.get_matches_estimated(), facet_counts(spies),
                                  "date" if compiled.by_date else "relevance", expansions)
 
         return self._run(run)
@@ -693,195 +652,6 @@ class XapianSearcher:
         """(id, score) of the best ``limit`` documents (batch runs, evaluation)."""
         results = self.search(query, 0, limit, facets=False, stored=False)
         return [(h.id, h.score) for h in results.hits]
-
-    # -- errors ---------------------------------------------------------------------------
-
-    def _run(self, fn):
-        """Run ``fn`` on the database: after a writer's commit invalidates this reader,
-        reopen once; after a shard fails, fail over to its replicas (or, with
-        ``allow_partial``, go on without it) and run again."""
-        with self._lock:
-            for _ in range(len(self.members) + 2):
-                try:
-                    try:
-                        return self._call(fn)
-                    except _Modified:
-                        self._call(lambda: self.db.reopen())
-                        self._forget()
-                        return self._call(fn)
-                except _ShardFailed as failed:
-                    self._fail_over(failed)
-            raise ShardUnavailableError(self.label, "the shards keep failing")
-
-    def _call(self, fn):
-        try:
-            return fn()
-        except xapian.DatabaseModifiedError as exc:
-            raise _Modified() from exc
-        except xapian.NetworkError as exc:
-            raise _ShardFailed(self._member_of(exc), exc) from exc
-        except xapian.DatabaseError as exc:
-            raise ArsearchError(f"the Xapian index {self.label} cannot be read: "
-                                f"{network_reason(exc)}") from exc
-
-    def _member_of(self, exc: Exception) -> Member | None:
-        """The member an error's context (``remote:tcp(host:port)``) points at; else the
-        first remote member that does not answer a keep-alive."""
-        m = _CONTEXT.search(str(exc))
-        if m:
-            for member in self.members:
-                a = member.serving
-                if a is not None and m.group(1) in (f"{a.host}:{a.port}",
-                                                    f"[{a.host}]:{a.port}"):
-                    return member
-        for member in self.members:
-            if member.remote and member.db is not None:
-                try:
-                    member.db.keep_alive()
-                except xapian.Error:
-                    return member
-        return None
-
-    def _fail_over(self, failed: _ShardFailed) -> None:
-        member, exc = failed.member, failed.exc
-        if member is None:
-            raise ShardUnavailableError(self.label, network_reason(exc)) from exc
-        gone, dead = member.serving, member.db
-        try:
-            _connect(member, self.timeout, skip=gone)
-        except ShardUnavailableError:
-            if not self.allow_partial:
-                # not partial: keep the dead connection, the next call tries again
-                member.db, member.serving = dead, gone
-                where = str(gone) if gone else member.name
-                raise ShardUnavailableError(where, network_reason(exc)) from exc
-            if all(m.db is None for m in self.members):
-                raise ShardUnavailableError(self.label, "no shard of the cluster answers") \
-                    from exc
-        self.db = self._combine()
-        self._forget()
-
-
-class Vocabulary:
-    """The words of a cluster's shards as a sorted array of their hashes: did-you-mean's
-    filter over shards, where a term lookup is a round trip to every shard.
-
-    It is read on its own connections by a background thread started by the first
-    spelling check (a stream of the terms of every shard that start with a letter or a
-    digit, or ``=`` for the exact forms: not the prefixed boolean terms), so neither
-    opening the cluster nor a search waits for it; until it is ready the searcher asks
-    the shards for the candidates' counts instead (all of them in one query's term
-    statistics: a round trip per shard, exact), and while a newer one is read after the
-    document count changed by more than :data:`STALE_SHARE` it answers from the older
-    words. So a one-off ``arsearch search`` over a cluster understands and corrects a
-    query as a long-lived server does.
-    """
-
-    STALE_SHARE = 0.01
-    MIN_AGE = 300.0  # seconds between two reads
-
-    def __init__(self, searcher: XapianSearcher):
-        self.searcher = searcher
-        self.hashes: np.ndarray | None = None
-        self.count = -1
-        self.loaded_at = 0.0
-        self._loading = False
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def close(self, wait: float = 10.0) -> None:
-        """Stop reading (a thread still inside Xapian when the interpreter exits makes it
-        abort: the engine's close, and an exit hook, stop it first)."""
-        self._stop.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(wait)
-
-    def start(self) -> None:
-        """Read the words now (in the background)."""
-        self._maybe_load()
-
-    @property
-    def ready(self) -> bool:
-        return self.hashes is not None
-
-    def ready_or_load(self) -> bool:
-        """Whether the words are read; if not (or if stale), start reading them."""
-        self._maybe_load()
-        return self.hashes is not None
-
-    def may_contain(self, terms: list[bytes]) -> np.ndarray:
-        self._maybe_load()
-        hashes = self.hashes
-        if hashes is None or not len(hashes):
-            return np.zeros(len(terms), dtype=bool)
-        wanted = np.fromiter((hash(t) for t in terms), dtype=np.int64, count=len(terms))
-        where = np.minimum(np.searchsorted(hashes, wanted), len(hashes) - 1)
-        return hashes[where] == wanted
-
-    def _maybe_load(self) -> None:
-        searcher = self.searcher
-        with self._lock:
-            if self._loading:
-                return
-            count = searcher.doc_count
-            fresh = self.hashes is not None and (
-                abs(count - self.count) <= self.STALE_SHARE * max(self.count, 1)
-                or time.monotonic() - self.loaded_at < self.MIN_AGE)
-            if fresh:
-                return
-            if self._stop.is_set():
-                return
-            self._loading = True
-            addresses = [m.serving for m in searcher.members if m.serving is not None]
-            self._thread = threading.Thread(target=self._load, args=(addresses, count),
-                                            daemon=True, name="arsearch-vocabulary")
-            _LOADERS.add(self)
-            self._thread.start()
-
-    def _load(self, addresses: list[ShardAddress], count: int) -> None:
-        try:
-            values: set[int] = set()
-            for address in addresses:
-                db = open_remote(address, self.searcher.timeout)
-                try:
-                    for i, t in enumerate(word_terms(db)):
-                        values.add(hash(t))
-                        if not i % 4096 and self._stop.is_set():
-                            return
-                finally:
-                    db.close()
-            hashes = np.fromiter(values, dtype=np.int64, count=len(values))
-            hashes.sort()
-            self.hashes, self.count, self.loaded_at = hashes, count, time.monotonic()
-        except (ArsearchError, xapian.Error):
-            pass  # a shard went away: the next suggestion tries again
-        finally:
-            with self._lock:
-                self._loading = False
-
-
-#: Vocabularies that may be reading: stopped before the interpreter exits.
-_LOADERS: weakref.WeakSet[Vocabulary] = weakref.WeakSet()
-
-
-@atexit.register
-def _stop_loaders() -> None:
-    for vocabulary in list(_LOADERS):
-        vocabulary.close()
-
-
-class _Modified(Exception):
-    """Internal: the database changed under the reader."""
-
-
-class _ShardFailed(Exception):
-    """Internal: a shard stopped answering in the middle of a call."""
-
-    def __init__(self, member: Member | None, exc: Exception):
-        super().__init__(str(exc))
-        self.member, self.exc = member, exc
 
 
 class _Stems(xapian.ExpandDecider):  # type: ignore[name-defined]
@@ -901,50 +671,6 @@ def _score(weight: float, compiled: Compiled) -> float:
     return weight - (weight // TIER) * TIER if weight >= TIER else weight
 
 
-def _counts(name: str, spy) -> dict[str, int]:
-    values = [(v.term.decode("utf-8", "replace"), v.termfreq) for v in spy.values()]
-    if name == "year":
-        return dict(sorted(values, reverse=True))
-    return dict(sorted(values, key=lambda kv: (-kv[1], kv[0])))
-
-
-def _facets(spies: dict) -> dict[str, dict[str, int]]:
-    """The facet counts of a match's spies (none when facets were not asked for)."""
-    out = {name: _counts(name, spy) for name, spy in spies.items() if name != _DATES}
-    if _DATES in spies:
-        out.update(_periods(spies[_DATES]))
-    return out
-
-
-def _periods(spy) -> dict[str, dict[str, int]]:
-    """Month and Hijri month counts from the counts of each day value (``YYYYMMDD``, or a
-    whole date value of an older index): summed by day, then each day bucketed as the
-    Whoosh backend buckets its dates (:func:`arsearch.search.facets.months`,
-    ``hijri_months``)."""
-    days: Counter[bytes] = Counter()
-    for v in spy.values():
-        days[v.term[:8]] += v.termfreq
-    order = sorted(days)
-    keys = np.array([date_key(datetime(int(d[:4]), int(d[4:6]), int(d[6:8])))
-                     for d in order], dtype=np.int64)
-    out = {}
-    for name, labels in (("month", months(keys)), ("hijri_month", hijri_months(keys))):
-        counts: Counter[str] = Counter()
-        for label, day in zip(labels, order, strict=True):
-            if label:
-                counts[label] += days[day]
-        out[name] = dict(sorted(counts.items(), reverse=True))
-    return out
-
-
-def _day(value: bytes) -> str | None:
-    """A date value (``YYYYMMDDhhmmss...``) as an ISO day."""
-    if len(value) < 8:
-        return None
-    text = value.decode("ascii", "replace")
-    return f"{text[:4]}-{text[4:6]}-{text[6:8]}"
-
-
 def _folder_size(folder: Path) -> int:
     size = 0
     for root, _, files in os.walk(folder):
@@ -954,59 +680,6 @@ def _folder_size(folder: Path) -> int:
             except FileNotFoundError:
                 continue
     return size
-
-
-def _open_local(path: Path):
-    try:
-        return xapian.Database(str(path))
-    except xapian.DatabaseOpeningError as exc:
-        raise ArsearchError(f"no Xapian index in {path}: {exc}") from exc
-    except xapian.Error as exc:
-        raise ArsearchError(f"the Xapian index {path} cannot be read: {exc}") from exc
-
-
-def _connect(member: Member, timeout: float, skip: ShardAddress | None = None) -> None:
-    """Open ``member`` at its first address that answers (``skip`` last: it just failed)."""
-    order = [a for a in member.addresses if a != skip] + ([skip] if skip else [])
-    errors = []
-    for address in order:
-        try:
-            member.db = open_remote(address, timeout)
-            member.serving = address
-            return
-        except ShardUnavailableError as exc:
-            errors.append(exc)
-    member.db, member.serving = None, None
-    first = errors[0] if errors else ShardUnavailableError(member.name, "no address")
-    if len(errors) > 1:
-        raise ShardUnavailableError(str(member.addresses[0]),
-                                    f"{first.reason} (and its {len(errors) - 1} "
-                                    "replica(s) do not answer)")
-    raise first
-
-
-#: The first characters of the index's words: letters, digits and ``=`` (the exact
-#: forms); the boolean and field terms start with an upper-case prefix instead.
-WORD_FIRSTS = tuple(c.encode() for c in ARABIC_LETTERS + LATIN_LETTERS + "0123456789=")
-
-
-def word_terms(db) -> Iterator[bytes]:
-    """Every word term of ``db`` (stems and exact forms), in term order within each first
-    character: what the vocabulary of did-you-mean and query understanding is read from."""
-    for first in WORD_FIRSTS:
-        for t in db.allterms(first):
-            yield t.term
-
-
-def open_remote(address: ShardAddress, timeout: float = DEFAULT_TIMEOUT):
-    """One shard server as a Database; ShardUnavailableError when it does not answer."""
-    ms = max(int(timeout * 1000), 1)
-    try:
-        return xapian.remote_open(address.host, address.port, ms, ms)
-    except xapian.NetworkError as exc:
-        raise ShardUnavailableError(str(address), network_reason(exc)) from exc
-    except xapian.Error as exc:
-        raise ShardUnavailableError(str(address), f"{type(exc).__name__}: {exc}") from exc
 
 
 def open_xapian(where: Target, weights: Weights, *, allow_partial: bool = False,
@@ -1034,25 +707,4 @@ def _check_weights(weights: Weights) -> None:
                             "(docs/xapian.md): leave them at 0")
 
 
-def cluster_status(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) -> list[dict]:
-    """Each shard of the cluster file: where it answers (its primary, else the first
-    replica that does), its documents, or why none answers."""
-    out = []
-    for shard in read_cluster(path).shards:
-        entry: dict = {"name": shard.name, "address": f"{shard.host}:{shard.port}",
-                       "replicas": [f"{r.host}:{r.port}" for r in shard.replicas]}
-        member = Member(shard.name, (shard.address, *shard.replicas))
-        try:
-            _connect(member, timeout)
-        except ShardUnavailableError as exc:
-            entry.update(status="missing", documents=None, reason=exc.reason)
-        else:
-            serving = member.serving or shard.address
-            try:
-                entry.update(status="ok" if serving == shard.address else "replica",
-                             serving=f"{serving.host}:{serving.port}",
-                             documents=member.db.get_doccount())
-            finally:
-                member.db.close()
-        out.append(entry)
-    return out
+__all__ = ["DEFAULT_TIMEOUT", "XapianSearcher", "cluster_status", "open_remote", "open_xapian"]

@@ -514,7 +514,7 @@ class ClusterStore:
         return []
 
     def _reader(self, address):
-        from .search import open_remote
+        from .members import open_remote
 
         try:
             return open_remote(address, self.timeout)

@@ -1,0 +1,56 @@
+"""Facet counts from Xapian's match spies, shaped as the Whoosh backend gives them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import numpy as np
+
+from .core import date_key, hijri_months, months
+
+DATES = "_dates"  # the spy over the date slot (months and Hijri months)
+
+
+def counts(name: str, spy) -> dict[str, int]:
+    values = [(v.term.decode("utf-8", "replace"), v.termfreq) for v in spy.values()]
+    if name == "year":
+        return dict(sorted(values, reverse=True))
+    return dict(sorted(values, key=lambda kv: (-kv[1], kv[0])))
+
+
+def facet_counts(spies: dict) -> dict[str, dict[str, int]]:
+    """The facet counts of a match's spies (none when facets were not asked for)."""
+    out = {name: counts(name, spy) for name, spy in spies.items() if name != DATES}
+    if DATES in spies:
+        out.update(periods(spies[DATES]))
+    return out
+
+
+def periods(spy) -> dict[str, dict[str, int]]:
+    """Month and Hijri month counts from the counts of each day value (``YYYYMMDD``, or a
+    whole date value of an older index): summed by day, then each day bucketed as the
+    Whoosh backend buckets its dates (:func:`arsearch.search.facets.months`,
+    ``hijri_months``)."""
+    days: Counter[bytes] = Counter()
+    for v in spy.values():
+        days[v.term[:8]] += v.termfreq
+    order = sorted(days)
+    keys = np.array([date_key(datetime(int(d[:4]), int(d[4:6]), int(d[6:8])))
+                     for d in order], dtype=np.int64)
+    out = {}
+    for name, labels in (("month", months(keys)), ("hijri_month", hijri_months(keys))):
+        counts: Counter[str] = Counter()
+        for label, day in zip(labels, order, strict=True):
+            if label:
+                counts[label] += days[day]
+        out[name] = dict(sorted(counts.items(), reverse=True))
+    return out
+
+
+def iso_day(value: bytes) -> str | None:
+    """A date value (``YYYYMMDDhhmmss...``) as an ISO day."""
+    if len(value) < 8:
+        return None
+    text = value.decode("ascii", "replace")
+    return f"{text[:4]}-{text[4:6]}-{text[6:8]}"
