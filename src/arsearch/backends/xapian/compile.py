@@ -163,8 +163,9 @@ class _Compiler:
             self.wrap_parts(mark, lambda q: self.restrict(q, [word.stem], word.field))
             return self.restrict(query, [word.stem], word.field)
         also = getattr(word, "also", ())
-        if also:  # prefixed forms counted as the word's own occurrences (one term)
-            forms = [term(EXACT + f) for f in also]
+        also_stems = getattr(word, "also_stems", ())
+        if also or also_stems:  # prefixed forms counted as the word's own (one term)
+            forms = [term(EXACT + f) for f in also] + [term(s) for s in also_stems]
             stem_query = Q(Q.OP_SCALE_WEIGHT,
                            Q(Q.OP_SYNONYM, [Q(term(word.stem)), *map(Q, forms)]),
                            weight * self.stats.idf_factor(term(word.stem)))
