@@ -388,3 +388,25 @@ def test_xapian_reader_survives_a_writers_commits(tmp_path):
         assert s.search("جولة2").total == 500
         s.reopen()
         assert s.doc_count == 500
+
+
+@pytest.mark.parametrize("changes", [{"proximity": 0.1}, {"recency": 1.0},
+                                     {"prf_max_words": 3}, {"clitics": 0.5},
+                                     {"articles": 0.5}])
+def test_xapian_refuses_weights_it_does_not_map(xapian_folder, changes):
+    """A knob the Xapian mapping cannot honour is refused when the index opens, never
+    silently ignored (a word's forms are one OP_SYNONYM: their frequencies count whole)."""
+    from dataclasses import replace
+
+    with pytest.raises(ArsearchError) as info:
+        arsearch.open_index(xapian_folder, weights=replace(Weights(), **changes))
+    assert next(iter(changes)) in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("changes", [{"clitics": 0.0}, {"articles": 0.0},
+                                     {"articles": 1.0}])
+def test_xapian_accepts_forms_counted_whole_or_not_at_all(xapian_folder, changes):
+    from dataclasses import replace
+
+    with arsearch.open_index(xapian_folder, weights=replace(Weights(), **changes)) as e:
+        assert e.search("الحكومة").total > 0

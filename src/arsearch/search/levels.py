@@ -109,6 +109,40 @@ def lemma_stems(lemma: str, lex: Lexicon) -> list[tuple[str, int]]:
     return lex.remember(("lemma", lemma), compute)
 
 
+def lemma_kin(word: Word, lex: Lexicon, weight: float) -> list[Word]:
+    """The other forms of a typed word's lemma that the index holds (by their stems),
+    each counting ``weight`` of the word (``Weights.lemmas``, at the stem level); none
+    for a word the dictionary does not know."""
+    if len(word.norm) > MAX_LETTERS or not any("\u0621" <= c <= "\u064a" for c in word.norm):
+        return []
+    lemma = analyse(word.surface).lemma
+    if lemma is None:
+        return []
+    out = [Word(s, s, s, word.field, weight * word.weight, "stem", word.level)
+           for s, _ in lemma_stems(lemma, lex) if s != word.stem]
+    return out[:MAX_FORMS]
+
+
+def article_stem(word: Word, lex: Lexicon) -> str | None:
+    """The stem of ``word`` with the article taken off (القرآن: قران) or put on (إنسان:
+    انس), when Snowball stems it apart from the word's own and the index holds it
+    (``Weights.articles``). A word the dictionary holds with its ال (الله, الذي) keeps
+    it; what is left must be three letters or more."""
+    norm = word.norm
+    if not norm or not all("\u0621" <= c <= "\u064a" for c in norm):
+        return None
+    if norm.startswith("ال"):
+        other = norm[2:]
+        if len(other) < 3 or norm in dictionary().lemmas_of:
+            return None
+    elif len(norm) >= 3:
+        other = "ال" + norm
+    else:
+        return None
+    s = stem(other)
+    return s if s != word.stem and lex.df(s) else None
+
+
 def expand_word(word: Word, lex: Lexicon) -> tuple[list[Word], str]:
     """The alternatives for ``word`` at its level (the word itself first) and a note
     for the results ("" when nothing was added)."""

@@ -92,6 +92,9 @@ class Word:
     #: counted three times.
     also: tuple[str, ...] = ()
     synonym: bool = False  # added by the engine for a word of the query (expand.py)
+    #: Stems whose occurrences count as this word's, in the same term as ``also``: the
+    #: stem of the word with the article taken off or put on (``Weights.articles``).
+    also_stems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,7 @@ class Scorer:
             term = written_term(word.norm, word.stem)
             return [self._term(sheet, term, fields, weight,
                                Part(kind, word.surface, 0.0, term=term))]
-        if word.also and w.fields != "sum":
+        if (word.also or word.also_stems) and w.fields != "sum":
             hits = [self._with_forms(sheet, word, fields, weight,
                                      Part(kind, word.surface, 0.0, term=word.stem))]
         else:
@@ -228,18 +228,19 @@ class Scorer:
 
         ranker = self.ranker
         ids, tf = ranker.pseudo_tf(word.stem, fields)
-        for form in word.also:
-            more_ids, more_tf = ranker.pseudo_tf(written_term(form, stem_of(form)), fields)
+        terms = [(word.stem, 1.0)] \
+            + [(written_term(f, stem_of(f)), self.w.clitics) for f in word.also] \
+            + [(s, self.w.articles) for s in word.also_stems]
+        for term, scale in terms[1:]:
+            more_ids, more_tf = ranker.pseudo_tf(term, fields)
             if len(more_ids):
-                more_tf = more_tf * self.w.clitics
+                more_tf = more_tf * scale
                 ids, tf = (more_ids, more_tf) if not len(ids) else \
                     _merge_add(ids, tf, more_ids, more_tf)
         if len(ids):
             if part is not None:
-                part.note = "with " + " ".join(word.also)
+                part.note = "with " + " ".join((*word.also, *word.also_stems))
                 if sheet.doc is not None:
-                    terms = [(word.stem, 1.0)] + [(written_term(f, stem_of(f)), self.w.clitics)
-                                                  for f in word.also]
                     part.fields = self._shares(terms, fields, sheet.doc)
             sheet.add(ids, weight * ranker.saturate(ids, tf), part)
         return ids

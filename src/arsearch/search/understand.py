@@ -102,6 +102,12 @@ def _alternatives(word: Word, lex: Lexicon, level: str, notes: list[str],
             word = replace(bare[0], weight=word.weight, also=(word.norm,))
         forms = clitics.attached(word, lex)
         out[0] = word = replace(word, also=tuple(dict.fromkeys((*word.also, *forms))))
+    if word.level == "stem" and w.articles > 0 and out[0] is word:
+        other = levels.article_stem(word, lex)
+        if other is not None:
+            out[0] = word = replace(word, also_stems=(*word.also_stems, other))
+    if word.level == "stem" and w.lemmas > 0:
+        out += levels.lemma_kin(word, lex, w.lemmas)
     return out + _names(word, lex, notes, w)
 
 

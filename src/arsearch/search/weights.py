@@ -81,6 +81,15 @@ class Weights:
     clitics: float = 1.0
     #: The Arabic forms of a Latin-script name count this much of a typed word.
     names: float = 0.5
+    #: The other dictionary forms of a typed word's lemma (its singular, its broken
+    #: plurals: نبي for الأنبياء) count this much of a typed word at the default (stem)
+    #: level; 0: off. The lemma level (``lemma:``) asks for them at LEMMA_WEIGHT.
+    lemmas: float = 0.0
+    #: The stem of a typed word written with the article taken off or put on (القرآن:
+    #: قرآن, إنسان: الإنسان), when Snowball stems the two apart (القر / قران, انسان /
+    #: انس), counts as the word's own in the same term, its frequencies scaled by
+    #: ``articles`` (one saturation, one idf, as ``clitics``); 0: off.
+    articles: float = 0.0
 
     def field_weight(self, field: str) -> float:
         return self.title if field == "title" else 1.0

@@ -191,11 +191,13 @@ class _Compiler:
             self.wrap_parts(mark, lambda q: self.restrict(q, [word.stem], word.field))
             return self.restrict(query, [word.stem], word.field)
         also = getattr(word, "also", ())
-        if also:  # prefixed forms counted as the word's own occurrences (one term)
+        also_stems = getattr(word, "also_stems", ())
+        if also or also_stems:  # other forms counted as the word's own (one term)
             # the term holding each form as written: its twin, or the form itself when
-            # it is its own stem (لداعش: no twin is indexed for it)
+            # it is its own stem (لداعش: no twin is indexed for it); and the stems of the
+            # word with its article taken off or put on (Weights.articles)
             forms = [term(written_term(f, stem_of(f))) for f in also]
-            every = [term(word.stem), *forms]
+            every = [term(word.stem), *forms, *(term(s) for s in also_stems)]
             stem_query = Q(Q.OP_SCALE_WEIGHT, Q(Q.OP_SYNONYM, list(map(Q, every))),
                            weight * self.stats.synonym_idf_factor(every))
         else:
@@ -207,8 +209,9 @@ class _Compiler:
                 Part("exact" if kind == "stem" else kind, word.surface, 0.0, term=exact),
                 self.scaled(term(exact), weight * self.w.exact)))
         field_name = word.field
-        if also and field_name:  # the word or any of its forms in the field
-            stems = list(dict.fromkeys([word.stem, *(stem_of(f) for f in also)]))
+        if (also or also_stems) and field_name:  # the word or any of its forms there
+            stems = list(dict.fromkeys([word.stem, *(stem_of(f) for f in also),
+                                        *also_stems]))
             self.wrap_parts(mark, lambda q: self.restrict_any(q, stems, field_name))
             return self.restrict_any(_or(parts), stems, field_name)
         self.wrap_parts(mark, lambda q: self.restrict(q, [word.stem], word.field))

@@ -705,6 +705,11 @@ def _check_weights(weights: Weights) -> None:
     if unmapped:
         raise ArsearchError(f"the Xapian backend does not implement {', '.join(unmapped)} "
                             "(docs/xapian.md): leave them at 0")
+    # a word's other forms are one OP_SYNONYM, whose frequencies Xapian adds unscaled
+    scaled = [name for name in ("clitics", "articles") if getattr(weights, name) not in (0, 1)]
+    if scaled:
+        raise ArsearchError(f"the Xapian backend counts a word's forms whole: "
+                            f"{', '.join(scaled)} must be 0 or 1")
 
 
 __all__ = ["DEFAULT_TIMEOUT", "XapianSearcher", "cluster_status", "open_remote", "open_xapian"]
