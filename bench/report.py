@@ -111,9 +111,10 @@ def markdown(r: dict) -> str:
              "the first (warm-up). Lucene and tantivy time themselves (one process for "
              "build + search: their peak RSS covers both; Lucene's per-query time includes "
              "a JVM start).", ""]
-    lines += _systems_table(r) + [""] + _ratio_table(r) + [""]
-    lines += _arsearch_details(r["arsearch"], f"arsearch details ({m.get('arsearch', 'Whoosh')})"
-                               ) + [""]
+    if "arsearch" in r:  # not in a run of the generated set alone (--only-scale)
+        lines += _systems_table(r) + [""] + _ratio_table(r) + [""]
+        lines += _arsearch_details(r["arsearch"],
+                                   f"arsearch details ({m.get('arsearch', 'Whoosh')})") + [""]
     if "arsearch_scale" in r:
         lines += _arsearch_details(r["arsearch_scale"], "scale set") + [""]
     return "\n".join(lines)
