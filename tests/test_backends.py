@@ -366,9 +366,13 @@ PARITY_DOCS = [
     # a synonym entry's phrase (تنظيم الدولة) across a stop word: stems adjacent
     ("p6", "هجوم جديد", "وأي هجوم مشابه بتنظيم من دولة معينة يعد انتهاكا"),
     ("p7", "تقرير", "قال إن تنظيم الدولة هاجم المدينة"),
+    # a word without its article (قرآن: Snowball stems القرآن apart, to القر)
+    ("p8", "حفظ قرآن", "بدأ حفظ قرآن في الصغر"),
+    ("p9", "تلاوة", "استمع إلى تلاوة القرآن"),
 ]
 PARITY_QUERIES = ["داعش", "title:داعش", "body:داعش", "title:تونس", "body:تونس", "تونس",
-                  "-title:تونس الدولي", '"تنظيم الدولة"', "تنظيم الدولة", "لداعش"]
+                  "-title:تونس الدولي", '"تنظيم الدولة"', "تنظيم الدولة", "لداعش",
+                  "القرآن", "قرآن", "title:القرآن", "body:قرآن"]
 
 
 @pytest.fixture(scope="module")
@@ -414,6 +418,8 @@ def test_xapian_parity_queries_find_the_documents_they_were_written_for(parity_e
         assert ids("title:تونس") == {"p3", "p4", "p5"}, name
         assert ids("body:تونس") == {"p4", "p5"}, name
         assert {"p6", "p7"} <= ids('"تنظيم الدولة"'), name
+        assert ids("القرآن") == ids("قرآن") == {"p8", "p9"}, name
+        assert ids("title:القرآن") == {"p8"}, name
 
 
 def test_an_alternative_phrase_is_checked_beyond_the_phrase_budget(parity_engines,
