@@ -376,3 +376,23 @@ def test_xapian_records_of_documents_written_before_the_record_slot(tmp_path, co
     assert 0 < db.get_value_freq(SLOT_RECORD) < db.get_doccount()
     assert set(part_records(db)) == _records_from_value_streams(db)
     assert len(list(part_records(db))) == 40
+
+
+def test_xapian_records_that_arsearch_did_not_write_are_read_from_the_streams(tmp_path,
+                                                                             corpus):
+    """A record value without its separators (another tool, a damaged value) is not
+    trusted: the part is read from its value streams, never a traceback."""
+    from arsearch.backends.xapian.index import SLOT_RECORD
+    from arsearch.backends.xapian.store import part_records
+
+    path = build_local(tmp_path / "ix", corpus[:20])
+    db = xapian.WritableDatabase(str(path), xapian.DB_OPEN)
+    doc = db.get_document(3)
+    doc.add_value(SLOT_RECORD, b"not a record")
+    db.replace_document(3, doc)
+    db.commit()
+    db.close()
+    db = xapian.Database(str(path))
+    assert db.get_value_freq(SLOT_RECORD) == db.get_doccount()
+    assert set(part_records(db)) == _records_from_value_streams(db)
+    assert len(list(part_records(db))) == 20

@@ -168,9 +168,13 @@ def record_value(doc_id: str, digest: str, path: str) -> bytes:
     return encode(f"{digest}\0{path}\0{doc_id}")
 
 
-def read_record(value: bytes) -> tuple[str, str, str]:
-    """(id, content hash, stored path) from a :func:`record_value`."""
-    digest, path, doc_id = value.decode("utf-8", "surrogatepass").split("\0", 2)
+def read_record(value: bytes) -> tuple[str, str, str] | None:
+    """(id, content hash, stored path) from a :func:`record_value`; None for a value
+    that is not one (the caller reads the document's other values instead)."""
+    parts = value.decode("utf-8", "surrogatepass").split("\0", 2)
+    if len(parts) != 3:
+        return None
+    digest, path, doc_id = parts
     return doc_id, digest, path
 
 

@@ -178,9 +178,12 @@ def part_records(db) -> Iterator[tuple[str, str, str]]:
         spy = xapian.ValueCountMatchSpy(SLOT_RECORD)
         enquire.add_matchspy(spy)
         enquire.get_mset(0, 0, count)
-        for item in spy.values():
-            yield read_record(item.term)
-        return
+        values = list(spy.values())
+        records = [r for r in (read_record(item.term) for item in values) if r is not None]
+        if len(records) == len(values):
+            yield from records
+            return
+        # a record not written by arsearch (another tool, a damaged value): the streams
     hashes = {v.docid: v.value.decode() for v in db.valuestream(SLOT_HASH)}
     paths = {v.docid: v.value.decode("utf-8", "surrogatepass")
              for v in db.valuestream(SLOT_PATH)}
