@@ -28,6 +28,7 @@ from dataclasses import replace
 from arsearch.analysis import stem
 from arsearch.analysis.morphology import analyse, dictionary, root_norm, root_of
 from arsearch.analysis.normalize import TASHKEEL, normalize
+from arsearch.search.clitics import is_arabic
 from arsearch.search.lexicon import Lexicon
 from arsearch.search.query import Word
 
@@ -129,7 +130,7 @@ def article_stem(word: Word, lex: Lexicon) -> str | None:
     (``Weights.articles``). A word the dictionary holds with its ال (الله, الذي) keeps
     it; what is left must be three letters or more."""
     norm = word.norm
-    if not norm or not all("\u0621" <= c <= "\u064a" for c in norm):
+    if not is_arabic(norm):
         return None
     if norm.startswith("ال"):
         other = norm[2:]

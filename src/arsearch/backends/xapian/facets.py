@@ -7,9 +7,24 @@ from datetime import datetime
 
 import numpy as np
 
-from .core import date_key, hijri_months, months
+from .core import date_key, hijri_months, months, require_xapian
+
+xapian = require_xapian()
 
 DATES = "_dates"  # the spy over the date slot (months and Hijri months)
+
+
+def slot_values(db, slot: int) -> list:
+    """Each distinct value of ``slot`` over every document of ``db`` with its count (the
+    spy's items: ``term``, ``termfreq``). A match spy runs on a shard's server, so a
+    cluster answers in one message a shard, where a value stream fetches every document."""
+    enquire = xapian.Enquire(db)
+    enquire.set_query(xapian.Query.MatchAll)
+    enquire.set_weighting_scheme(xapian.BoolWeight())
+    spy = xapian.ValueCountMatchSpy(slot)
+    enquire.add_matchspy(spy)
+    enquire.get_mset(0, 0, max(db.get_doccount(), 1))
+    return list(spy.values())
 
 
 def counts(name: str, spy) -> dict[str, int]:

@@ -45,7 +45,7 @@ from .core import (
     parse_query,
     require_xapian,
 )
-from .facets import DATES, counts, facet_counts, iso_day
+from .facets import DATES, counts, facet_counts, iso_day, slot_values
 from .folder import part_paths, read_meta
 from .index import (
     FACET_SLOTS,
@@ -379,11 +379,9 @@ class XapianSearcher(Members):
         key = b"\0".join(terms)
         n = self._termfreqs.get(key)
         if n is None:
-            enquire = xapian.Enquire(self.db)
-            enquire.set_query(xapian.Query(xapian.Query.OP_OR, [xapian.Query(t) for t in terms]))
-            enquire.set_weighting_scheme(xapian.BoolWeight())
             count = max(self.db.get_doccount(), 1)
-            n = self._termfreqs[key] = enquire.get_mset(0, 0, count).get_matches_estimated()
+            n = self._remember(key, self._any_of(terms).get_mset(0, 0, count)
+                               .get_matches_estimated())
         return n
 
     def _termfreq(self, t: bytes) -> int:
@@ -391,10 +389,23 @@ class XapianSearcher(Members):
         round trip per remote shard)."""
         n = self._termfreqs.get(t)
         if n is None:
-            if len(self._termfreqs) > 100_000:
-                self._termfreqs.clear()
-            n = self._termfreqs[t] = self.db.get_termfreq(t)
+            n = self._remember(t, self.db.get_termfreq(t))
         return n
+
+    def _remember(self, key: bytes, n: int) -> int:
+        """Cache one frequency for this state (bounded: a state can be long-lived)."""
+        if len(self._termfreqs) > 100_000:
+            self._termfreqs.clear()
+        self._termfreqs[key] = n
+        return n
+
+    def _any_of(self, terms: list[bytes]):
+        """An unweighted enquire over the documents holding any of ``terms``: its match
+        carries every term's statistics, gathered in one round trip per shard."""
+        enquire = xapian.Enquire(self.db)
+        enquire.set_query(xapian.Query(xapian.Query.OP_OR, [xapian.Query(t) for t in terms]))
+        enquire.set_weighting_scheme(xapian.BoolWeight())
+        return enquire
 
     # -- documents ------------------------------------------------------------------------
 
@@ -452,13 +463,7 @@ class XapianSearcher(Members):
     def _values(self, name: str) -> list[str]:
         slot = FACET_SLOTS.get(name)
         if slot is not None:
-            enquire = xapian.Enquire(self.db)
-            enquire.set_query(xapian.Query.MatchAll)
-            enquire.set_weighting_scheme(xapian.BoolWeight())
-            spy = xapian.ValueCountMatchSpy(slot)
-            enquire.add_matchspy(spy)
-            enquire.get_mset(0, 0, max(self.db.get_doccount(), 1))
-            return [v.term.decode("utf-8", "replace") for v in spy.values()]
+            return [v.term.decode("utf-8", "replace") for v in slot_values(self.db, slot)]
         prefix = FILTER_PREFIXES[name].encode()
         return [t.term[len(prefix):].decode("utf-8", "replace")
                 for t in self.db.allterms(prefix)]
@@ -540,15 +545,9 @@ class XapianSearcher(Members):
         """Term frequencies of ``terms`` over every member, one round trip per shard."""
         if not terms:
             return np.zeros(0, dtype=np.int64)
-        enquire = xapian.Enquire(self.db)
-        enquire.set_query(xapian.Query(xapian.Query.OP_OR, [xapian.Query(t) for t in terms]))
-        enquire.set_weighting_scheme(xapian.BoolWeight())
-        mset = enquire.get_mset(0, 0)
-        counts = np.fromiter((mset.get_termfreq(t) for t in terms), dtype=np.int64,
-                             count=len(terms))
-        for t, n in zip(terms, counts.tolist(), strict=True):
-            self._termfreqs[t] = n
-        return counts
+        mset = self._any_of(terms).get_mset(0, 0)
+        return np.fromiter((self._remember(t, mset.get_termfreq(t)) for t in terms),
+                           dtype=np.int64, count=len(terms))
 
     # -- the index --------------------------------------------------------------------------
 

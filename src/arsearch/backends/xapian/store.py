@@ -40,6 +40,7 @@ from .core import (
     network_reason,
     require_xapian,
 )
+from .facets import slot_values
 from .folder import (
     XapianFolderError,
     next_database,
@@ -172,13 +173,7 @@ def part_records(db) -> Iterator[tuple[str, str, str]]:
     """
     count = db.get_doccount()
     if count and db.get_value_freq(SLOT_RECORD) == count:
-        enquire = xapian.Enquire(db)
-        enquire.set_query(xapian.Query.MatchAll)
-        enquire.set_weighting_scheme(xapian.BoolWeight())
-        spy = xapian.ValueCountMatchSpy(SLOT_RECORD)
-        enquire.add_matchspy(spy)
-        enquire.get_mset(0, 0, count)
-        values = list(spy.values())
+        values = slot_values(db, SLOT_RECORD)
         records = [r for r in (read_record(item.term) for item in values) if r is not None]
         if len(records) == len(values):
             yield from records
