@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from arsearch.analysis import query_terms
+from arsearch.analysis import query_terms, stem, written_term
 from arsearch.search.hijri import parse_period as hijri_period
 
 TEXT_FIELDS = ("title", "body")
@@ -95,6 +95,15 @@ class Word:
     #: Stems whose occurrences count as this word's, in the same term as ``also``: the
     #: stem of the word with the article taken off or put on (``Weights.articles``).
     also_stems: tuple[str, ...] = ()
+
+    def form_terms(self) -> list[tuple[str, str]]:
+        """The terms besides its stem that this word's occurrences are counted in, each
+        with the ``Weights`` knob that scales it: a prefixed form as written (its
+        exact-form twin, or the form itself when it is its own stem: لداعش has no twin)
+        under ``clitics``, an article stem under ``articles``. One rule for every
+        backend: the Whoosh scorer and the Xapian compiler once each wrote their own."""
+        return [(written_term(f, stem(f)), "clitics") for f in self.also] \
+            + [(s, "articles") for s in self.also_stems]
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from arsearch.analysis import stem as stem_of
 from arsearch.analysis import twin, written_term
 from arsearch.search.bm25 import BM25F
 from arsearch.search.query import Item, ParsedQuery, Phrase, Word
@@ -229,8 +228,7 @@ class Scorer:
         ranker = self.ranker
         ids, tf = ranker.pseudo_tf(word.stem, fields)
         terms = [(word.stem, 1.0)] \
-            + [(written_term(f, stem_of(f)), self.w.clitics) for f in word.also] \
-            + [(s, self.w.articles) for s in word.also_stems]
+            + [(t, getattr(self.w, knob)) for t, knob in word.form_terms()]
         for term, scale in terms[1:]:
             more_ids, more_tf = ranker.pseudo_tf(term, fields)
             if len(more_ids):

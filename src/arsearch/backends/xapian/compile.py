@@ -190,14 +190,9 @@ class _Compiler:
                 self.scaled(term(written), weight))
             self.wrap_parts(mark, lambda q: self.restrict(q, [word.stem], word.field))
             return self.restrict(query, [word.stem], word.field)
-        also = getattr(word, "also", ())
-        also_stems = getattr(word, "also_stems", ())
-        if also or also_stems:  # other forms counted as the word's own (one term)
-            # the term holding each form as written: its twin, or the form itself when
-            # it is its own stem (لداعش: no twin is indexed for it); and the stems of the
-            # word with its article taken off or put on (Weights.articles)
-            forms = [term(written_term(f, stem_of(f))) for f in also]
-            every = [term(word.stem), *forms, *(term(s) for s in also_stems)]
+        forms = word.form_terms()
+        if forms:  # other forms counted as the word's own (one term)
+            every = [term(word.stem), *(term(t) for t, _ in forms)]
             stem_query = Q(Q.OP_SCALE_WEIGHT, Q(Q.OP_SYNONYM, list(map(Q, every))),
                            weight * self.stats.synonym_idf_factor(every))
         else:
@@ -209,9 +204,9 @@ class _Compiler:
                 Part("exact" if kind == "stem" else kind, word.surface, 0.0, term=exact),
                 self.scaled(term(exact), weight * self.w.exact)))
         field_name = word.field
-        if (also or also_stems) and field_name:  # the word or any of its forms there
-            stems = list(dict.fromkeys([word.stem, *(stem_of(f) for f in also),
-                                        *also_stems]))
+        if forms and field_name:  # the word or any of its forms there
+            stems = list(dict.fromkeys([word.stem, *(stem_of(f) for f in word.also),
+                                        *word.also_stems]))
             self.wrap_parts(mark, lambda q: self.restrict_any(q, stems, field_name))
             return self.restrict_any(_or(parts), stems, field_name)
         self.wrap_parts(mark, lambda q: self.restrict(q, [word.stem], word.field))
