@@ -73,11 +73,13 @@ def locate(target: str | os.PathLike) -> Target:
 
 
 def open_backend(target: str | os.PathLike, weights: Weights, *,
-                 allow_partial: bool = False, timeout: float | None = None
-                 ) -> SearchBackend:
+                 allow_partial: bool = False, timeout: float | None = None,
+                 exact_counts: bool = False) -> SearchBackend:
     """Open the index at ``target`` for searching with its backend (see the module
     docstring). ``allow_partial``: a cluster runs without shards that cannot be reached
-    (results say so); ``timeout``: seconds a shard may take to answer."""
+    (results say so); ``timeout``: seconds a shard may take to answer;
+    ``exact_counts``: count the facets of every match even of a very large result set
+    (Xapian: see ``arsearch.backends.xapian.search``, "Counting"; Whoosh always does)."""
     where = locate(target)
     if where.backend == "whoosh":
         from arsearch.backends.whoosh.backend import open_whoosh
@@ -85,7 +87,8 @@ def open_backend(target: str | os.PathLike, weights: Weights, *,
         return open_whoosh(where.path, weights)
     from arsearch.backends.xapian.search import open_xapian
 
-    return open_xapian(where, weights, allow_partial=allow_partial, timeout=timeout)
+    return open_xapian(where, weights, allow_partial=allow_partial, timeout=timeout,
+                       exact_counts=exact_counts)
 
 
 def open_store(target: str | os.PathLike, backend: str | None = None):

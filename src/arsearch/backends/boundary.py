@@ -34,6 +34,9 @@ class Matches:
     parts: list[Part] = field(default_factory=list)
     score: float = 0.0
     rank: int | None = None
+    #: False: ``facets`` were counted in a sample of a very large result set and scaled
+    #: up (a Xapian index; see its "Counting"); ``total`` is always exact
+    facets_exact: bool = True
 
 
 class SearchBackend(Protocol):

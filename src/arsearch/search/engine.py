@@ -78,14 +78,17 @@ class Engine:
     def __init__(self, folder: str | os.PathLike, weights: Weights | None = None,
                  refresh_every: float = 1.0, synonyms: str | os.PathLike | None = None,
                  expand_synonyms: bool = True, understanding: bool = True, *,
-                 allow_partial: bool = False, timeout: float | None = None):
+                 allow_partial: bool = False, timeout: float | None = None,
+                 exact_counts: bool = False):
         """``folder``: an index folder, or a cluster file (``*.toml``). ``synonyms``: an
         extra synonyms file; ``<folder>/synonyms.txt`` is read too, and facet values'
         display names from the bundled ones and ``<folder>/labels.txt``. ``understanding``:
         query understanding (levels, clitics, names in Latin script, keyboard and
         spelling suggestions; search/understand.py). ``allow_partial``: a cluster answers
         without the shards it cannot reach, and its results say so; ``timeout``: seconds
-        a shard may take to answer."""
+        a shard may take to answer. ``exact_counts``: a Xapian index counts the facets of
+        a search with very many matches in a sample (``Results.facets_exact`` False);
+        True counts every match's, more slowly."""
         from arsearch.analysis.synonyms import load_synonyms
 
         self.understanding = understanding
@@ -104,7 +107,8 @@ class Engine:
         self.refresh_every = refresh_every
         self._guard = guard(self.folder)
         self._backend = open_backend(self.folder, self.weights,
-                                     allow_partial=allow_partial, timeout=timeout)
+                                     allow_partial=allow_partial, timeout=timeout,
+                                     exact_counts=exact_counts)
         self._checked = time.monotonic()
         self._failed: ArsearchError | None = None
         self._refresh_lock = threading.Lock()
@@ -214,7 +218,7 @@ class Engine:
         suggestion = self._suggest(backend, query, parsed, found.total)
         return Results(query, hits, found.total, page, per_page, facets, suggestion,
                        (time.perf_counter() - started) * 1000, expansions, sort,
-                       backend.partial, list(backend.missing_shards))
+                       backend.partial, list(backend.missing_shards), found.facets_exact)
 
     @_reads_index
     def ranked_ids(self, query: str, limit: int = 100, level: str = "stem"

@@ -64,6 +64,9 @@ class Results:
     #: the hits are those of the shards that answered, never presented as the whole
     partial: bool = False
     missing_shards: list[str] = field(default_factory=list)
+    #: False: a search with very many matches on a Xapian index, whose facet counts come
+    #: from a sample of them (about; ``exact_counts=True`` counts them all)
+    facets_exact: bool = True
 
     @property
     def pages(self) -> int:
@@ -71,7 +74,8 @@ class Results:
 
     def to_dict(self) -> dict:
         return {
-            "query": self.query, "total": self.total, "page": self.page,
+            "query": self.query, "total": self.total, "facets_exact": self.facets_exact,
+            "page": self.page,
             "per_page": self.per_page, "took_ms": round(self.took_ms, 2),
             "suggestion": self.suggestion, "expansions": self.expansions,
             "sorted_by": self.sorted_by,

@@ -42,18 +42,28 @@ def facet_counts(spies: dict) -> dict[str, dict[str, int]]:
     return out
 
 
+def scaled(facets: dict[str, dict[str, int]], scale: float) -> dict[str, dict[str, int]]:
+    """Counts made in a sample, scaled up to the whole (a value the sample saw at least
+    once counts at least 1); the order stays the sample's."""
+    return {name: {value: max(1, round(n * scale)) for value, n in values.items()}
+            for name, values in facets.items()}
+
+
 def periods(spy) -> dict[str, dict[str, int]]:
-    """Month and Hijri month counts from the counts of each day value (``YYYYMMDD``, or a
-    whole date value of an older index): summed by day, then each day bucketed as the
-    Whoosh backend buckets its dates (:func:`arsearch.search.facets.months`,
-    ``hijri_months``)."""
+    """Year, month and Hijri month counts from the counts of each day value
+    (``YYYYMMDD``, or a whole date value of an older index): summed by day, then each day
+    bucketed as the Whoosh backend buckets its dates (:func:`arsearch.search.facets.months`,
+    ``hijri_months``; a year is its day's, as ``SLOT_YEAR`` holds it)."""
     days: Counter[bytes] = Counter()
     for v in spy.values():
         days[v.term[:8]] += v.termfreq
     order = sorted(days)
+    years: Counter[str] = Counter()
+    for day in order:
+        years[str(int(day[:4]))] += days[day]
     keys = np.array([date_key(datetime(int(d[:4]), int(d[4:6]), int(d[6:8])))
                      for d in order], dtype=np.int64)
-    out = {}
+    out = {"year": dict(sorted(years.items(), reverse=True))}
     for name, labels in (("month", months(keys)), ("hijri_month", hijri_months(keys))):
         counts: Counter[str] = Counter()
         for label, day in zip(labels, order, strict=True):

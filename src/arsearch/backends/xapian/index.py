@@ -63,10 +63,18 @@ PREFIX_TITLE = "XT"
 PREFIX_TITLE_ONLY = "XO"
 PREFIX_LEAD = "L"
 FILTER_PREFIXES = {"source": "XS", "category": "XC", "author": "XA"}
+#: Every document holds one of SAMPLE_BUCKETS boolean sample terms, chosen by a hash of
+#: its id (not the shard's hash): the documents of a few buckets are an unbiased sample
+#: of any result set, in which a search with very many matches counts its total and
+#: facets (search.py, "Counting"). An index written before them is counted whole.
+PREFIX_SAMPLE = "ZS"
+SAMPLE_BUCKETS = 64
 
 (SLOT_ID, SLOT_DATE, SLOT_SOURCE, SLOT_CATEGORY, SLOT_YEAR, SLOT_HASH, SLOT_TIME,
  SLOT_PATH, SLOT_DAY, SLOT_RECORD) = range(10)
 FACET_SLOTS = {"source": SLOT_SOURCE, "category": SLOT_CATEGORY, "year": SLOT_YEAR}
+#: The facets a search's match spies count; the others come from the days' counts.
+SPIED = {"source": SLOT_SOURCE, "category": SLOT_CATEGORY}
 MAX_TERM_BYTES = 245
 #: Ids longer than this (in UTF-8) are represented by a digest in the id term.
 _MAX_ID_TERM_BYTES = 200
@@ -136,6 +144,17 @@ def id_term(doc_id: str) -> bytes:
     if len(raw) <= _MAX_ID_TERM_BYTES:
         return PREFIX_ID.encode() + raw
     return PREFIX_ID.encode() + b"\0" + hashlib.blake2b(raw, digest_size=20).hexdigest().encode()
+
+
+def sample_bucket(doc_id: str) -> int:
+    """The sample bucket of ``doc_id`` (stable across runs, machines and shard counts)."""
+    digest = hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=4,
+                             person=b"arsearch-sample").digest()
+    return int.from_bytes(digest, "big") % SAMPLE_BUCKETS
+
+
+def sample_term(bucket: int) -> bytes:
+    return term(f"{PREFIX_SAMPLE}{bucket:02d}")
 
 
 def filter_term(field: str, value: str) -> bytes:
@@ -214,6 +233,7 @@ def to_xapian(doc: Document, layout: Layout, digest: str | None = None,
         if poses[0] < layout.lead_words:
             x.add_boolean_term(term(PREFIX_LEAD + text))
     x.add_boolean_term(id_term(doc.id))
+    x.add_boolean_term(sample_term(sample_bucket(doc.id)))
     for field in FILTER_PREFIXES:
         value = getattr(doc, field)
         if value and value.strip():

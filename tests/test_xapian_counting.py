@@ -1,0 +1,139 @@
+"""How a Xapian index counts: exact totals always, the facets of small result sets
+exactly, those of very large ones in a sample (``arsearch.backends.xapian.search``,
+"Counting").
+
+The thresholds are lowered for a corpus a test can build (600 articles), so the sampled
+path runs on a real index: the same code that counts 416,610 articles' matches.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import datetime
+
+import pytest
+
+from tests.xapian_support import require_xapian
+
+require_xapian()
+
+import xapian  # noqa: E402
+
+import arsearch  # noqa: E402
+from arsearch.backends.xapian import search as xsearch  # noqa: E402
+from arsearch.backends.xapian.cluster import shard_index  # noqa: E402
+from arsearch.backends.xapian.index import (  # noqa: E402
+    PREFIX_SAMPLE,
+    SAMPLE_BUCKETS,
+    sample_bucket,
+)
+from arsearch.ingest import Document  # noqa: E402
+
+N = 600
+SOURCES = ("وكالة أ", "وكالة ب", "وكالة ج")
+
+
+def _docs() -> list[Document]:
+    """N articles that all hold الحكومة; every 120th also holds المريخ; sources 3:2:1."""
+    out = []
+    for i in range(N):
+        rare = " وهبطت المركبة على المريخ" if i % 120 == 0 else ""
+        out.append(Document(
+            id=f"a{i:04d}", title="",
+            body=f"قالت الحكومة في بيان رقم {i} إن الاجتماع عقد في العاصمة{rare}.",
+            date=datetime(2016 + i % 3, 1 + i % 12, 1 + i % 28),
+            source=SOURCES[0 if i % 6 < 3 else 1 if i % 6 < 5 else 2]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def counted(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("counting") / "ix"
+    arsearch.index_documents(folder, _docs(), backend="xapian")
+    return folder
+
+
+@pytest.fixture
+def small_thresholds(monkeypatch):
+    monkeypatch.setattr(xsearch, "EXACT_UP_TO", 50)
+    monkeypatch.setattr(xsearch, "SAMPLE_SIZE", 150)
+
+
+def test_xapian_counts_the_facets_of_a_very_large_result_set_in_a_sample(counted,
+                                                                         small_thresholds):
+    with arsearch.open_index(counted) as sampled, \
+            arsearch.open_index(counted, exact_counts=True) as whole:
+        approx, exact = sampled.search("الحكومة"), whole.search("الحكومة")
+    assert exact.facets_exact and not approx.facets_exact
+    assert approx.total == exact.total == N  # totals are always counted whole
+    assert [h.id for h in approx.hits] == [h.id for h in exact.hits]
+    assert sum(exact.facets["source"].values()) == N
+    truth = exact.facets["source"]
+    assert set(approx.facets["source"]) <= set(truth)
+    for value, n in approx.facets["source"].items():
+        assert abs(n - truth[value]) <= 0.5 * truth[value], (value, n, truth[value])
+    assert abs(sum(approx.facets["source"].values()) - N) <= 0.25 * N
+    assert set(approx.facets["year"]) <= set(exact.facets["year"]) == {"2016", "2017", "2018"}
+    assert approx.to_dict()["facets_exact"] is False
+    assert exact.to_dict()["facets_exact"] is True
+
+
+def test_xapian_counts_the_facets_of_a_small_result_set_exactly(counted, small_thresholds):
+    with arsearch.open_index(counted) as engine:
+        found = engine.search("المريخ")
+    assert found.facets_exact and found.total == N // 120
+    assert sum(found.facets["source"].values()) == N // 120
+
+
+def test_xapian_index_without_sample_terms_is_counted_whole(counted, small_thresholds,
+                                                            tmp_path):
+    """An index written before the sample terms (here: with them taken out) counts every
+    match's facets, never a sample it does not hold."""
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(counted, old)
+    for glass in old.rglob("iamglass"):
+        db = xapian.WritableDatabase(str(glass.parent), xapian.DB_OPEN)
+        for docid in range(1, db.get_lastdocid() + 1):
+            try:
+                doc = db.get_document(docid)
+            except xapian.DocNotFoundError:
+                continue
+            for t in [t.term for t in doc.termlist()
+                      if t.term.startswith(PREFIX_SAMPLE.encode())]:
+                doc.remove_term(t)
+            db.replace_document(docid, doc)
+        db.commit()
+        db.close()
+    with arsearch.open_index(old) as engine:
+        found = engine.search("الحكومة")
+    assert found.facets_exact and found.total == N
+    assert sum(found.facets["source"].values()) == N
+
+
+def test_xapian_page_and_json_say_facet_counts_are_approximate(counted, small_thresholds):
+    from arsearch.web.app import create_app
+
+    app = create_app({"TESTING": True, "ARSEARCH_INDEX": str(counted)})
+    client = app.test_client()
+    page = client.get("/?q=الحكومة").get_data(as_text=True)
+    assert "أعداد تقريبية" in page
+    assert client.get("/api/search?q=الحكومة").get_json()["facets_exact"] is False
+    assert "أعداد تقريبية" not in client.get("/?q=المريخ").get_data(as_text=True)
+    assert client.get("/api/search?q=المريخ").get_json()["facets_exact"] is True
+
+
+def test_xapian_sample_buckets_are_even_and_independent_of_the_shards():
+    ids = [f"doc-{i}" for i in range(64_000)]
+    buckets = Counter(sample_bucket(i) for i in ids)
+    assert set(buckets) == set(range(SAMPLE_BUCKETS))
+    expected = len(ids) / SAMPLE_BUCKETS
+    # each bucket within 5 standard deviations of its expected size
+    assert all(abs(n - expected) < 5 * math.sqrt(expected) for n in buckets.values())
+    # a shard's documents fill every bucket: a sample is never one shard's documents
+    for shards in (2, 3, 4):
+        in_shard = Counter(sample_bucket(i) for i in ids if shard_index(i, shards) == 0)
+        assert set(in_shard) == set(range(SAMPLE_BUCKETS))
+    assert [sample_bucket(i) for i in ids[:100]] == [sample_bucket(i) for i in ids[:100]]
