@@ -8,6 +8,7 @@ path runs on a real index: the same code that counts 416,610 articles' matches.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from datetime import datetime
@@ -123,6 +124,22 @@ def test_xapian_page_and_json_say_facet_counts_are_approximate(counted, small_th
     assert client.get("/api/search?q=الحكومة").get_json()["facets_exact"] is False
     assert "أعداد تقريبية" not in client.get("/?q=المريخ").get_data(as_text=True)
     assert client.get("/api/search?q=المريخ").get_json()["facets_exact"] is True
+    exact = create_app({"TESTING": True, "ARSEARCH_INDEX": str(counted),
+                        "ARSEARCH_EXACT_COUNTS": True}).test_client()
+    got = exact.get("/api/search?q=الحكومة").get_json()
+    assert got["facets_exact"] is True and sum(got["facets"]["source"].values()) == N
+    assert "أعداد تقريبية" not in exact.get("/?q=الحكومة").get_data(as_text=True)
+
+
+def test_xapian_cli_search_counts_every_match_when_asked(counted, small_thresholds, runner):
+    from arsearch.cli import main
+
+    args = ["search", "الحكومة", "--index", str(counted), "--json"]
+    sampled = json.loads(runner.invoke(main, args).output)
+    exact = json.loads(runner.invoke(main, [*args, "--exact-counts"]).output)
+    assert sampled["facets_exact"] is False and exact["facets_exact"] is True
+    assert sampled["total"] == exact["total"] == N
+    assert sum(exact["facets"]["source"].values()) == N
 
 
 def test_xapian_sample_buckets_are_even_and_independent_of_the_shards():

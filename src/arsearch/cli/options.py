@@ -29,6 +29,12 @@ allow_partial_option = click.option(
     help="Cluster: answer without the shards that cannot be reached (results are marked "
          "partial and name them) instead of failing.")
 
+#: ``--exact-counts`` on the commands that search (a Xapian index or cluster).
+exact_counts_option = click.option(
+    "--exact-counts", is_flag=True,
+    help="Xapian: count the facets of every match, even of a search with very many "
+         "(slower; by default those come from a sample and are marked approximate).")
+
 
 class CleanText(click.ParamType):
     """Command-line text as valid Unicode.

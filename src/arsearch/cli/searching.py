@@ -11,7 +11,13 @@ from html import unescape
 import click
 
 from arsearch.cli.exits import EXIT_SKIPPED, handle_errors
-from arsearch.cli.options import CLEAN_TEXT, QueryCommand, allow_partial_option, index_option
+from arsearch.cli.options import (
+    CLEAN_TEXT,
+    QueryCommand,
+    allow_partial_option,
+    exact_counts_option,
+    index_option,
+)
 from arsearch.errors import QueryError
 from arsearch.search.engine import Engine, open_index
 from arsearch.search.evaluate import evaluate, read_qrels, read_topics
@@ -49,17 +55,20 @@ MAX_LIMIT = 1000
               help="How far words without a level prefix may stray: exact, norm, stem, "
                    "lemma (the dictionary entry), root, fuzzy (close spellings too).")
 @allow_partial_option
+@exact_counts_option
 @handle_errors
 def search_cmd(query: tuple[str, ...], index_dir: str, limit: int, page: int, as_json: bool,
                fmt: str | None, source: tuple[str, ...], category: tuple[str, ...],
                date_from: str | None, date_to: str | None, topics: str | None,
-               output: str | None, level: str, allow_partial: bool) -> None:
+               output: str | None, level: str, allow_partial: bool,
+               exact_counts: bool) -> None:
     """Search the index. QUERY supports "phrases", OR, -word, title:, source:, date:.
 
     QUERY may be several arguments (they are joined by spaces) and may start with -
     (arsearch search -- -سوريا إدلب works too: after -- everything is the query).
     """
-    with open_index(index_dir, allow_partial=allow_partial) as engine:
+    with open_index(index_dir, allow_partial=allow_partial,
+                    exact_counts=exact_counts) as engine:
         if topics:
             if not output:
                 raise click.UsageError("--topics needs --output RUN")

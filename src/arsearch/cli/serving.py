@@ -13,7 +13,7 @@ import click
 
 from arsearch.backends import is_cluster_file, recorded_backend
 from arsearch.cli.exits import handle_errors
-from arsearch.cli.options import allow_partial_option, index_option
+from arsearch.cli.options import allow_partial_option, exact_counts_option, index_option
 from arsearch.errors import ArsearchError
 
 
@@ -37,9 +37,11 @@ from arsearch.errors import ArsearchError
               help="Use Flask's development server instead of waitress (never in debug "
                    "mode; for local experiments only).")
 @allow_partial_option
+@exact_counts_option
 @handle_errors
 def serve_cmd(index_dir: str, host: str, port: int, threads: int, public_url: str | None,
-              proxies: int, access_log: bool, dev_server: bool, allow_partial: bool) -> None:
+              proxies: int, access_log: bool, dev_server: bool, allow_partial: bool,
+              exact_counts: bool) -> None:
     """Serve the web search page and JSON API (waitress, a production WSGI server)."""
     from arsearch.web.app import create_app
     from arsearch.web.server import AccessLog, BindError, bind, configure_logging, run
@@ -51,7 +53,8 @@ def serve_cmd(index_dir: str, host: str, port: int, threads: int, public_url: st
     if public_url is None and not proxies and host not in ("0.0.0.0", "::", ""):
         public_url = address
     app = create_app({"ARSEARCH_INDEX": index_dir, "ARSEARCH_PUBLIC_URL": public_url or "",
-                      "ARSEARCH_PROXIES": proxies, "ARSEARCH_ALLOW_PARTIAL": allow_partial})
+                      "ARSEARCH_PROXIES": proxies, "ARSEARCH_ALLOW_PARTIAL": allow_partial,
+                      "ARSEARCH_EXACT_COUNTS": exact_counts})
     configure_logging(access_log)
     try:
         server = bind(AccessLog(app), host, port, threads, dev_server=dev_server,

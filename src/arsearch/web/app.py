@@ -33,6 +33,11 @@ from arsearch.web.feeds import feeds
 from arsearch.web.pages import pages
 
 
+def _flag(name: str) -> bool:
+    """An on/off environment variable ("1", "true", "yes", "on": on)."""
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app.
 
@@ -41,7 +46,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     users reach it (``https://news.example.org/search/``), for absolute URLs;
     ``ARSEARCH_PROXIES``, how many reverse proxies in front set ``X-Forwarded-*``
     headers that may be trusted (default 0: none are); ``ARSEARCH_ALLOW_PARTIAL`` ("1":
-    a cluster answers without the shards it cannot reach, and every page says so).
+    a cluster answers without the shards it cannot reach, and every page says so);
+    ``ARSEARCH_EXACT_COUNTS`` ("1": a Xapian index counts the facets of every match, even
+    of a search with very many, instead of a sample marked approximate).
     """
     folder = web_folder()
     app = Flask("arsearch", template_folder=str(folder / "templates"),
@@ -51,8 +58,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ARSEARCH_INDEX=os.environ.get("ARSEARCH_INDEX", "index"),
         ARSEARCH_PUBLIC_URL=os.environ.get("ARSEARCH_PUBLIC_URL", ""),
         ARSEARCH_PROXIES=os.environ.get("ARSEARCH_PROXIES", "0"),
-        ARSEARCH_ALLOW_PARTIAL=os.environ.get("ARSEARCH_ALLOW_PARTIAL", "").strip().lower()
-        in ("1", "true", "yes", "on"),
+        ARSEARCH_ALLOW_PARTIAL=_flag("ARSEARCH_ALLOW_PARTIAL"),
+        ARSEARCH_EXACT_COUNTS=_flag("ARSEARCH_EXACT_COUNTS"),
         ARSEARCH_PER_PAGE=10,
         ARSEARCH_TITLE="بحث الأخبار العربية",
         MAX_CONTENT_LENGTH=64 * 1024,

@@ -33,9 +33,11 @@ class EngineHolder:
     the folder has changed (a rebuild, a restored file).
     """
 
-    def __init__(self, folder: str | os.PathLike[str], allow_partial: bool = False):
+    def __init__(self, folder: str | os.PathLike[str], allow_partial: bool = False,
+                 exact_counts: bool = False):
         self.folder = Path(folder)
         self.allow_partial = allow_partial
+        self.exact_counts = exact_counts
         self._engine: Engine | None = None
         self._lock = threading.Lock()
         self._damaged: tuple[tuple, IndexDamagedError] | None = None
@@ -50,7 +52,8 @@ class EngineHolder:
                 if self._damaged is not None and self._damaged[0] == key:
                     raise IndexDamagedError(*self._damaged[1].args)
                 try:
-                    self._engine = open_index(self.folder, allow_partial=self.allow_partial)
+                    self._engine = open_index(self.folder, allow_partial=self.allow_partial,
+                                              exact_counts=self.exact_counts)
                 except IndexDamagedError as exc:
                     self._damaged = (key, exc)
                     raise
@@ -67,8 +70,9 @@ class EngineHolder:
 
 def init_app(app: Flask) -> None:
     """Give ``app`` its engine holder, for the index folder in ``ARSEARCH_INDEX``."""
-    app.extensions[EXTENSION] = EngineHolder(app.config["ARSEARCH_INDEX"],
-                                             bool(app.config.get("ARSEARCH_ALLOW_PARTIAL")))
+    app.extensions[EXTENSION] = EngineHolder(
+        app.config["ARSEARCH_INDEX"], bool(app.config.get("ARSEARCH_ALLOW_PARTIAL")),
+        bool(app.config.get("ARSEARCH_EXACT_COUNTS")))
 
 
 def get_engine() -> Engine:
