@@ -80,6 +80,32 @@ def test_xapian_counts_the_facets_of_a_very_large_result_set_in_a_sample(counted
     assert exact.to_dict()["facets_exact"] is True
 
 
+def test_xapian_sampled_years_are_the_sums_of_their_sampled_months(counted, small_thresholds):
+    with arsearch.open_index(counted) as engine:
+        found = engine.search("الحكومة")
+    assert not found.facets_exact
+    for year, n in found.facets["year"].items():
+        assert n == sum(m for month, m in found.facets["month"].items()
+                        if month.startswith(year + "-")), year
+
+
+def test_xapian_a_filtered_search_says_when_its_unfiltered_counts_were_sampled(
+        counted, monkeypatch):
+    """The chosen facet counts as if unchosen (one more match, without the filter): when
+    that match is sampled, the results say so, though their own match was not."""
+    monkeypatch.setattr(xsearch, "EXACT_UP_TO", 150)
+    monkeypatch.setattr(xsearch, "SAMPLE_SIZE", 150)
+    with arsearch.open_index(counted) as engine:
+        plain = engine.search("الحكومة", source=SOURCES[2])  # 100 matches: counted whole
+        dated = engine.search("الحكومة", source=SOURCES[2],
+                              date_from=datetime(2016, 1, 1), date_to=datetime(2016, 12, 31))
+        alone = engine.search("المريخ", source=SOURCES[0])
+    assert plain.total == N // 6
+    assert not plain.facets_exact  # its source facet counted all 600 matches in a sample
+    assert not dated.facets_exact
+    assert alone.facets_exact  # 5 matches without the filter: every count exact
+
+
 def test_xapian_counts_the_facets_of_a_small_result_set_exactly(counted, small_thresholds):
     with arsearch.open_index(counted) as engine:
         found = engine.search("المريخ")

@@ -211,14 +211,14 @@ class Engine:
             found = self._marked_matches(backend, parsed, start + per_page, start, sort)
         else:
             found = backend.match(parsed, limit=start + per_page, offset=start, sort=sort)
-        facets = self._unfiltered_counts(backend, parsed, found.facets)
+        facets, facets_exact = self._unfiltered_counts(backend, parsed, found)
         terms = (*parsed.highlight_terms(), parsed.highlight_phrases()) if snippets else None
         hits = [self._hit(backend, ref, score, terms)
                 for ref, score in zip(found.refs, found.scores, strict=True)]
         suggestion = self._suggest(backend, query, parsed, found.total)
         return Results(query, hits, found.total, page, per_page, facets, suggestion,
                        (time.perf_counter() - started) * 1000, expansions, sort,
-                       backend.partial, list(backend.missing_shards), found.facets_exact)
+                       backend.partial, list(backend.missing_shards), facets_exact)
 
     @_reads_index
     def ranked_ids(self, query: str, limit: int = 100, level: str = "stem"
@@ -292,26 +292,31 @@ class Engine:
                 filters[name] = list(dict.fromkeys(
                     v for w in typed for v in (choices.select(w, namer) or [w])))
 
-    def _unfiltered_counts(self, backend: SearchBackend, q: ParsedQuery,
-                           facets: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    def _unfiltered_counts(self, backend: SearchBackend, q: ParsedQuery, found: Matches
+                           ) -> tuple[dict[str, dict[str, int]], bool]:
         """The facets a reader chooses from count as if unchosen: a filtered source or
         category counts without its own filter (the values one may add: OR within a
         facet, AND across), the time facets of a date-filtered search without the dates.
         One more match per such facet, through the boundary, so every backend counts
-        alike."""
+        alike. Returns the facets and whether every count shown is exact (each match may
+        have been counted in a sample: ``Matches.facets_exact``)."""
+        facets, exact = found.facets, found.facets_exact
         if not facets:
-            return facets
+            return facets, exact
         out = dict(facets)
         for name in CHOSEN_FACETS:
             if q.filters.get(name):
-                loose = dataclasses.replace(
-                    q, filters={k: v for k, v in q.filters.items() if k != name})
-                out[name] = backend.match(loose, limit=0).facets.get(name, {})
+                loose = backend.match(dataclasses.replace(
+                    q, filters={k: v for k, v in q.filters.items() if k != name}), limit=0)
+                out[name] = loose.facets.get(name, {})
+                exact = exact and loose.facets_exact
         if q.date_from is not None or q.date_to is not None:
             undated = backend.match(dataclasses.replace(q, date_from=None, date_to=None),
-                                    limit=0).facets
-            out.update({name: undated[name] for name in TIME_FACETS if name in undated})
-        return out
+                                    limit=0)
+            out.update({name: undated.facets[name] for name in TIME_FACETS
+                        if name in undated.facets})
+            exact = exact and undated.facets_exact
+        return out, exact
 
     def _hit(self, backend: SearchBackend, ref, score: float,
              terms: tuple[set[str], set[str], list] | None) -> Hit:

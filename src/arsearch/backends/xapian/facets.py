@@ -27,29 +27,30 @@ def slot_values(db, slot: int) -> list:
     return list(spy.values())
 
 
-def counts(name: str, spy) -> dict[str, int]:
-    values = [(v.term.decode("utf-8", "replace"), v.termfreq) for v in spy.values()]
+def _scale(n: int, scale: float) -> int:
+    """A count made in a sample, scaled up to the whole (seen once: at least 1)."""
+    return n if scale == 1.0 else max(1, round(n * scale))
+
+
+def counts(name: str, spy, scale: float = 1.0) -> dict[str, int]:
+    values = [(v.term.decode("utf-8", "replace"), _scale(v.termfreq, scale))
+              for v in spy.values()]
     if name == "year":
         return dict(sorted(values, reverse=True))
     return dict(sorted(values, key=lambda kv: (-kv[1], kv[0])))
 
 
-def facet_counts(spies: dict) -> dict[str, dict[str, int]]:
-    """The facet counts of a match's spies (none when facets were not asked for)."""
-    out = {name: counts(name, spy) for name, spy in spies.items() if name != DATES}
+def facet_counts(spies: dict, scale: float = 1.0) -> dict[str, dict[str, int]]:
+    """The facet counts of a match's spies (none when facets were not asked for), each
+    times ``scale`` for spies that counted a sample (the days are scaled before they are
+    summed, so a year is the sum of its months)."""
+    out = {name: counts(name, spy, scale) for name, spy in spies.items() if name != DATES}
     if DATES in spies:
-        out.update(periods(spies[DATES]))
+        out.update(periods(spies[DATES], scale))
     return out
 
 
-def scaled(facets: dict[str, dict[str, int]], scale: float) -> dict[str, dict[str, int]]:
-    """Counts made in a sample, scaled up to the whole (a value the sample saw at least
-    once counts at least 1); the order stays the sample's."""
-    return {name: {value: max(1, round(n * scale)) for value, n in values.items()}
-            for name, values in facets.items()}
-
-
-def periods(spy) -> dict[str, dict[str, int]]:
+def periods(spy, scale: float = 1.0) -> dict[str, dict[str, int]]:
     """Year, month and Hijri month counts from the counts of each day value
     (``YYYYMMDD``, or a whole date value of an older index): summed by day, then each day
     bucketed as the Whoosh backend buckets its dates (:func:`arsearch.search.facets.months`,
@@ -57,6 +58,8 @@ def periods(spy) -> dict[str, dict[str, int]]:
     days: Counter[bytes] = Counter()
     for v in spy.values():
         days[v.term[:8]] += v.termfreq
+    if scale != 1.0:
+        days = Counter({day: _scale(n, scale) for day, n in days.items()})
     order = sorted(days)
     years: Counter[str] = Counter()
     for day in order:

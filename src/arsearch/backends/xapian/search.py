@@ -9,11 +9,13 @@ it).
 Counting. Every search counts every match: totals are exact. Facets are counted by
 match spies, which read one value a facet for every match: most of a search's time when
 a common word matches much of the archive (measured at 416,610 articles on 4 shards).
-So a search that Xapian's quick estimate puts above :data:`EXACT_UP_TO` matches counts
-its facets in a second, boolean pass over the documents of a few sample buckets
-(``index.sample_term``: an unbiased sample of about :data:`SAMPLE_SIZE` of its matches),
-scaled up and marked approximate (``Matches.facets_exact`` False), as Elasticsearch's
-``random_sampler`` aggregation does. ``exact_counts=True``, and an index written before
+So on an index whose documents hold sample terms, the ranked pass counts the matches
+(exactly) without spies, and a second, boolean pass counts the facets: over every match
+when there are at most :data:`EXACT_UP_TO`, else over the documents of a few sample
+buckets (``index.sample_term``: an unbiased sample of about :data:`SAMPLE_SIZE` of the
+matches), scaled up and marked approximate (``Matches.facets_exact`` False), as
+Elasticsearch's ``random_sampler`` aggregation does. A value the sample missed (a few
+dozen matches among 100,000) is not listed. ``exact_counts=True``, and an index written before
 the sample terms, count every match's facets. (Ranking stays exhaustive: Xapian 1.4.22
 crashes pruning OP_MAX, and its pruning once dropped a document from a top 100 that
 it belonged to: ``bench/xapian_pruning.py``.)
@@ -57,7 +59,7 @@ from .core import (
     parse_query,
     require_xapian,
 )
-from .facets import DATES, counts, facet_counts, iso_day, scaled, slot_values
+from .facets import DATES, counts, facet_counts, iso_day, slot_values
 from .folder import part_paths, read_meta
 from .index import (
     FACET_SLOTS,
@@ -89,8 +91,8 @@ from .vocabulary import Vocabulary, word_terms
 xapian = require_xapian()
 Q = xapian.Query
 
-#: Counting (module docstring): the facets of result sets estimated at most this large
-#: are counted over every match; larger ones' in a sample of about SAMPLE_SIZE matches.
+#: Counting (module docstring): the facets of result sets at most this large are counted
+#: over every match; larger ones' in a sample of about SAMPLE_SIZE matches.
 EXACT_UP_TO = 10_000
 SAMPLE_SIZE = 10_000
 #: A partial searcher tries its missing shards again at most this often (seconds).
@@ -279,13 +281,14 @@ class XapianSearcher(Members):
         if dated:
             query = by_date(compiled, self.weights, stats)
         count = max(limit - offset, 0)
-        enquire, spies = self._enquire(query, facets and not self._sampled_facets(query))
+        sample = facets and not self.exact_counts and self._sampling()
+        enquire, spies = self._enquire(query, facets and not sample)
         mset = enquire.get_mset(offset, count, max(stats.doccount, 1))
         if mset.get_matches_lower_bound() != mset.get_matches_upper_bound():
             raise ArsearchError("the total is an estimate (a bug: every match is counted)")
         total, counted, exact = mset.get_matches_estimated(), facet_counts(spies), True
-        if facets and not spies:
-            counted, exact = self._sample_facets(query, total)
+        if sample:
+            counted, exact = self._facets_of(query, total)
         refs, scores = [], []
         for item in mset:
             doc = item.document
@@ -300,21 +303,11 @@ class XapianSearcher(Members):
             self._explain(found, compiled, docid, id_term(explain))
         return found
 
-    def _sampled_facets(self, query) -> bool:
-        """Whether to count the facets of ``query`` in a sample: Xapian's quick estimate
-        of its matches (term statistics, no match run) is above EXACT_UP_TO, on an index
-        whose documents hold sample terms, unless every match is to be counted."""
-        if self.exact_counts or not self._sampling():
-            return False
-        enquire = xapian.Enquire(self.db)
-        enquire.set_query(query)
-        return enquire.get_mset(0, 0).get_matches_estimated() > EXACT_UP_TO
-
-    def _sample_facets(self, query, total: int) -> tuple[dict, bool]:
-        """The facets of ``query``, which has ``total`` matches (module docstring,
-        "Counting"): in the documents of as many sample buckets as hold about
-        SAMPLE_SIZE of its matches, scaled up; every match when that is all of them.
-        Returns (facets, exact)."""
+    def _facets_of(self, query, total: int) -> tuple[dict, bool]:
+        """The facets of ``query``, whose ``total`` matches the ranked pass counted
+        (module docstring, "Counting"): in a boolean pass over every match when there
+        are at most EXACT_UP_TO, else over the documents of as many sample buckets as hold
+        about SAMPLE_SIZE of them, scaled up. Returns (facets, exact)."""
         buckets = SAMPLE_BUCKETS if total <= EXACT_UP_TO else \
             max(1, min(SAMPLE_BUCKETS, math.ceil(SAMPLE_BUCKETS * SAMPLE_SIZE / total)))
         boolean = Q(Q.OP_SCALE_WEIGHT, query, 0.0)
@@ -326,7 +319,7 @@ class XapianSearcher(Members):
         enquire.get_mset(0, 0, max(self.db.get_doccount(), 1))
         if buckets == SAMPLE_BUCKETS:
             return facet_counts(spies), True
-        return scaled(facet_counts(spies), SAMPLE_BUCKETS / buckets), False
+        return facet_counts(spies, SAMPLE_BUCKETS / buckets), False
 
     def _sampling(self) -> bool:
         """Every document holds a sample term (an index written since they were added;
