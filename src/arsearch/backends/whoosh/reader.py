@@ -141,8 +141,13 @@ class WhooshReader:
         verdict = integrity.known_verdict(self.folder)
         if verdict is not None and verdict.findings:
             raise integrity.damaged(self.folder, verdict.findings)
-        indexname = storage.require_meta(self.folder)["indexname"]
-        findings = integrity.check_sizes(self.folder, indexname)
+        for _ in range(3):
+            indexname = storage.require_meta(self.folder)["indexname"]
+            findings = integrity.check_sizes(self.folder, indexname)
+            # a rebuild may make its generation current and delete the old one's files
+            # while this runs: checked again against the new one, never reported
+            if not findings or storage.require_meta(self.folder)["indexname"] == indexname:
+                break
         if findings:
             raise integrity.damaged(self.folder, findings)
         with self.lock:
