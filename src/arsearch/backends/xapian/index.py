@@ -65,16 +65,17 @@ PREFIX_LEAD = "L"
 FILTER_PREFIXES = {"source": "XS", "category": "XC", "author": "XA"}
 #: Every document holds one of SAMPLE_BUCKETS boolean sample terms, chosen by a hash of
 #: its id (not the shard's hash): the documents of a few buckets are an unbiased sample
-#: of any result set, in which a search with very many matches counts its total and
-#: facets (search.py, "Counting"). An index written before them is counted whole.
+#: of any result set, in which a search with very many matches counts its facets
+#: (search.py, "Counting"). An index written before them is counted whole.
 PREFIX_SAMPLE = "ZS"
 SAMPLE_BUCKETS = 64
 
 (SLOT_ID, SLOT_DATE, SLOT_SOURCE, SLOT_CATEGORY, SLOT_YEAR, SLOT_HASH, SLOT_TIME,
  SLOT_PATH, SLOT_DAY, SLOT_RECORD) = range(10)
-FACET_SLOTS = {"source": SLOT_SOURCE, "category": SLOT_CATEGORY, "year": SLOT_YEAR}
-#: The facets a search's match spies count; the others come from the days' counts.
-SPIED = {"source": SLOT_SOURCE, "category": SLOT_CATEGORY}
+#: The facets counted from their own slot (match spies, and the values a filter may
+#: choose from); year, month and Hijri month come from the days' counts (SLOT_DAY).
+#: SLOT_YEAR is still written: an older arsearch searching this index counts years by it.
+FACET_SLOTS = {"source": SLOT_SOURCE, "category": SLOT_CATEGORY}
 MAX_TERM_BYTES = 245
 #: Ids longer than this (in UTF-8) are represented by a digest in the id term.
 _MAX_ID_TERM_BYTES = 200

@@ -70,7 +70,6 @@ from .index import (
     SLOT_DATE,
     SLOT_DAY,
     SLOT_ID,
-    SPIED,
     Layout,
     id_term,
     read_stored,
@@ -341,7 +340,7 @@ class XapianSearcher(Members):
             # years, months and Hijri months are summed from the counts of each day
             # (facet_counts): a spy costs a value read per match, the year's as much as
             # the day's (about 10 ms a search at 416,610 articles on 4 shards)
-            for name, slot in (*SPIED.items(), (DATES, self._day_slot())):
+            for name, slot in (*FACET_SLOTS.items(), (DATES, self._day_slot())):
                 spies[name] = xapian.ValueCountMatchSpy(slot)
                 enquire.add_matchspy(spies[name])
         return enquire, spies
