@@ -282,6 +282,8 @@ class XapianSearcher(Members):
         count = max(limit - offset, 0)
         sample = facets and not self.exact_counts and self._sampling()
         enquire, spies = self._enquire(query, facets and not sample)
+        if not count:  # nothing to rank (a count, facets): no weight is computed
+            enquire.set_weighting_scheme(xapian.BoolWeight())
         mset = enquire.get_mset(offset, count, max(stats.doccount, 1))
         if mset.get_matches_lower_bound() != mset.get_matches_upper_bound():
             raise ArsearchError("the total is an estimate (a bug: every match is counted)")
