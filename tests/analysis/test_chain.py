@@ -156,8 +156,14 @@ def test_stop_words(word):
     assert [t.stopword for t in analyze(word)] == [True]
 
 
+@pytest.mark.parametrize("word", ["بماذا", "فلماذا", "وكيف", "فهل", "بأي", "بمن", "والتي"])
+def test_question_words_with_a_prefix_are_stop_words(word):
+    """بماذا is ماذا with ب: without it, بماذا stemmed to ماذ and matched فماذا."""
+    assert query_terms(word) == []
+
+
 def test_content_words_are_not_stop_words():
-    for word in ("إدلب", "مستشفى", "الكتاب", "داعش"):
+    for word in ("إدلب", "مستشفى", "الكتاب", "داعش", "كهل", "كائن", "ولي"):
         assert query_terms(word), word
 
 

@@ -28,6 +28,7 @@ from dataclasses import replace
 from arsearch.analysis import stem
 from arsearch.analysis.morphology import analyse, dictionary, root_norm, root_of
 from arsearch.analysis.normalize import TASHKEEL, normalize
+from arsearch.analysis.stopwords import stopwords
 from arsearch.search.clitics import is_arabic
 from arsearch.search.lexicon import Lexicon
 from arsearch.search.query import Word
@@ -124,24 +125,81 @@ def lemma_kin(word: Word, lex: Lexicon, weight: float) -> list[Word]:
     return out[:MAX_FORMS]
 
 
-def article_stem(word: Word, lex: Lexicon) -> str | None:
-    """The stem of ``word`` with the article taken off (القرآن: قران) or put on (إنسان:
-    انس), when Snowball stems it apart from the word's own and the index holds it
-    (``Weights.articles``). A word the dictionary holds with its ال (الله, الذي) keeps
-    it; what is left must be three letters or more."""
+#: The article, alone or after a preposition (ب, ك, ل: لل is ل + ال), as written before
+#: a word; و/ف before them is taken off before stemming (:mod:`arsearch.analysis.stem`).
+ARTICLE_FORMS = ("بال", "كال", "لل", "ال")
+#: Words whose ال is their own and whose rest is another word (الله is not ال + له).
+LEXICAL_ARTICLE = frozenset({"الله", "اللهم"})
+
+
+def bare_form(norm: str) -> str | None:
+    """``norm`` without its article (and a preposition or conjunction before it), when
+    what is left can be a word: three letters or more that the dictionary does not hold
+    with the ال (الغاء is إلغاء, not ال + غاء), or two letters that it holds as a word
+    and are no function word (الحق, بالدم: حق, دم; الله keeps its ال)."""
+    if norm[:1] in "وف" and norm[1:3] in ("ال", "با", "كا", "لل"):
+        norm = norm[1:]
+    for article in ARTICLE_FORMS:
+        if norm.startswith(article):
+            rest = norm[len(article):]
+            if len(rest) >= 3:
+                return None if norm in dictionary().lemmas_of else rest
+            if len(rest) == 2 and norm not in LEXICAL_ARTICLE and rest not in stopwords() \
+                    and rest in dictionary().lemmas_of:
+                return rest
+            return None
+    return None
+
+
+def whole_stem(word: Word) -> Word:
+    """``word`` searched by the stem of its bare form when Snowball's stem of it is the
+    article and one letter or none (الآيات: الا, which is also إلا; البيان: الب): the
+    bare form's stem (آيات: ايا), with the word as written counted as it (``also``: its
+    exact-form term holds every document that writes it so)."""
+    if word.level != "stem" or not is_arabic(word.norm):
+        return word
+    kept = next((a for a in ARTICLE_FORMS if word.stem.startswith(a)), None)
+    if kept is None or len(word.stem) - len(kept) > 1:
+        return word
+    base = bare_form(word.norm)
+    if base is None or len(base) < 3:
+        return word
+    return replace(word, stem=stem(base), also=(*word.also, word.norm))
+
+
+def article_stems(word: Word, lex: Lexicon) -> tuple[str, ...]:
+    """The stems of ``word`` written with the article taken off or put on, alone or
+    after a preposition (القرآن: قران; إنسان: انس; بالأذى: اذ, الاذ), when Snowball stems
+    them apart from the word's own and the index holds them (``Weights.articles``).
+    Snowball keeps the article of a word shorter than five letters (الحق, بالحق and
+    حق are three stems), so a word written one way missed the others."""
     norm = word.norm
     if not is_arabic(norm):
-        return None
-    if norm.startswith("ال"):
-        other = norm[2:]
-        if len(other) < 3 or norm in dictionary().lemmas_of:
-            return None
-    elif len(norm) >= 3:
-        other = "ال" + norm
-    else:
-        return None
-    s = stem(other)
-    return s if s != word.stem and lex.df(s) else None
+        return ()
+    base = bare_form(norm)
+    if base is None:
+        if norm.startswith("ال") or len(norm) < 2 or norm in stopwords() \
+                or (len(norm) == 2 and norm not in dictionary().lemmas_of):
+            return ()
+        base = norm
+    if len(base) == 2 and norm == base and base[0] in "وفبكل":
+        return ()  # a bare two-letter word after a clitic letter (به, له) is a function word
+    out: dict[str, None] = {}
+    for article in ("", *ARTICLE_FORMS):
+        s = stem(article + base)
+        if s != word.stem and s not in out and _kept_whole(s, article, base) and lex.df(s):
+            out[s] = None
+    return tuple(out)
+
+
+def _kept_whole(stem_: str, article: str, base: str) -> bool:
+    """Whether a stem of ``article + base`` is the word's: Snowball took the article off,
+    or kept it with at least two letters of the word after it (بالاذ for بالأذى). It
+    also makes stems that are neither: كالهون -> كال, بالكيان -> بالك, other words'."""
+    if not article or not stem_.startswith(article):
+        return True
+    rest = stem_[len(article):]
+    return len(rest) >= 2 and base.startswith(rest)
 
 
 def expand_word(word: Word, lex: Lexicon) -> tuple[list[Word], str]:

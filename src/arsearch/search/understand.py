@@ -93,6 +93,7 @@ def _alternatives(word: Word, lex: Lexicon, level: str, notes: list[str],
                             "exact", "fuzzy"))
             notes.append(form)
         return out + _names(word, lex, notes, w)  # trump~ finds ترامب as trump does
+    word = levels.whole_stem(word)
     out, note = levels.expand_word(word, lex)
     if note:
         notes.append(note)
@@ -103,9 +104,9 @@ def _alternatives(word: Word, lex: Lexicon, level: str, notes: list[str],
         forms = clitics.attached(word, lex)
         out[0] = word = replace(word, also=tuple(dict.fromkeys((*word.also, *forms))))
     if word.level == "stem" and w.articles > 0 and out[0] is word:
-        other = levels.article_stem(word, lex)
-        if other is not None:
-            out[0] = word = replace(word, also_stems=(*word.also_stems, other))
+        others = levels.article_stems(word, lex)
+        if others:
+            out[0] = word = replace(word, also_stems=(*word.also_stems, *others))
     if word.level == "stem" and w.lemmas > 0:
         out += levels.lemma_kin(word, lex, w.lemmas)
     return out + _names(word, lex, notes, w)
