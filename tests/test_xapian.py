@@ -6,6 +6,7 @@ runs the same searches over shard servers.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import datetime
@@ -22,10 +23,14 @@ import xapian  # noqa: E402
 import arsearch  # noqa: E402
 from arsearch.backends.xapian.core import ArsearchError, QueryError  # noqa: E402
 from arsearch.backends.xapian.index import (  # noqa: E402
+    LAYOUT_KEY,
+    LAYOUT_VERSION,
     MAX_TERM_BYTES,
     PREFIX_LEAD,
     PREFIX_TITLE,
     PREFIX_TITLE_ONLY,
+    SLOT_DAY,
+    SLOT_YEAR,
     XapianIndex,
     filter_term,
     id_term,
@@ -143,6 +148,33 @@ def test_xapian_missing_or_foreign_index_is_an_arsearch_error(tmp_path):
     foreign.close()
     with pytest.raises(ArsearchError, match="not an arsearch Xapian index"):
         XapianSearcher.open_local(tmp_path / "foreign")
+
+
+def test_xapian_index_of_an_older_layout_is_refused_with_a_rebuild_hint(tmp_path):
+    """Layout 3 changed the stop list (positions, lengths): a layout 2 index cannot
+    serve this arsearch's phrases, so it says so instead of answering wrong."""
+    with XapianIndex.open_local(tmp_path / "ix") as ix:
+        ix.put(Document(id="a", title="", body="النفط يرتفع والتي"))
+        ix.commit()
+    db = xapian.WritableDatabase(str(tmp_path / "ix"), xapian.DB_OPEN)
+    meta = json.loads(db.get_metadata(LAYOUT_KEY))
+    assert meta["version"] == LAYOUT_VERSION == 3
+    db.set_metadata(LAYOUT_KEY, json.dumps({**meta, "version": 2}))
+    db.close()
+    with pytest.raises(ArsearchError, match=r"has layout 2, this arsearch reads 3: rebuild"):
+        XapianSearcher.open_local(tmp_path / "ix")
+
+
+def test_xapian_documents_carry_no_year_value(tmp_path):
+    """Years are counted from the day values (layout 3 stopped writing SLOT_YEAR)."""
+    with XapianIndex.open_local(tmp_path / "ix") as ix:
+        ix.put(Document(id="a", title="", body="النفط", date=datetime(2018, 3, 1)))
+        ix.commit()
+    db = xapian.Database(str(tmp_path / "ix"))
+    doc = db.get_document(next(iter(db.postlist(""))).docid)
+    assert doc.get_value(SLOT_YEAR) == b"" and doc.get_value(SLOT_DAY) == b"20180301"
+    with XapianSearcher.open_local(tmp_path / "ix") as s:
+        assert s.search("النفط").facets["year"] == {"2018": 1}
 
 
 def test_xapian_fractional_title_weight_is_refused_at_index_time(tmp_path):

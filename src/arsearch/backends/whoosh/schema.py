@@ -16,7 +16,11 @@ from arsearch.ingest import Document
 #: Bump when the schema or the analysis changes in a way old indexes cannot serve.
 #: 5: plain-text articles' ids and stored paths are relative to the index's id root.
 #: 6: the package layout: the classes Whoosh pickles into the index moved (PICKLED).
-FORMAT_VERSION = 6
+#: 7: the stop list gained the question words with a prefix (بماذا) and والذي/والتي/
+#: والذين; stop words are dropped before positions are counted, so an older index's
+#: positions and field lengths are not the ones a query now expects (phrases across
+#: those words, and the integrity check's recomputed lengths).
+FORMAT_VERSION = 7
 
 #: The arsearch classes Whoosh pickles into every index (the analysis chain, the
 #: positions format), by the module path the pickle names. Part of the on-disk format:

@@ -54,7 +54,7 @@ def periods(spy, scale: float = 1.0) -> dict[str, dict[str, int]]:
     """Year, month and Hijri month counts from the counts of each day value
     (``YYYYMMDD``, or a whole date value of an older index): summed by day, then each day
     bucketed as the Whoosh backend buckets its dates (:func:`arsearch.search.facets.months`,
-    ``hijri_months``; a year is its day's, as ``SLOT_YEAR`` holds it)."""
+    ``hijri_months``; a year is its day's)."""
     days: Counter[bytes] = Counter()
     for v in spy.values():
         days[v.term[:8]] += v.termfreq

@@ -55,7 +55,8 @@ xapian = require_xapian()
 
 #: Bump when the layout changes in a way an existing database cannot serve.
 #: 2: title positions on ``XT`` terms (wdf 0), ``XO`` title-only terms, the path value.
-LAYOUT_VERSION = 2
+#: 3: the stop list of Whoosh's format 7 (positions and lengths), no year value.
+LAYOUT_VERSION = 3
 LAYOUT_KEY = "arsearch:layout"
 
 PREFIX_ID = "Q"
@@ -74,7 +75,7 @@ SAMPLE_BUCKETS = 64
  SLOT_PATH, SLOT_DAY, SLOT_RECORD) = range(10)
 #: The facets counted from their own slot (match spies, and the values a filter may
 #: choose from); year, month and Hijri month come from the days' counts (SLOT_DAY).
-#: SLOT_YEAR is still written: an older arsearch searching this index counts years by it.
+#: SLOT_YEAR is no longer written (layout 3); its number stays taken.
 FACET_SLOTS = {"source": SLOT_SOURCE, "category": SLOT_CATEGORY}
 MAX_TERM_BYTES = 245
 #: Ids longer than this (in UTF-8) are represented by a digest in the id term.
@@ -247,7 +248,6 @@ def to_xapian(doc: Document, layout: Layout, digest: str | None = None,
     x.add_value(SLOT_RECORD, record_value(doc.id, digest, stored["path"] or ""))
     if doc.date:
         x.add_value(SLOT_DATE, date_value(doc.date))
-        x.add_value(SLOT_YEAR, str(doc.date.year).encode())
         # YYYYMMDD: month facets count days, not every distinct time (indexes written
         # before it have none and are counted from SLOT_DATE, more slowly)
         x.add_value(SLOT_DAY, date_value(doc.date)[:8])
