@@ -161,3 +161,15 @@ def test_allah_after_a_preposition_is_not_searched_as_lahu(tmp_path):
     for query in ("بالله", "وبالله", "فبالله", "كالله"):
         assert "lahu" not in search(where, query), query
 
+
+@pytest.mark.parametrize(("query", "found", "marked"), [
+    ("حق", "al-haqq", "الحق"), ("حق", "bil-haqq", "بالحق"), ("الحق", "haqq", "حق"),
+    ("أذى", "bil-adha", "والأذى"),
+])
+def test_a_word_found_by_its_article_stem_is_marked_in_the_snippet(short, query, found,
+                                                                   marked):
+    """حق finds الحق by its article stem: the snippet marks الحق, not nothing."""
+    with arsearch.open_index(short) as engine:
+        (hit,) = [h for h in engine.search(query).hits if h.id == found]
+        assert f"<mark>{marked}</mark>" in hit.snippet
+        assert f"<mark>{marked}</mark>" in engine.document(found, query)["body_html"]
