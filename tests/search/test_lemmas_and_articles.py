@@ -104,6 +104,8 @@ def short(tmp_path_factory):
     ("الحق", "حق"), ("بالحق", "حق"), ("للحق", "حق"), ("والحق", "حق"), ("بالاذى", "اذى"),
     ("الانسان", "انسان"), ("للامن", "امن"), ("وبالامن", "امن"),
     ("الله", None),  # its ال is its own: not ال + له
+    ("بالله", None), ("وبالله", None), ("كالله", None),  # ب + الله, not بال + له
+    ("اللهم", None), ("باللهم", None),
     ("الغاء", None),  # إلغاء: the dictionary holds it whole
     ("الم", None), ("الف", None),  # ألم, ألف: one letter is no word
     ("الهم", None),  # هم is a function word
@@ -147,3 +149,27 @@ def test_short_words_explain_adds_up(short):
             for hit in engine.search(query).hits:
                 why = engine.explain(query, hit.id)
                 assert sum(p.score for p in why.parts) == pytest.approx(hit.score, abs=1e-4)
+
+
+def test_allah_after_a_preposition_is_not_searched_as_lahu(tmp_path):
+    """بالله is ب + الله: its bare form is not له (a document saying قال له is no
+    answer), on an index where الله is never written without a prefix."""
+    where = tmp_path / "index"
+    arsearch.index_documents(where, [
+        arsearch.Document(id="lahu", title="", body="قال له الرجل كلاما"),
+        arsearch.Document(id="billah", title="", body="أقسم بالله العظيم")])
+    for query in ("بالله", "وبالله", "فبالله", "كالله"):
+        assert "lahu" not in search(where, query), query
+
+
+@pytest.mark.parametrize(("query", "found", "marked"), [
+    ("حق", "al-haqq", "الحق"), ("حق", "bil-haqq", "بالحق"), ("الحق", "haqq", "حق"),
+    ("أذى", "bil-adha", "والأذى"),
+])
+def test_a_word_found_by_its_article_stem_is_marked_in_the_snippet(short, query, found,
+                                                                   marked):
+    """حق finds الحق by its article stem: the snippet marks الحق, not nothing."""
+    with arsearch.open_index(short) as engine:
+        (hit,) = [h for h in engine.search(query).hits if h.id == found]
+        assert f"<mark>{marked}</mark>" in hit.snippet
+        assert f"<mark>{marked}</mark>" in engine.document(found, query)["body_html"]

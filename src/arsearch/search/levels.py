@@ -128,7 +128,8 @@ def lemma_kin(word: Word, lex: Lexicon, weight: float) -> list[Word]:
 #: The article, alone or after a preposition (ب, ك, ل: لل is ل + ال), as written before
 #: a word; و/ف before them is taken off before stemming (:mod:`arsearch.analysis.stem`).
 ARTICLE_FORMS = ("بال", "كال", "لل", "ال")
-#: Words whose ال is their own and whose rest is another word (الله is not ال + له).
+#: Words whose ال is their own and whose rest is another word (الله is not ال + له),
+#: after a preposition too (بالله is ب + الله, not بال + له).
 LEXICAL_ARTICLE = frozenset({"الله", "اللهم"})
 
 
@@ -136,16 +137,17 @@ def bare_form(norm: str) -> str | None:
     """``norm`` without its article (and a preposition or conjunction before it), when
     what is left can be a word: three letters or more that the dictionary does not hold
     with the ال (الغاء is إلغاء, not ال + غاء), or two letters that it holds as a word
-    and are no function word (الحق, بالدم: حق, دم; الله keeps its ال)."""
+    and are no function word (الحق, بالدم: حق, دم; الله, بالله keep their ال)."""
     if norm[:1] in "وف" and norm[1:3] in ("ال", "با", "كا", "لل"):
         norm = norm[1:]
     for article in ARTICLE_FORMS:
         if norm.startswith(article):
             rest = norm[len(article):]
+            if "ال" + rest in LEXICAL_ARTICLE:  # بالله is ب + الله, not بال + له
+                return None
             if len(rest) >= 3:
                 return None if norm in dictionary().lemmas_of else rest
-            if len(rest) == 2 and norm not in LEXICAL_ARTICLE and rest not in stopwords() \
-                    and rest in dictionary().lemmas_of:
+            if len(rest) == 2 and rest not in stopwords() and rest in dictionary().lemmas_of:
                 return rest
             return None
     return None

@@ -167,12 +167,14 @@ class ParsedQuery:
 
         Words of an alternative phrase (a synonym such as تنظيم الدولة) are left out:
         alone they mean something else, and :meth:`highlight_phrases` marks them where
-        the whole phrase stands. A word matched as written adds its form, not its stem.
+        the whole phrase stands. A word matched as written adds its form, not its stem;
+        a word matched by its stem adds the stems counted as its (``also_stems``: حق
+        finds الحق by its article stem, and marks it).
         """
         words = [w for group in self.groups for item in group
                  for w in ((item,) if isinstance(item, Word)
                            else item.words if len(group) == 1 else ())]
-        return ({w.stem for w in words if w.match == "stem"},
+        return ({s for w in words if w.match == "stem" for s in (w.stem, *w.also_stems)},
                 {n for w in words for n in (w.norm, *w.also)})
 
     def highlight_phrases(self) -> list[tuple[str, ...]]:
