@@ -89,6 +89,8 @@ SHORT = {
     "illa": "لا إله إلا هو وما قال إلا الصدق",
     "wikala": "نقلت وكالة الأنباء الخبر",
     "hun": "عذاب الهون يوم القيامة",
+    "libya": "زار الوزير ليبيا أمس",
+    "lahiqa": "لحق بهم الجيش عند الفجر",
 }
 
 
@@ -110,6 +112,7 @@ def short(tmp_path_factory):
     ("الم", None), ("الف", None),  # ألم, ألف: one letter is no word
     ("الهم", None),  # هم is a function word
     ("حق", None), ("كتاب", None),  # no article
+    ("بالغاء", None),  # بإلغاء: the dictionary holds إلغاء whole
 ])
 def test_bare_form(written, bare):
     assert bare_form(written) == bare
@@ -173,3 +176,19 @@ def test_a_word_found_by_its_article_stem_is_marked_in_the_snippet(short, query,
         (hit,) = [h for h in engine.search(query).hits if h.id == found]
         assert f"<mark>{marked}</mark>" in hit.snippet
         assert f"<mark>{marked}</mark>" in engine.document(found, query)["body_html"]
+
+
+@pytest.mark.parametrize(("norm", "typed", "bare"), [
+    ("اليات", "آليات", None), ("اليم", "أليم", None), ("بالغاء", "بإلغاء", None),
+    ("الحق", "الحقّ", "حق"), ("بالحق", "بِالْحَقِّ", "حق"), ("للحق", "للحق", "حق"),
+    ("والامن", "والأمن", "امن"),
+])
+def test_an_alef_with_hamza_or_madda_is_no_article(norm, typed, bare):
+    """Normalising آ, أ, إ to ا makes آليات look like ال + يات: the word as typed says."""
+    assert bare_form(norm, typed) == bare
+
+
+def test_lam_before_the_article_drops_its_alef(short):
+    """للحق is ل + الحق (its alef dropped), لليبيا is ل + ليبيا: the index decides."""
+    assert {"haqq", "al-haqq", "bil-haqq"} <= set(search(short, "للحق"))  # not لحق only
+    assert search(short, "لليبيا") == ["libya"]

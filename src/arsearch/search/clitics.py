@@ -50,19 +50,31 @@ def variants(word: Word, lex: Lexicon) -> list[Word]:
     out: list[Word] = []
     seen = {word.stem}
     for prefix in PREFIXES:
-        rest = norm[len(prefix):]
-        # the rest must be a written form of the index (a typed word the index does not
-        # hold has df 0, and so had every rest: سوريا became وريا, then كوريا, Korea),
-        # and the future س goes before a present-tense verb only (as in attached())
-        if norm.startswith(prefix) and len(rest) >= MIN_REST \
-                and ("س" not in prefix or rest[0] in _PRESENT) \
-                and lex.written_df(rest) >= max(lex.written_df(norm), 1):
-            s = stem(rest)
-            if s not in seen:
-                seen.add(s)
-                out.append(Word(s, rest, word.surface, word.field,
-                                STRIPPED_WEIGHT * word.weight, "stem", word.level))
+        if not norm.startswith(prefix):
+            continue
+        for rest in _rests(norm, prefix):
+            # the rest must be a written form of the index (a typed word the index does
+            # not hold has df 0, and so had every rest: سوريا became وريا, then كوريا,
+            # Korea), and the future س goes before a present-tense verb only (as in
+            # attached())
+            if len(rest) >= MIN_REST and ("س" not in prefix or rest[0] in _PRESENT) \
+                    and lex.written_df(rest) >= max(lex.written_df(norm), 1):
+                s = stem(rest)
+                if s not in seen:
+                    seen.add(s)
+                    out.append(Word(s, rest, word.surface, word.field,
+                                    STRIPPED_WEIGHT * word.weight, "stem", word.level))
     return out
+
+
+def _rests(norm: str, prefix: str) -> tuple[str, ...]:
+    """What ``prefix`` may leave of ``norm``: ل before the article drops its alef (للحق
+    is ل + الحق), so after a ل a rest starting with ل may be the article's (للحق) or the
+    word's own (لليبيا is ل + ليبيا): both are offered, the index vouches."""
+    rest = norm[len(prefix):]
+    if prefix.endswith("ل") and rest.startswith("ل"):
+        return ("ا" + rest, rest)
+    return (rest,)
 
 
 def attached(word: Word, lex: Lexicon) -> tuple[str, ...]:

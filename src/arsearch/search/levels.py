@@ -27,7 +27,7 @@ from dataclasses import replace
 
 from arsearch.analysis import stem
 from arsearch.analysis.morphology import analyse, dictionary, root_norm, root_of
-from arsearch.analysis.normalize import TASHKEEL, normalize
+from arsearch.analysis.normalize import TASHKEEL, normalize, strip_tashkeel, strip_tatweel
 from arsearch.analysis.stopwords import stopwords
 from arsearch.search.clitics import is_arabic
 from arsearch.search.lexicon import Lexicon
@@ -133,11 +133,13 @@ ARTICLE_FORMS = ("بال", "كال", "لل", "ال")
 LEXICAL_ARTICLE = frozenset({"الله", "اللهم"})
 
 
-def bare_form(norm: str) -> str | None:
+def bare_form(norm: str, written: str = "") -> str | None:
     """``norm`` without its article (and a preposition or conjunction before it), when
     what is left can be a word: three letters or more that the dictionary does not hold
-    with the ال (الغاء is إلغاء, not ال + غاء), or two letters that it holds as a word
-    and are no function word (الحق, بالدم: حق, دم; الله, بالله keep their ال)."""
+    with the ال (الغاء, بالغاء are إلغاء, not ال + غاء), or two letters that it holds as a
+    word and are no function word (الحق, بالدم: حق, دم; الله, بالله keep their ال).
+    ``written``, the word as typed, vetoes an "article" whose alef carries a hamza or a
+    madda (آليات, أليم, إلغاء: normalising made them look like ال)."""
     if norm[:1] in "وف" and norm[1:3] in ("ال", "با", "كا", "لل"):
         norm = norm[1:]
     for article in ARTICLE_FORMS:
@@ -145,12 +147,19 @@ def bare_form(norm: str) -> str | None:
             rest = norm[len(article):]
             if "ال" + rest in LEXICAL_ARTICLE:  # بالله is ب + الله, not بال + له
                 return None
+            if written and not _PLAIN_ARTICLE.match(strip_tatweel(strip_tashkeel(written))):
+                return None
             if len(rest) >= 3:
-                return None if norm in dictionary().lemmas_of else rest
+                return None if "ال" + rest in dictionary().lemmas_of else rest
             if len(rest) == 2 and rest not in stopwords() and rest in dictionary().lemmas_of:
                 return rest
             return None
     return None
+
+
+#: The article as written before a word: a plain alef (أ, إ, آ start other words),
+#: after و/ف and ب/ك, or لل.
+_PLAIN_ARTICLE = re.compile(r"^[وف]?(?:[بك]?ال|لل)")
 
 
 def whole_stem(word: Word) -> Word:
@@ -163,7 +172,7 @@ def whole_stem(word: Word) -> Word:
     kept = next((a for a in ARTICLE_FORMS if word.stem.startswith(a)), None)
     if kept is None or len(word.stem) - len(kept) > 1:
         return word
-    base = bare_form(word.norm)
+    base = bare_form(word.norm, word.surface)
     if base is None or len(base) < 3:
         return word
     return replace(word, stem=stem(base), also=(*word.also, word.norm))
@@ -178,7 +187,7 @@ def article_stems(word: Word, lex: Lexicon) -> tuple[str, ...]:
     norm = word.norm
     if not is_arabic(norm):
         return ()
-    base = bare_form(norm)
+    base = bare_form(norm, word.surface)
     if base is None:
         if norm.startswith("ال") or len(norm) < 2 or norm in stopwords() \
                 or (len(norm) == 2 and norm not in dictionary().lemmas_of):
