@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 import arsearch
+from arsearch.search.clitics import variants
 from arsearch.search.levels import article_stems, bare_form, whole_stem
 from arsearch.search.lexicon import Lexicon
 from arsearch.search.query import parse_query
@@ -91,6 +92,7 @@ SHORT = {
     "hun": "عذاب الهون يوم القيامة",
     "libya": "زار الوزير ليبيا أمس",
     "lahiqa": "لحق بهم الجيش عند الفجر",
+    "allah": "قال الله: الحمد لله وحده لا إله غيره",
 }
 
 
@@ -192,3 +194,11 @@ def test_lam_before_the_article_drops_its_alef(short):
     """للحق is ل + الحق (its alef dropped), لليبيا is ل + ليبيا: the index decides."""
     assert {"haqq", "al-haqq", "bil-haqq"} <= set(search(short, "للحق"))  # not لحق only
     assert search(short, "لليبيا") == ["libya"]
+
+
+def test_lillah_is_allah_with_a_lam(short):
+    """لله is ل + الله (its alef and a lam dropped), never إله or له."""
+    with arsearch.open_index(short) as engine:
+        (lillah,) = parse_query("لله").words
+        bare = variants(lillah, Lexicon(engine.reader))
+    assert [w.norm for w in bare] == ["الله"]

@@ -32,6 +32,9 @@ MIN_REST = 3
 #: user meant, written bare). The typed word's prefixed forms count as the word itself
 #: (``Word.also``; ``Weights.clitics`` scales their frequencies).
 STRIPPED_WEIGHT = 1.0
+#: Words whose ال is their own and whose rest is another word (الله is not ال + له),
+#: after a preposition too (بالله is ب + الله, not بال + له; لله is ل + الله).
+LEXICAL_ARTICLE = frozenset({"الله", "اللهم"})
 #: The letters a present-tense verb starts with (يكتب، تكتب، نكتب، أكتب normalised).
 _PRESENT = "يتنا"
 
@@ -70,9 +73,12 @@ def variants(word: Word, lex: Lexicon) -> list[Word]:
 def _rests(norm: str, prefix: str) -> tuple[str, ...]:
     """What ``prefix`` may leave of ``norm``: ل before the article drops its alef (للحق
     is ل + الحق), so after a ل a rest starting with ل may be the article's (للحق) or the
-    word's own (لليبيا is ل + ليبيا): both are offered, the index vouches."""
+    word's own (لليبيا is ل + ليبيا): both are offered, the index vouches. الله also
+    drops a lam (لله)."""
     rest = norm[len(prefix):]
     if prefix.endswith("ل") and rest.startswith("ل"):
+        if "ال" + rest in LEXICAL_ARTICLE:  # لله: ل + الله, alef and a lam dropped
+            return ("ال" + rest,)
         return ("ا" + rest, rest)
     return (rest,)
 

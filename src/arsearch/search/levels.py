@@ -29,7 +29,7 @@ from arsearch.analysis import stem
 from arsearch.analysis.morphology import analyse, dictionary, root_norm, root_of
 from arsearch.analysis.normalize import TASHKEEL, normalize, strip_tashkeel, strip_tatweel
 from arsearch.analysis.stopwords import stopwords
-from arsearch.search.clitics import is_arabic
+from arsearch.search.clitics import LEXICAL_ARTICLE, is_arabic
 from arsearch.search.lexicon import Lexicon
 from arsearch.search.query import Word
 
@@ -128,9 +128,6 @@ def lemma_kin(word: Word, lex: Lexicon, weight: float) -> list[Word]:
 #: The article, alone or after a preposition (ب, ك, ل: لل is ل + ال), as written before
 #: a word; و/ف before them is taken off before stemming (:mod:`arsearch.analysis.stem`).
 ARTICLE_FORMS = ("بال", "كال", "لل", "ال")
-#: Words whose ال is their own and whose rest is another word (الله is not ال + له),
-#: after a preposition too (بالله is ب + الله, not بال + له).
-LEXICAL_ARTICLE = frozenset({"الله", "اللهم"})
 
 
 def bare_form(norm: str, written: str = "") -> str | None:
