@@ -114,7 +114,9 @@ class Layout:
         meta = json.loads(raw)
         if meta.get("version") != LAYOUT_VERSION:
             raise ArsearchError(f"the Xapian index has layout {meta.get('version')}, this "
-                                f"arsearch reads {LAYOUT_VERSION}: rebuild it")
+                                f"arsearch reads {LAYOUT_VERSION}: rebuild it with `arsearch "
+                                "index --rebuild` (a cluster: serve empty shard folders and "
+                                "index again)")
         return cls(int(meta["title_wdf"]), int(meta["lead_words"]))
 
 
