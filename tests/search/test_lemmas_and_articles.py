@@ -24,12 +24,17 @@ ARTICLES = {
 }
 
 
+def untitled_index(tmp_path_factory, name: str, bodies: dict[str, str]):
+    """An index of untitled documents, id -> body."""
+    where = tmp_path_factory.mktemp(name) / "index"
+    arsearch.index_documents(where, [arsearch.Document(id=k, title="", body=v)
+                                     for k, v in bodies.items()])
+    return where
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    where = tmp_path_factory.mktemp("knobs") / "index"
-    arsearch.index_documents(where, [arsearch.Document(id=k, title="", body=v)
-                                     for k, v in ARTICLES.items()])
-    return where
+    return untitled_index(tmp_path_factory, "knobs", ARTICLES)
 
 
 def search(folder, query: str, **weights) -> list[str]:
@@ -98,10 +103,7 @@ SHORT = {
 
 @pytest.fixture(scope="module")
 def short(tmp_path_factory):
-    where = tmp_path_factory.mktemp("short") / "index"
-    arsearch.index_documents(where, [arsearch.Document(id=k, title="", body=v)
-                                     for k, v in SHORT.items()])
-    return where
+    return untitled_index(tmp_path_factory, "short", SHORT)
 
 
 @pytest.mark.parametrize(("written", "bare"), [
