@@ -569,6 +569,27 @@ def test_an_index_of_an_older_format_asks_for_a_rebuild(archive):
     assert storage.read_meta(archive / "index")["format"] == storage.FORMAT_VERSION
 
 
+def test_an_interrupted_rebuild_of_an_older_format_index_leaves_it_refused_not_empty(tmp_path):
+    """Upgrading: a rebuild of an index of an older format that dies midway (after some
+    intermediate commits) must leave arsearch.json naming the old index, refused with the
+    rebuild hint: never pointing at the half-built generation, which would search as a
+    sound index missing most documents. The next rebuild completes it."""
+    ix = tmp_path / "ix"
+    index_documents(ix, synth(20))
+    meta = storage.read_meta(ix)
+    (ix / storage.META).write_text(json.dumps({**meta, "format": storage.FORMAT_VERSION - 1}),
+                                   "utf-8")
+    with pytest.raises(Boom):
+        index_documents(ix, failing(synth(20), after=12), rebuild=True, commit_every=5)
+    with pytest.raises(arsearch.IndexVersionError, match=r"rebuild it with `arsearch index "
+                                                         r"--rebuild`"):
+        arsearch.open_index(ix)
+    assert index_documents(ix, synth(20), rebuild=True).documents == 20
+    assert all_ids(ix) == {d.id for d in synth(20)}
+    assert not any(p.name.startswith((f"_{meta['indexname']}_", f"{meta['indexname']}_"))
+                   for p in ix.iterdir())
+
+
 def test_the_index_pickles_exactly_the_classes_the_format_names(tmp_path):
     """Whoosh pickles analyzer and format classes into the table of contents by module
     path: a move or rename of one of them must be a deliberate FORMAT_VERSION bump."""

@@ -57,16 +57,18 @@ class WriteSession:
         if not damaged and (current is None or storage.generation_exists(folder, current)):
             # a killed build or rebuild leaves its generation behind: never current
             storage.remove_stale_generations(folder, current)
-        # A rebuild writes a new generation that becomes current only when complete.
+        # A rebuild writes a new generation that becomes current only when complete
+        # (also over a refused index, of an older format or damaged: until then it stays
+        # refused with the rebuild hint, never a half-built index that looks sound).
         # A first build has nothing to protect: it is current from the start, so its
         # intermediate commits survive an interruption and the next run resumes.
-        self.switch = rebuild and meta is not None
+        self.switch = rebuild and (meta is not None or damaged)
         if rebuild or meta is None:
             self.indexname = storage.next_indexname(folder)
             self.ix = whoosh_index.create_in(str(folder), make_schema(),
                                              indexname=self.indexname)
             self.existing: dict[str, tuple[str, str]] = {}
-            if meta is None:
+            if not self.switch:
                 storage.write_meta(folder, self.indexname, extra=recorded)
             integrity.record(folder, self.indexname)
         else:
