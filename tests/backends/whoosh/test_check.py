@@ -90,6 +90,24 @@ def test_check_where_there_is_no_index(tmp_path, runner, where):
         check_index(folder)
 
 
+def test_check_of_an_older_format_refuses_it_with_the_rebuild_hint_not_damaged(index, runner):
+    """An index of an older format is not damaged: its files are another format's, whose
+    lengths and positions this arsearch would misread as damage. The check refuses it in
+    one line, as every other command does, naming the folder and the rebuild."""
+    meta = json.loads((index / "arsearch.json").read_text("utf-8"))
+    meta["format"] -= 1
+    (index / "arsearch.json").write_text(json.dumps(meta), "utf-8")
+    for args in ([], ["--json"], ["--quick"]):
+        result = runner.invoke(main, ["check", "--index", str(index), *args])
+        assert result.exit_code == 1, result.output
+        assert "DAMAGED" not in result.output and result.stdout == ""
+        assert result.stderr.strip().splitlines() == [
+            f"error: the index in {index} has format {meta['format']}, this arsearch reads "
+            f"format {meta['format'] + 1}: rebuild it with `arsearch index --rebuild`"]
+    with pytest.raises(arsearch.IndexVersionError):
+        check_index(index)
+
+
 def test_segments_whoosh_merged_check_sound(tmp_path, sample_dir):
     """A merged segment totals its documents' rounded (one-byte) lengths, not the exact
     ones its postings add up to: that is Whoosh's format, not damage."""

@@ -42,7 +42,7 @@ from arsearch.backends.whoosh.integrity import (
 )
 from arsearch.backends.whoosh.postings import read_postings
 from arsearch.backends.whoosh.schema import TEXT_FIELDS
-from arsearch.errors import IndexDamagedError, IndexVersionError
+from arsearch.errors import IndexDamagedError
 
 
 @dataclass
@@ -83,7 +83,8 @@ def check_index(folder: str | os.PathLike, *, quick: bool = False) -> CheckRepor
     (document numbers in range and increasing, counts as recorded, field lengths summed),
     every stored document, every column against the stored documents and the postings.
     ``quick`` only opens the index as a search would. Raises IndexNotFoundError when
-    there is no index; everything else is reported. A writer committing meanwhile makes
+    there is no index, IndexVersionError when it is of another format (not damage: this
+    arsearch would misread its files; it is rebuilt); everything else is reported. A writer committing meanwhile makes
     the check start again (three times at most).
     """
     folder = Path(folder)
@@ -104,7 +105,7 @@ def _check(folder: Path, quick: bool) -> CheckReport:
     report = CheckReport(str(folder))
     try:
         indexname = storage.require_meta(folder)["indexname"]
-    except (IndexDamagedError, IndexVersionError) as exc:
+    except IndexDamagedError as exc:
         report.errors.append(Finding(None, str(exc)))
         return report
     report.generation = indexname
