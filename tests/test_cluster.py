@@ -6,6 +6,7 @@ free ports, and stops them (and the children they fork per connection) afterward
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -38,7 +39,7 @@ from arsearch.backends.xapian.core import (  # noqa: E402
     ClusterFileError,
     ShardUnavailableError,
 )
-from arsearch.backends.xapian.index import id_term  # noqa: E402
+from arsearch.backends.xapian.index import LAYOUT_KEY, LAYOUT_VERSION, id_term  # noqa: E402
 from arsearch.backends.xapian.search import XapianSearcher  # noqa: E402
 from arsearch.ingest import Document  # noqa: E402
 
@@ -255,6 +256,31 @@ def test_cluster_shard_down_at_open_names_it(shard_servers):
         XapianSearcher.open_shards([*addresses(shard_servers), dead])
     assert info.value.shard == str(dead)
     assert f"127.0.0.1:{dead.port}" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_cluster_shard_of_an_older_layout_among_current_ones_is_refused_naming_it(
+        tmp_path, corpus):
+    """A half-upgraded cluster (the first shard re-indexed, another still written by the
+    older arsearch): Xapian's combined database shows the first shard's layout only, so
+    each shard is checked, and the old one is named instead of searched with the wrong
+    positions and lengths."""
+    paths = build_shards(tmp_path, corpus, 3)
+    db = xapian.WritableDatabase(str(paths[1]), xapian.DB_OPEN)
+    db.set_metadata(LAYOUT_KEY, json.dumps({**json.loads(db.get_metadata(LAYOUT_KEY)),
+                                            "version": LAYOUT_VERSION - 1}))
+    db.close()
+    servers = [ShardServer(p).start() for p in paths]
+    try:
+        for partial in (False, True):
+            with pytest.raises(ArsearchError) as info:
+                XapianSearcher.open_shards(addresses(servers), allow_partial=partial)
+            message = str(info.value)
+            assert "\n" not in message and message.startswith("shard shard-1 ")
+            assert f"has layout {LAYOUT_VERSION - 1}, this arsearch reads {LAYOUT_VERSION}: " \
+                   "a cluster is not rebuilt in place: serve empty folders" in message
+    finally:
+        for s in servers:
+            s.stop()
 
 
 def test_cluster_shard_killed_during_a_session_names_it(tmp_path, corpus):

@@ -163,6 +163,9 @@ def test_xapian_index_of_an_older_layout_is_refused_with_a_rebuild_hint(tmp_path
     db.close()
     with pytest.raises(ArsearchError, match=r"has layout 2, this arsearch reads 3: rebuild"):
         XapianSearcher.open_local(tmp_path / "ix")
+    with pytest.raises(ArsearchError) as info:  # names the folder (the one to rebuild)
+        XapianSearcher.open_local(tmp_path / "ix")
+    assert str(info.value).startswith(f"the Xapian index in {tmp_path / 'ix'} has layout 2")
 
 
 def test_xapian_documents_carry_no_year_value(tmp_path):

@@ -84,8 +84,8 @@ def check_index(folder: str | os.PathLike, *, quick: bool = False) -> CheckRepor
     every stored document, every column against the stored documents and the postings.
     ``quick`` only opens the index as a search would. Raises IndexNotFoundError when
     there is no index, IndexVersionError when it is of another format (not damage: this
-    arsearch would misread its files; it is rebuilt); everything else is reported. A writer committing meanwhile makes
-    the check start again (three times at most).
+    arsearch would misread its files; it is rebuilt); everything else is reported. A
+    writer committing meanwhile makes the check start again (three times at most).
     """
     folder = Path(folder)
     started = time.perf_counter()

@@ -58,6 +58,9 @@ xapian = require_xapian()
 #: 3: the stop list of Whoosh's format 7 (positions and lengths), no year value.
 LAYOUT_VERSION = 3
 LAYOUT_KEY = "arsearch:layout"
+#: How a cluster gets a new index (``--rebuild`` only knows a local folder).
+CLUSTER_REBUILD = ("a cluster is not rebuilt in place: serve empty folders as new shards "
+                   "(or delete the shards' folders) and index again")
 
 PREFIX_ID = "Q"
 PREFIX_TITLE = "XT"
@@ -107,16 +110,19 @@ class Layout:
                            "lead_words": self.lead_words})
 
     @classmethod
-    def read(cls, db) -> Layout:
+    def read(cls, db, where: str = "the Xapian index", shard: bool = False) -> Layout:
+        """The layout ``db`` was written with; ``where`` names it in the errors (a folder,
+        a shard): an older layout is refused, never searched with the wrong positions.
+        A shard's remedy is a cluster's (:data:`CLUSTER_REBUILD`), not ``--rebuild``."""
         raw = db.get_metadata(LAYOUT_KEY)
         if not raw:
-            raise ArsearchError("not an arsearch Xapian index (no layout recorded)")
+            raise ArsearchError(f"{where} is not an arsearch Xapian index (no layout "
+                                "recorded)")
         meta = json.loads(raw)
         if meta.get("version") != LAYOUT_VERSION:
-            raise ArsearchError(f"the Xapian index has layout {meta.get('version')}, this "
-                                f"arsearch reads {LAYOUT_VERSION}: rebuild it with `arsearch "
-                                "index --rebuild` (a cluster: serve empty shard folders and "
-                                "index again)")
+            remedy = CLUSTER_REBUILD if shard else "rebuild it with `arsearch index --rebuild`"
+            raise ArsearchError(f"{where} has layout {meta.get('version')}, this arsearch "
+                                f"reads {LAYOUT_VERSION}: {remedy}")
         return cls(int(meta["title_wdf"]), int(meta["lead_words"]))
 
 
@@ -288,7 +294,7 @@ class XapianIndex:
         self.name = name
         raw = db.get_metadata(LAYOUT_KEY)
         if raw:
-            self.layout = Layout.read(db)
+            self.layout = Layout.read(db, f"the Xapian index {name}")
         else:
             self.layout = Layout.from_weights(weights or Weights())
             db.set_metadata(LAYOUT_KEY, self.layout.to_json())

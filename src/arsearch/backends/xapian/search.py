@@ -160,11 +160,16 @@ class XapianSearcher(Members):
     # -- opening ------------------------------------------------------------------------
 
     def _layout(self) -> Layout:
-        """What the index was written with; an empty database (a new shard that no
-        writer has touched yet) holds nothing to search either way."""
-        if not self.db.get_metadata(LAYOUT_KEY) and not self.db.get_doccount():
-            return Layout.from_weights(self.weights)
-        return Layout.read(self.db)
+        """What the index was written with, read from every member: the combined
+        database shows the first one's metadata only, and a shard of an older layout
+        among current ones (a half-upgraded cluster) must be named, not searched. An
+        empty database (a new shard that no writer has touched yet) holds nothing to
+        search either way."""
+        layouts = [Layout.read(m.db, f"shard {m.name}", shard=True) if m.remote
+                   else Layout.read(m.db, f"the Xapian index in {self.folder or m.name}")
+                   for m in self.members if m.db is not None
+                   and (m.db.get_metadata(LAYOUT_KEY) or m.db.get_doccount())]
+        return layouts[0] if layouts else Layout.from_weights(self.weights)
 
     @classmethod
     def open_local(cls, path: str | os.PathLike, **options) -> XapianSearcher:

@@ -50,6 +50,7 @@ from .folder import (
     write_meta,
 )
 from .index import (
+    CLUSTER_REBUILD,
     LAYOUT_KEY,
     SLOT_HASH,
     SLOT_ID,
@@ -104,7 +105,7 @@ class PartWriter:
                     from exc
         raw = self.guarded(lambda: self.db.get_metadata(LAYOUT_KEY))
         if raw:
-            self.layout = Layout.read(self.db)
+            self.layout = Layout.read(self.db, self.name, shard=address is not None)
         else:
             self.layout = Layout.from_weights(weights or Weights())
             self.db.set_metadata(LAYOUT_KEY, self.layout.to_json())
@@ -496,9 +497,7 @@ class ClusterStore:
 
     def read_meta(self, rebuild: bool) -> tuple[dict | None, bool]:
         if rebuild:
-            raise ArsearchError(
-                "a cluster is not rebuilt in place: serve empty folders as new shards (or "
-                "delete the shards' folders) and index again")
+            raise ArsearchError(CLUSTER_REBUILD)
         for shard in self.cluster.shards:
             db = self._reader(shard.address)
             raw = db.get_metadata(META_KEY)
