@@ -168,6 +168,21 @@ def test_xapian_index_of_an_older_layout_is_refused_with_a_rebuild_hint(tmp_path
     assert str(info.value).startswith(f"the Xapian index in {tmp_path / 'ix'} has layout 2")
 
 
+def test_xapian_index_of_layout_2_claiming_layout_3_is_refused(tmp_path):
+    """Layout metadata edited to 3 on a layout 2 database: its documents still carry the
+    year value only layout 2 wrote, so it is refused, not searched with wrong positions."""
+    with XapianIndex.open_local(tmp_path / "ix") as ix:
+        ix.put(Document(id="a", title="", body="النفط والتي", date=datetime(2018, 3, 1)))
+        ix.commit()
+    db = xapian.WritableDatabase(str(tmp_path / "ix"), xapian.DB_OPEN)
+    doc = db.get_document(1)
+    doc.add_value(SLOT_YEAR, b"2018")  # as layout 2 wrote it
+    db.replace_document(1, doc)
+    db.close()
+    with pytest.raises(ArsearchError, match=r"has layout 2, this arsearch reads 3: rebuild"):
+        XapianSearcher.open_local(tmp_path / "ix")
+
+
 def test_xapian_documents_carry_no_year_value(tmp_path):
     """Years are counted from the day values (layout 3 stopped writing SLOT_YEAR)."""
     with XapianIndex.open_local(tmp_path / "ix") as ix:

@@ -119,6 +119,8 @@ class Layout:
             raise ArsearchError(f"{where} is not an arsearch Xapian index (no layout "
                                 "recorded)")
         meta = json.loads(raw)
+        if meta.get("version") == LAYOUT_VERSION and db.get_value_freq(SLOT_YEAR):
+            meta["version"] = 2  # its documents carry the year value only layout 2 wrote
         if meta.get("version") != LAYOUT_VERSION:
             remedy = CLUSTER_REBUILD if shard else "rebuild it with `arsearch index --rebuild`"
             raise ArsearchError(f"{where} has layout {meta.get('version')}, this arsearch "
