@@ -21,7 +21,11 @@ require_xapian()
 import xapian  # noqa: E402
 
 import arsearch  # noqa: E402
-from arsearch.backends.xapian.core import ArsearchError, QueryError  # noqa: E402
+from arsearch.backends.xapian.core import (  # noqa: E402
+    ArsearchError,
+    IndexVersionError,
+    QueryError,
+)
 from arsearch.backends.xapian.index import (  # noqa: E402
     LAYOUT_KEY,
     LAYOUT_VERSION,
@@ -161,7 +165,7 @@ def test_xapian_index_of_an_older_layout_is_refused_with_a_rebuild_hint(tmp_path
     assert meta["version"] == LAYOUT_VERSION == 3
     db.set_metadata(LAYOUT_KEY, json.dumps({**meta, "version": 2}))
     db.close()
-    with pytest.raises(ArsearchError, match=r"has layout 2, this arsearch reads 3: rebuild"):
+    with pytest.raises(IndexVersionError, match=r"has layout 2, this arsearch reads 3: rebuild"):
         XapianSearcher.open_local(tmp_path / "ix")
     with pytest.raises(ArsearchError) as info:  # names the folder (the one to rebuild)
         XapianSearcher.open_local(tmp_path / "ix")
@@ -179,7 +183,7 @@ def test_xapian_index_of_layout_2_claiming_layout_3_is_refused(tmp_path):
     doc.add_value(SLOT_YEAR, b"2018")  # as layout 2 wrote it
     db.replace_document(1, doc)
     db.close()
-    with pytest.raises(ArsearchError, match=r"has layout 2, this arsearch reads 3: rebuild"):
+    with pytest.raises(IndexVersionError, match=r"has layout 2, this arsearch reads 3: rebuild"):
         XapianSearcher.open_local(tmp_path / "ix")
 
 

@@ -18,6 +18,7 @@ from arsearch.errors import (
     DocumentNotFoundError,
     IndexLockedError,
     IndexNotFoundError,
+    IndexVersionError,
     QueryError,
 )
 from arsearch.ingest import Document, content_hash, read_documents
@@ -31,7 +32,8 @@ from arsearch.search.weights import Weights
 __all__ = [
     "ARABIC_LETTERS", "EXACT", "LATIN_LETTERS", "ArabicAnalyzer", "ArsearchError",
     "Choices", "ClusterFileError", "Document",
-    "DocumentNotFoundError", "IndexLockedError", "IndexNotFoundError", "Matches",
+    "DocumentNotFoundError", "IndexLockedError", "IndexNotFoundError", "IndexVersionError",
+    "Matches",
     "ParsedQuery", "Part", "Phrase", "QueryError", "ShardUnavailableError", "Synonyms",
     "Weights", "Word", "XapianUnavailableError", "content_hash", "date_key", "expand",
     "hijri_months", "index_positions",

@@ -43,6 +43,7 @@ from .core import (
     ArabicAnalyzer,
     ArsearchError,
     Document,
+    IndexVersionError,
     ShardUnavailableError,
     Weights,
     content_hash,
@@ -123,8 +124,8 @@ class Layout:
             meta["version"] = 2  # its documents carry the year value only layout 2 wrote
         if meta.get("version") != LAYOUT_VERSION:
             remedy = CLUSTER_REBUILD if shard else "rebuild it with `arsearch index --rebuild`"
-            raise ArsearchError(f"{where} has layout {meta.get('version')}, this arsearch "
-                                f"reads {LAYOUT_VERSION}: {remedy}")
+            raise IndexVersionError(f"{where} has layout {meta.get('version')}, this "
+                                    f"arsearch reads {LAYOUT_VERSION}: {remedy}")
         return cls(int(meta["title_wdf"]), int(meta["lead_words"]))
 
 
