@@ -40,7 +40,7 @@ from arsearch.backends.xapian.core import (  # noqa: E402
     ShardUnavailableError,
 )
 from arsearch.backends.xapian.index import LAYOUT_KEY, LAYOUT_VERSION, id_term  # noqa: E402
-from arsearch.backends.xapian.search import XapianSearcher  # noqa: E402
+from arsearch.backends.xapian.search import XapianSearcher, cluster_status  # noqa: E402
 from arsearch.ingest import Document  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -278,6 +278,18 @@ def test_cluster_shard_of_an_older_layout_among_current_ones_is_refused_naming_i
             assert "\n" not in message and message.startswith("shard shard-1 ")
             assert f"has layout {LAYOUT_VERSION - 1}, this arsearch reads {LAYOUT_VERSION}: " \
                    "a cluster is not rebuilt in place: serve empty folders" in message
+        # the administrator's view says which shard is outdated, and fails
+        status = cluster_status(write_cluster(tmp_path / "c.toml",
+                                              [(s.host, s.port) for s in servers]))
+        assert [s["status"] for s in status] == ["ok", "outdated", "ok"]
+        assert status[1]["reason"].startswith("shard shard-1 has layout")
+        assert all(s["documents"] for s in status)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        shown = subprocess.run([sys.executable, "-m", "arsearch", "cluster", "status",
+                                str(tmp_path / "c.toml")], capture_output=True, text=True,
+                               env=env, timeout=120)
+        assert shown.returncode == 1 and "outdated: shard-1" in shown.stdout
+        assert "OUTDATED" in shown.stdout and "Traceback" not in shown.stderr
     finally:
         for s in servers:
             s.stop()

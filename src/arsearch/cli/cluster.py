@@ -76,7 +76,8 @@ def cluster_group() -> None:
               help="Seconds a shard may take to answer.")
 @handle_errors
 def cluster_status_cmd(file: str, as_json: bool, timeout: float) -> None:
-    """Each shard's documents and health. Exits 1 when a shard answers at no address."""
+    """Each shard's documents and health. Exits 1 when a shard answers at no address or
+    was written by an older arsearch (its layout: searches refuse it)."""
     shards = cluster_status(file, timeout)
     if as_json:
         click.echo(json.dumps(shards, ensure_ascii=False, indent=2))
@@ -85,7 +86,9 @@ def cluster_status_cmd(file: str, as_json: bool, timeout: float) -> None:
             click.echo(f"{shard['name']:<16} {shard['address']:<22} {shard_line(shard)}")
         documents = sum(s["documents"] or 0 for s in shards)
         missing = [s["name"] for s in shards if s["status"] == "missing"]
+        outdated = [s["name"] for s in shards if s["status"] == "outdated"]
         click.echo(f"{len(shards)} shards, {documents:,} documents"
-                   + (f"; missing: {', '.join(missing)}" if missing else ""))
-    if any(s["status"] == "missing" for s in shards):
+                   + (f"; missing: {', '.join(missing)}" if missing else "")
+                   + (f"; outdated: {', '.join(outdated)}" if outdated else ""))
+    if any(s["status"] in ("missing", "outdated") for s in shards):
         sys.exit(EXIT_ERROR)

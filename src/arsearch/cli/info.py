@@ -62,5 +62,7 @@ def shard_line(shard: dict) -> str:
     """A shard's state for people: its documents, where it answers, or why it does not."""
     if shard["status"] == "missing":
         return "MISSING" + (f" ({shard['reason']})" if shard.get("reason") else "")
+    if shard["status"] == "outdated":
+        return f"OUTDATED, {shard['documents']:,} documents ({shard['reason']})"
     where = f" (replica {shard['serving']})" if shard["status"] == "replica" else ""
     return f"{shard['documents']:,} documents{where}"

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from .cluster import ShardAddress, read_cluster
-from .core import ArsearchError, ShardUnavailableError, network_reason, require_xapian
+from .core import (
+    ArsearchError,
+    IndexVersionError,
+    ShardUnavailableError,
+    network_reason,
+    require_xapian,
+)
+from .index import LAYOUT_KEY, Layout
 
 xapian = require_xapian()
 
@@ -195,7 +202,8 @@ def open_remote(address: ShardAddress, timeout: float = DEFAULT_TIMEOUT):
 
 def cluster_status(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) -> list[dict]:
     """Each shard of the cluster file: where it answers (its primary, else the first
-    replica that does), its documents, or why none answers."""
+    replica that does), its documents, or why none answers; ``outdated`` when its layout
+    is older than this arsearch's (a half-upgraded cluster: searches refuse it)."""
     out = []
     for shard in read_cluster(path).shards:
         entry: dict = {"name": shard.name, "address": f"{shard.host}:{shard.port}",
@@ -211,6 +219,10 @@ def cluster_status(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) ->
                 entry.update(status="ok" if serving == shard.address else "replica",
                              serving=f"{serving.host}:{serving.port}",
                              documents=member.db.get_doccount())
+                if member.db.get_metadata(LAYOUT_KEY):  # a new shard has none yet
+                    Layout.read(member.db, f"shard {shard.name}", shard=True)
+            except IndexVersionError as exc:  # written by an older arsearch: not searched
+                entry.update(status="outdated", reason=str(exc))
             finally:
                 member.db.close()
         out.append(entry)
