@@ -112,13 +112,22 @@ class Layout:
 
     @classmethod
     def read(cls, db, where: str = "the Xapian index", shard: bool = False) -> Layout:
-        """The layout ``db`` was written with; ``where`` names it in the errors (a folder,
-        a shard): an older layout is refused, never searched with the wrong positions.
-        A shard's remedy is a cluster's (:data:`CLUSTER_REBUILD`), not ``--rebuild``."""
-        raw = db.get_metadata(LAYOUT_KEY)
-        if not raw:
+        """The layout ``db`` was written with; an ArsearchError when none is recorded."""
+        found = cls.stored(db, where, shard)
+        if found is None:
             raise ArsearchError(f"{where} is not an arsearch Xapian index (no layout "
                                 "recorded)")
+        return found
+
+    @classmethod
+    def stored(cls, db, where: str = "the Xapian index", shard: bool = False) -> Layout | None:
+        """The layout ``db`` was written with, None when none is recorded (a database no
+        writer has touched); ``where`` names it in the errors (a folder, a shard): an
+        older layout is refused, never searched with the wrong positions. A shard's
+        remedy is a cluster's (:data:`CLUSTER_REBUILD`), not ``--rebuild``."""
+        raw = db.get_metadata(LAYOUT_KEY)
+        if not raw:
+            return None
         meta = json.loads(raw)
         if meta.get("version") == LAYOUT_VERSION and db.get_value_freq(SLOT_YEAR):
             meta["version"] = 2  # its documents carry the year value only layout 2 wrote
@@ -127,6 +136,17 @@ class Layout:
             raise IndexVersionError(f"{where} has layout {meta.get('version')}, this "
                                     f"arsearch reads {LAYOUT_VERSION}: {remedy}")
         return cls(int(meta["title_wdf"]), int(meta["lead_words"]))
+
+    @classmethod
+    def for_writer(cls, db, where: str, weights: Weights | None,
+                   shard: bool = False) -> Layout:
+        """The layout a writer keeps: the one ``db`` records, else a new one from
+        ``weights``, recorded in it."""
+        found = cls.stored(db, where, shard)
+        if found is None:
+            found = cls.from_weights(weights or Weights())
+            db.set_metadata(LAYOUT_KEY, found.to_json())
+        return found
 
 
 # -- terms and values ---------------------------------------------------------------------
@@ -295,12 +315,7 @@ class XapianIndex:
     def __init__(self, db, name: str, weights: Weights | None = None):
         self.db = db
         self.name = name
-        raw = db.get_metadata(LAYOUT_KEY)
-        if raw:
-            self.layout = Layout.read(db, f"the Xapian index {name}")
-        else:
-            self.layout = Layout.from_weights(weights or Weights())
-            db.set_metadata(LAYOUT_KEY, self.layout.to_json())
+        self.layout = Layout.for_writer(db, f"the Xapian index {name}", weights)
 
     @classmethod
     def open_local(cls, path: str | Path, weights: Weights | None = None) -> XapianIndex:

@@ -26,7 +26,7 @@ from .core import (
     network_reason,
     require_xapian,
 )
-from .index import LAYOUT_KEY, Layout
+from .index import Layout
 
 xapian = require_xapian()
 
@@ -219,8 +219,7 @@ def cluster_status(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) ->
                 entry.update(status="ok" if serving == shard.address else "replica",
                              serving=f"{serving.host}:{serving.port}",
                              documents=member.db.get_doccount())
-                if member.db.get_metadata(LAYOUT_KEY):  # a new shard has none yet
-                    Layout.read(member.db, f"shard {shard.name}", shard=True)
+                Layout.stored(member.db, f"shard {shard.name}", shard=True)  # none: new
             except IndexVersionError as exc:  # written by an older arsearch: not searched
                 entry.update(status="outdated", reason=str(exc))
             finally:

@@ -64,7 +64,6 @@ from .folder import part_paths, read_meta
 from .index import (
     FACET_SLOTS,
     FILTER_PREFIXES,
-    LAYOUT_KEY,
     PREFIX_TITLE,
     SAMPLE_BUCKETS,
     SLOT_DATE,
@@ -165,11 +164,16 @@ class XapianSearcher(Members):
         among current ones (a half-upgraded cluster) must be named, not searched. An
         empty database (a new shard that no writer has touched yet) holds nothing to
         search either way."""
-        layouts = [Layout.read(m.db, f"shard {m.name}", shard=True) if m.remote
-                   else Layout.read(m.db, f"the Xapian index in {self.folder or m.name}")
-                   for m in self.members if m.db is not None
-                   and (m.db.get_metadata(LAYOUT_KEY) or m.db.get_doccount())]
-        return layouts[0] if layouts else Layout.from_weights(self.weights)
+        first = None
+        for m in self.members:
+            if m.db is None:
+                continue
+            where = f"shard {m.name}" if m.remote else \
+                f"the Xapian index in {self.folder or m.name}"
+            read = Layout.read if m.db.get_doccount() else Layout.stored  # stored: None
+            found = read(m.db, where, m.remote)  # every member is checked
+            first = first or found
+        return first or Layout.from_weights(self.weights)
 
     @classmethod
     def open_local(cls, path: str | os.PathLike, **options) -> XapianSearcher:

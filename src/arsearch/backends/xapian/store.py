@@ -51,7 +51,6 @@ from .folder import (
 )
 from .index import (
     CLUSTER_REBUILD,
-    LAYOUT_KEY,
     SLOT_HASH,
     SLOT_ID,
     SLOT_PATH,
@@ -103,12 +102,8 @@ class PartWriter:
             except xapian.Error as exc:  # a read-only server, an unreadable folder
                 raise ArsearchError(f"cannot write to {name}: {network_reason(exc)}") \
                     from exc
-        raw = self.guarded(lambda: self.db.get_metadata(LAYOUT_KEY))
-        if raw:
-            self.layout = Layout.read(self.db, self.name, shard=address is not None)
-        else:
-            self.layout = Layout.from_weights(weights or Weights())
-            self.db.set_metadata(LAYOUT_KEY, self.layout.to_json())
+        self.layout = self.guarded(lambda: Layout.for_writer(
+            self.db, self.name, weights, shard=address is not None))
 
     @staticmethod
     def _open(path: Path | None, address: tuple[str, int] | None, timeout: float):
