@@ -44,7 +44,7 @@ def _make_stemmer(prefer_c: bool = True):
 
 
 #: Conjunction + article prefixes Snowball leaves in place (والكتاب stays والكتاب).
-_CONJ_ARTICLE = re.compile(r"^[وف](?=(?:ال|بال|كال|لل)..)")
+CONJ_ARTICLE = re.compile(r"^[وف](?=(?:ال|بال|كال|لل)..)")
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
 
 
@@ -72,7 +72,7 @@ def stem(word: str) -> str:
     except KeyError:
         pass
     if _ARABIC_LETTER.match(word):
-        base = _CONJ_ARTICLE.sub("", word)
+        base = CONJ_ARTICLE.sub("", word)
         result = _tidy(_snowball().stemWord(base) or word, base)
     else:
         result = word

@@ -28,6 +28,7 @@ from dataclasses import replace
 from arsearch.analysis import stem
 from arsearch.analysis.morphology import analyse, dictionary, root_norm, root_of
 from arsearch.analysis.normalize import TASHKEEL, normalize, strip_tashkeel, strip_tatweel
+from arsearch.analysis.stem import CONJ_ARTICLE
 from arsearch.analysis.stopwords import stopwords
 from arsearch.search.clitics import LEXICAL_ARTICLE, is_arabic
 from arsearch.search.lexicon import Lexicon
@@ -137,8 +138,7 @@ def bare_form(norm: str, written: str = "") -> str | None:
     word and are no function word (الحق, بالدم: حق, دم; الله, بالله keep their ال).
     ``written``, the word as typed, vetoes an "article" whose alef carries a hamza or a
     madda (آليات, أليم, إلغاء: normalising made them look like ال)."""
-    if norm[:1] in "وف" and norm[1:3] in ("ال", "با", "كا", "لل"):
-        norm = norm[1:]
+    norm = CONJ_ARTICLE.sub("", norm)  # و/ف before the article: the stemmer's rule
     for article in ARTICLE_FORMS:
         if norm.startswith(article):
             rest = norm[len(article):]
