@@ -1,14 +1,16 @@
 """Xapian's pruned ranking against its exhaustive one, on every visible set's topics.
 
-Could a search on a Xapian index rank with ``check_at_least`` at the page's end, so that
-Xapian skips the documents that cannot reach the page? Not yet (search.py, "Counting"):
-this is what showed it. It checks, on
-the local Xapian indexes ``bench/quality.py --backends whoosh,xapian`` builds, that every
-topic of every set gets the same top ``--depth`` (ids and weights) pruned as weighed
-whole, and that no topic crashes Xapian (each set runs in its own process: a crash is
-reported, not fatal)::
+A search on a Xapian index ranks with ``check_at_least`` at the page's end when
+``XapianSearcher._prunable`` allows it (search.py, "Pruning"), so that Xapian skips the
+documents that cannot reach the page. This checks, for every topic the searcher would
+prune, that the top ``--depth`` (ids and weights) is the same pruned as weighed whole,
+and that no topic crashes Xapian (each set runs in its own process: a crash is
+reported, not fatal); also with every topic (``--all``, the queries the searcher does
+not prune as well: what showed why). On the local Xapian indexes ``bench/quality.py
+--backends whoosh,xapian`` builds, or on any index or cluster file with its topics::
 
     python bench/xapian_pruning.py --work bench/results/quality [--sets ant-ki,arcd]
+    python bench/xapian_pruning.py --index cluster.toml --topics topics.tsv [--depth 10]
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ if __package__ in (None, ""):
 from bench.quality import SETS, names, read_topics  # noqa: E402
 
 
-def check_set(index: Path, topics: Path, depth: int) -> dict:
+def check_set(index: Path, topics: Path, depth: int, every: bool = False) -> dict:
     """Compare pruned and exhaustive top ``depth`` for every topic (in this process)."""
     import xapian
 
@@ -36,12 +38,15 @@ def check_set(index: Path, topics: Path, depth: int) -> dict:
     engine = arsearch.open_index(index, refresh_every=3600.0)
     backend = engine._current()  # the XapianSearcher: its database and statistics
     everything = max(backend.db.get_doccount(), 1)
-    out = {"topics": 0, "differ": []}
+    out = {"topics": 0, "not_pruned": 0, "differ": []}
     for qid, text in read_topics(topics):
         print(qid, file=sys.stderr, flush=True)  # the topic a crash stopped at
         parsed, _ = engine._parse(backend, text)
         compiled = compile_query(parsed, backend.weights, backend._stats())
         out["topics"] += 1
+        if not every and not backend._prunable(compiled):
+            out["not_pruned"] += 1
+            continue
         runs = []
         for check in (depth, everything):
             enquire = xapian.Enquire(backend.db)
@@ -58,20 +63,30 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("bench/results/quality"))
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--depth", type=int, default=100)
+    ap.add_argument("--all", action="store_true",
+                    help="check every topic, also those the searcher does not prune")
+    ap.add_argument("--index", type=Path, help="an index folder or cluster file (with --topics)")
+    ap.add_argument("--topics", type=Path)
     ap.add_argument("--one", nargs=2, metavar=("INDEX", "TOPICS"), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.one:
-        print(json.dumps(check_set(Path(a.one[0]), Path(a.one[1]), a.depth)))
+        print(json.dumps(check_set(Path(a.one[0]), Path(a.one[1]), a.depth, a.all)))
         return
-    failed = False
-    for name in names(a.sets, "set", SETS, "xapian_pruning"):
+    if bool(a.index) != bool(a.topics):
+        sys.exit("xapian_pruning: --index and --topics go together")
+    runs = [(a.topics.stem, a.index, a.topics)] if a.index else []
+    for name in [] if a.index else names(a.sets, "set", SETS, "xapian_pruning"):
         s = SETS[name]
         index = a.work / "indexes" / f"arsearch-xapian-{s.corpus}"
         if not index.exists():
             sys.exit(f"xapian_pruning: no Xapian index of {s.corpus} in {a.work} "
                      "(bench/quality.py --backends whoosh,xapian builds it)")
-        run = subprocess.run([sys.executable, __file__, "--one", str(index), str(s.topics),
-                              "--depth", str(a.depth)], capture_output=True, text=True)
+        runs.append((name, index, s.topics))
+    failed = False
+    for name, index, topics in runs:
+        run = subprocess.run([sys.executable, __file__, "--one", str(index), str(topics),
+                              "--depth", str(a.depth), *(["--all"] if a.all else [])],
+                             capture_output=True, text=True)
         if run.returncode:
             failed = True
             last = run.stderr.strip().splitlines()[-1:] or ["?"]
@@ -79,8 +94,9 @@ def main() -> None:
             continue
         got = json.loads(run.stdout)
         failed |= bool(got["differ"])
-        print(f"{name}: {got['topics']} topics, {len(got['differ'])} with another top "
-              f"{a.depth} when pruned {got['differ'][:10]}")
+        print(f"{name}: {got['topics']} topics ({got['not_pruned']} not pruned by the "
+              f"searcher), {len(got['differ'])} with another top {a.depth} when pruned "
+              f"{got['differ'][:10]}")
     sys.exit(1 if failed else 0)
 
 

@@ -180,3 +180,63 @@ def test_xapian_sample_buckets_are_even_and_independent_of_the_shards():
         in_shard = Counter(sample_bucket(i) for i in ids if shard_index(i, shards) == 0)
         assert set(in_shard) == set(range(SAMPLE_BUCKETS))
     assert [sample_bucket(i) for i in ids[:100]] == [sample_bucket(i) for i in ids[:100]]
+
+
+# -- totals of pruned searches ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def overlapping(tmp_path_factory):
+    """N articles: القمح in every 2nd, الحديد in every 3rd, so "القمح الحديد" matches
+    N * 2/3 of them, a union whose size Xapian's bounds do not know (400 of 600)."""
+    folder = tmp_path_factory.mktemp("overlap") / "ix"
+    docs = []
+    for i in range(N):
+        words = ["محصول القمح"] * (i % 2 == 0) + ["صناعة الحديد"] * (i % 3 == 0)
+        docs.append(Document(id=f"o{i:04d}", title="",
+                             body=f"تقرير رقم {i}: {' و'.join(words) or 'أخبار متفرقة'}.",
+                             source=SOURCES[i % 3]))
+    arsearch.index_documents(folder, docs, backend="xapian")
+    return folder
+
+
+UNION = sum(1 for i in range(N) if i % 2 == 0 or i % 3 == 0)
+
+
+def test_xapian_pruned_search_counts_a_large_total_in_the_sample_and_says_so(
+        overlapping, small_thresholds):
+    with arsearch.open_index(overlapping) as pruned, \
+            arsearch.open_index(overlapping, exact_counts=True) as whole:
+        got, want = pruned.search("القمح الحديد"), whole.search("القمح الحديد")
+    assert want.total == UNION and want.total_exact
+    assert [h.id for h in got.hits] == [h.id for h in want.hits]
+    assert not got.total_exact and got.to_dict()["total_exact"] is False
+    assert abs(got.total - UNION) <= 0.25 * UNION, got.total
+
+
+def test_xapian_pruned_search_counts_small_totals_whole(overlapping, monkeypatch):
+    """At most EXACT_UP_TO matches are counted one by one: when Xapian's bound says so
+    (the default threshold), and when its bound is above it but a sample finds fewer."""
+    with arsearch.open_index(overlapping) as engine:
+        found = engine.search("القمح الحديد")
+    assert found.total == UNION and found.total_exact
+    monkeypatch.setattr(xsearch, "EXACT_UP_TO", UNION + 50)  # the bound (N) is above
+    monkeypatch.setattr(xsearch, "SAMPLE_SIZE", 150)
+    with arsearch.open_index(overlapping) as engine:
+        found = engine.search("القمح الحديد")
+    assert found.total == UNION and found.total_exact and found.facets_exact
+
+
+def test_xapian_estimated_total_reads_about_on_the_page_cli_and_api(
+        overlapping, small_thresholds, runner):
+    from arsearch.cli import main
+    from arsearch.web.app import create_app
+
+    client = create_app({"TESTING": True, "ARSEARCH_INDEX": str(overlapping)}).test_client()
+    page = client.get("/?q=القمح الحديد").get_data(as_text=True)
+    assert "نحو " in page
+    assert client.get("/api/search?q=القمح الحديد").get_json()["total_exact"] is False
+    assert "نحو " not in client.get("/?q=المحصول").get_data(as_text=True)
+    assert client.get("/api/search?q=المحصول").get_json()["total_exact"] is True
+    out = runner.invoke(main, ["search", "القمح الحديد", "--index", str(overlapping)])
+    assert out.exit_code == 0 and out.output.startswith("about "), out.output

@@ -24,7 +24,7 @@ class Matches:
     refs: list  # the matches ranked ``offset`` to ``limit``, best first (module docstring)
     ids: list[str]  # their document ids
     scores: list[float]  # their scores, as explain adds them up
-    total: int  # every match, exactly
+    total: int  # every match, exactly unless ``total_exact`` is False
     #: {"source": {...}, "category": {...}, "year": {...}, "month": {...},
     #: "hijri_month": {...}} over every match, largest count first (periods: newest
     #: first; months ``YYYY-MM``, Hijri ones by Umm al-Qura); empty when not asked for
@@ -35,8 +35,11 @@ class Matches:
     score: float = 0.0
     rank: int | None = None
     #: False: ``facets`` were counted in a sample of a very large result set and scaled
-    #: up (a Xapian index; see its "Counting"); ``total`` is always exact
+    #: up (a Xapian index; see its "Counting")
     facets_exact: bool = True
+    #: False: ``total`` is an estimate (a Xapian search that stopped once it knew its
+    #: page, of more matches than it counts exactly; see its "Pruning")
+    total_exact: bool = True
 
 
 class SearchBackend(Protocol):

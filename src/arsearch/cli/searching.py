@@ -169,7 +169,8 @@ def _print_results(results: Results) -> None:
         click.secho(f"partial: shard(s) {', '.join(results.missing_shards)} did not answer; "
                     "the results and the total are those of the other shards",
                     fg="yellow", err=True)
-    click.echo(f"{results.total} results ({results.took_ms:.0f} ms)"
+    about = "" if results.total_exact else "about "
+    click.echo(f"{about}{results.total} results ({results.took_ms:.0f} ms)"
                + (" (partial)" if results.partial else ""))
     if results.sorted_by == "date" and results.query.strip():
         click.echo("no word to rank by: newest first")

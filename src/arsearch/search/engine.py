@@ -218,7 +218,8 @@ class Engine:
         suggestion = self._suggest(backend, query, parsed, found.total)
         return Results(query, hits, found.total, page, per_page, facets, suggestion,
                        (time.perf_counter() - started) * 1000, expansions, sort,
-                       backend.partial, list(backend.missing_shards), facets_exact)
+                       backend.partial, list(backend.missing_shards), facets_exact,
+                       found.total_exact)
 
     @_reads_index
     def ranked_ids(self, query: str, limit: int = 100, level: str = "stem"

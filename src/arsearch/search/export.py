@@ -43,7 +43,10 @@ def search_many(engine: Any, query: str, page: int, limit: int, **filters: Any) 
     inner = first
     while len(hits) < start % MAX_PER_PAGE + limit and inner * MAX_PER_PAGE < results.total:
         inner += 1
-        hits.extend(engine.search(query, page=inner, per_page=MAX_PER_PAGE, **filters).hits)
+        more = engine.search(query, page=inner, per_page=MAX_PER_PAGE, **filters).hits
+        if not more:  # an estimated total (Results.total_exact) can run past the end
+            break
+        hits.extend(more)
     skip = start - (first - 1) * MAX_PER_PAGE
     return replace(results, hits=hits[skip:skip + limit], page=page, per_page=limit)
 

@@ -67,6 +67,10 @@ class Results:
     #: False: a search with very many matches on a Xapian index, whose facet counts come
     #: from a sample of them (about; ``exact_counts=True`` counts them all)
     facets_exact: bool = True
+    #: False: ``total`` is an estimate ("about"): a Xapian search of more matches than it
+    #: counts one by one stops once its page is certain (Elasticsearch's
+    #: ``track_total_hits`` does the same); the hits are exactly those of a full count
+    total_exact: bool = True
 
     @property
     def pages(self) -> int:
@@ -74,7 +78,8 @@ class Results:
 
     def to_dict(self) -> dict:
         return {
-            "query": self.query, "total": self.total, "facets_exact": self.facets_exact,
+            "query": self.query, "total": self.total, "total_exact": self.total_exact,
+            "facets_exact": self.facets_exact,
             "page": self.page,
             "per_page": self.per_page, "took_ms": round(self.took_ms, 2),
             "suggestion": self.suggestion, "expansions": self.expansions,

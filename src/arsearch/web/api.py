@@ -114,6 +114,8 @@ def export(fmt: str) -> Response:
     response = Response(out.getvalue(), mimetype=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="arsearch-results.{fmt}"'
     response.headers["X-Total-Count"] = str(results.total)
+    if not results.total_exact:
+        response.headers["X-Total-Exact"] = "false"  # an estimate (Results.total_exact)
     return response
 
 
