@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from arsearch.analysis import query_terms, stem, written_term
+from arsearch.search.framing import framing
 from arsearch.search.hijri import parse_period as hijri_period
 
 TEXT_FIELDS = ("title", "body")
@@ -270,12 +271,36 @@ def _apply_date(q: ParsedQuery, value: str, negate: bool) -> bool:
 
 
 def parse_query(text: str) -> ParsedQuery:
-    """Parse a user's query. Never raises; unknown syntax is searched as words."""
+    """Parse a user's query. Never raises; unknown syntax is searched as words.
+
+    Words that only frame the query (التي تتحدث عن: search/framing.py) are left out,
+    unless nothing else would be searched."""
+    chunks = list(_CHUNK.finditer(text or ""))
+    q = _parse(chunks, framing(_plain_words(chunks)))
+    return q if q.groups else _parse(chunks, set())
+
+
+def _plain_words(chunks: list[re.Match[str]]) -> list[str | None]:
+    """Each chunk's normalised word when it is one plain word (no field, no quote, no
+    minus, one token), else None: what :func:`framing` reads."""
+    from arsearch.analysis import analyze
+
+    out: list[str | None] = []
+    for m in chunks:
+        tokens = analyze(m.group("word")) if m.group("word") and not m.group("field") \
+            and not m.group("neg") else []
+        out.append(tokens[0].normalized if len(tokens) == 1 else None)
+    return out
+
+
+def _parse(chunks: list[re.Match[str]], skip: set[int]) -> ParsedQuery:
     q = ParsedQuery()
     negate_next = False
     or_next = False
     pending: str | None = None  # "جذر: كتب": a prefix written apart from its word
-    for m in _CHUNK.finditer(text or ""):
+    for i, m in enumerate(chunks):
+        if i in skip:
+            continue
         raw = m.group(0)
         word = m.group("word")
         field, pending = m.group("field") or pending, None
