@@ -63,3 +63,18 @@ def test_a_document_about_the_subject_outranks_one_that_says_mentioned(tmp_path)
         explained = engine.explain("ما هي النصوص التي ذكر فيها الشفاء؟", "mention")
     assert hits[0].id == "about"
     assert "ذكر" not in {p.text for p in explained.parts}
+
+
+@pytest.mark.parametrize("query", ["هل محمد (ص) هو أول المسلمين", "ما قاله محمد (ص)؟",
+                                   "حديث علي (ع) في الصبر"])
+def test_a_eulogy_abbreviation_after_a_name_is_not_searched(query):
+    assert "ص" not in norms(query) and "ع" not in norms(query)
+
+
+@pytest.mark.parametrize(("query", "kept"), [
+    ("(ص) في المصحف", "ص"),       # the first chunk: the letter is what is asked about
+    ("سورة ص", "ص"),              # no parentheses: the sura's letter
+    ("موسى عليه السلام", "السلام"),  # the formula written out stays words (README)
+])
+def test_a_letter_or_formula_that_is_no_abbreviation_is_searched(query, kept):
+    assert kept in norms(query)

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from arsearch.analysis import query_terms, stem, written_term
-from arsearch.search.framing import framing
+from arsearch.search.framing import eulogies, framing
 from arsearch.search.hijri import parse_period as hijri_period
 
 TEXT_FIELDS = ("title", "body")
@@ -276,7 +276,8 @@ def parse_query(text: str) -> ParsedQuery:
     Words that only frame the query (التي تتحدث عن: search/framing.py) are left out,
     unless nothing else would be searched."""
     chunks = list(_CHUNK.finditer(text or ""))
-    q = _parse(chunks, framing(_plain_words(chunks)))
+    words = _plain_words(chunks)
+    q = _parse(chunks, framing(words) | eulogies([m.group(0) for m in chunks]))
     return q if q.groups else _parse(chunks, set())
 
 
