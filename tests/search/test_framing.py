@@ -78,3 +78,10 @@ def test_a_eulogy_abbreviation_after_a_name_is_not_searched(query):
 ])
 def test_a_letter_or_formula_that_is_no_abbreviation_is_searched(query, kept):
     assert kept in norms(query)
+
+
+def test_a_relation_verb_given_a_level_apart_is_searched():
+    """``جذر: ذكر في القرآن``: the reader asked for ذكر's root; the level prefix written
+    apart applies to the verb, which is then no frame."""
+    q = parse_query("جذر: ذكر في القرآن")
+    assert [(w.norm, w.level) for w in q.words] == [("ذكر", "root"), ("القران", "stem")]

@@ -283,14 +283,18 @@ def parse_query(text: str) -> ParsedQuery:
 
 def _plain_words(chunks: list[re.Match[str]]) -> list[str | None]:
     """Each chunk's normalised word when it is one plain word (no field, no quote, no
-    minus, one token), else None: what :func:`framing` reads."""
+    minus, no prefix written apart before it (``جذر: ذكر``), one token), else None:
+    what :func:`framing` reads."""
     from arsearch.analysis import analyze
 
     out: list[str | None] = []
+    prefixed = False
     for m in chunks:
-        tokens = analyze(m.group("word")) if m.group("word") and not m.group("field") \
-            and not m.group("neg") else []
+        word = m.group("word")
+        plain = word and not m.group("field") and not m.group("neg") and not prefixed
+        tokens = analyze(word) if plain else []
         out.append(tokens[0].normalized if len(tokens) == 1 else None)
+        prefixed = bool(word) and not m.group("field") and _dangling_prefix(word)
     return out
 
 
