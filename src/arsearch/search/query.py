@@ -277,8 +277,9 @@ def parse_query(text: str) -> ParsedQuery:
     unless nothing else would be searched."""
     chunks = list(_CHUNK.finditer(text or ""))
     words = _plain_words(chunks)
-    q = _parse(chunks, framing(words) | eulogies([m.group(0) for m in chunks]))
-    return q if q.groups else _parse(chunks, set())
+    frame = framing(words) | eulogies([m.group(0) for m in chunks])
+    q = _parse(chunks, frame)
+    return q if q.groups or not frame else _parse(chunks, set())
 
 
 def _plain_words(chunks: list[re.Match[str]]) -> list[str | None]:
