@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from arsearch.analysis import query_terms, stem, written_term
+from arsearch.search.framing import eulogies, framing
 from arsearch.search.hijri import parse_period as hijri_period
 
 TEXT_FIELDS = ("title", "body")
@@ -270,12 +271,42 @@ def _apply_date(q: ParsedQuery, value: str, negate: bool) -> bool:
 
 
 def parse_query(text: str) -> ParsedQuery:
-    """Parse a user's query. Never raises; unknown syntax is searched as words."""
+    """Parse a user's query. Never raises; unknown syntax is searched as words.
+
+    Words that only frame the query (التي تتحدث عن: search/framing.py) are left out,
+    unless nothing else would be searched."""
+    chunks = list(_CHUNK.finditer(text or ""))
+    words = _plain_words(chunks)
+    frame = framing(words) | eulogies([m.group(0) for m in chunks])
+    q = _parse(chunks, frame)
+    return q if q.groups or not frame else _parse(chunks, set())
+
+
+def _plain_words(chunks: list[re.Match[str]]) -> list[str | None]:
+    """Each chunk's normalised word when it is one plain word (no field, no quote, no
+    minus, no prefix written apart before it (``جذر: ذكر``), one token), else None:
+    what :func:`framing` reads."""
+    from arsearch.analysis import analyze
+
+    out: list[str | None] = []
+    prefixed = False
+    for m in chunks:
+        word = m.group("word")
+        plain = word and not m.group("field") and not m.group("neg") and not prefixed
+        tokens = analyze(word) if plain else []
+        out.append(tokens[0].normalized if len(tokens) == 1 else None)
+        prefixed = bool(word) and not m.group("field") and _dangling_prefix(word)
+    return out
+
+
+def _parse(chunks: list[re.Match[str]], skip: set[int]) -> ParsedQuery:
     q = ParsedQuery()
     negate_next = False
     or_next = False
     pending: str | None = None  # "جذر: كتب": a prefix written apart from its word
-    for m in _CHUNK.finditer(text or ""):
+    for i, m in enumerate(chunks):
+        if i in skip:
+            continue
         raw = m.group(0)
         word = m.group("word")
         field, pending = m.group("field") or pending, None
