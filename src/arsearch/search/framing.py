@@ -63,8 +63,8 @@ def eulogies(written: Sequence[str]) -> set[int]:
 def framing(words: Sequence[str | None]) -> set[int]:
     """The positions of ``words`` (a query's chunks, normalised; None for a chunk that
     is not one plain word: a phrase, a field, an operator) that frame the query: a
-    relation verb directly followed by its preposition. None when that would leave no
-    other word (``stop`` words count as no word)."""
+    relation verb directly followed by its preposition (and a governed فيها). The
+    caller keeps them when nothing else would be searched (``query.parse_query``)."""
     out = set()
     for i, word in enumerate(words[:-1]):
         takes = RELATIONS.get(word or "")

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from arsearch.analysis import query_terms, stem, written_term
+from arsearch.analysis import analyze, query_terms, stem, written_term
 from arsearch.search.framing import eulogies, framing
 from arsearch.search.hijri import parse_period as hijri_period
 
@@ -286,8 +286,6 @@ def _plain_words(chunks: list[re.Match[str]]) -> list[str | None]:
     """Each chunk's normalised word when it is one plain word (no field, no quote, no
     minus, no prefix written apart before it (``جذر: ذكر``), one token), else None:
     what :func:`framing` reads."""
-    from arsearch.analysis import analyze
-
     out: list[str | None] = []
     prefixed = False
     for m in chunks:
