@@ -162,18 +162,18 @@ def test_xapian_index_of_an_older_layout_is_refused_with_a_rebuild_hint(tmp_path
         ix.commit()
     db = xapian.WritableDatabase(str(tmp_path / "ix"), xapian.DB_OPEN)
     meta = json.loads(db.get_metadata(LAYOUT_KEY))
-    assert meta["version"] == LAYOUT_VERSION == 3
+    assert meta["version"] == LAYOUT_VERSION == 4
     db.set_metadata(LAYOUT_KEY, json.dumps({**meta, "version": 2}))
     db.close()
-    with pytest.raises(IndexVersionError, match=r"has layout 2, this arsearch reads 3: rebuild"):
+    with pytest.raises(IndexVersionError, match=r"has layout 2, this arsearch reads 3-4: rebuild"):
         XapianSearcher.open_local(tmp_path / "ix")
     with pytest.raises(ArsearchError) as info:  # names the folder (the one to rebuild)
         XapianSearcher.open_local(tmp_path / "ix")
     assert str(info.value).startswith(f"the Xapian index in {tmp_path / 'ix'} has layout 2")
 
 
-def test_xapian_index_of_layout_2_claiming_layout_3_is_refused(tmp_path):
-    """Layout metadata edited to 3 on a layout 2 database: its documents still carry the
+def test_xapian_index_of_layout_2_claiming_a_readable_layout_is_refused(tmp_path):
+    """Layout metadata edited to 4 (or 3) on a layout 2 database: its documents still carry the
     year value only layout 2 wrote, so it is refused, not searched with wrong positions."""
     with XapianIndex.open_local(tmp_path / "ix") as ix:
         ix.put(Document(id="a", title="", body="النفط والتي", date=datetime(2018, 3, 1)))
@@ -183,7 +183,7 @@ def test_xapian_index_of_layout_2_claiming_layout_3_is_refused(tmp_path):
     doc.add_value(SLOT_YEAR, b"2018")  # as layout 2 wrote it
     db.replace_document(1, doc)
     db.close()
-    with pytest.raises(IndexVersionError, match=r"has layout 2, this arsearch reads 3: rebuild"):
+    with pytest.raises(IndexVersionError, match=r"has layout 2, this arsearch reads 3-4: rebuild"):
         XapianSearcher.open_local(tmp_path / "ix")
 
 

@@ -59,6 +59,7 @@ from .index import (
     SLOT_TIME,
     date_value,
     filter_term,
+    phrase_term,
     term,
 )
 
@@ -99,6 +100,8 @@ class Stats:
 
     #: Documents holding any of some terms (exactly), for OP_SYNONYM's idf.
     union_freq: Callable[[list[bytes]], int] | None = None
+    #: The phrases every member of the database holds a phrase term for (``Layout``)
+    phrases: frozenset[str] = frozenset()
 
     def idf_factor(self, t: bytes) -> float:
         """What Xapian's idf of ``t`` must be multiplied by to be arsearch's."""
@@ -241,6 +244,8 @@ class _Compiler:
         if not phrase.adjacent:  # an exclusion over the phrase budget: all its words
             return self.restrict(Q(Q.OP_AND, [Q(term(s)) for s in stems]), stems,
                                  phrase.field)
+        if phrase.field is None and " ".join(stems) in self.stats.phrases:
+            return Q(phrase_term(stems))  # the same documents, one posting list
         body = Q(Q.OP_PHRASE, [Q(term(s)) for s in stems], len(stems))
         title = Q(Q.OP_PHRASE, [Q(term(PREFIX_TITLE + s)) for s in stems], len(stems))
         if phrase.field == "title":

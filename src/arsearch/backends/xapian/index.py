@@ -15,6 +15,10 @@ value that adds no length:
 ``XO`` + stem      boolean: the stem is in the title but not in the body (``body:`` words
                    leave these out)
 ``L`` + stem       boolean: the stem is in the first ``lead_words`` words of the body
+``P`` + stems      boolean: the phrase (stems joined by a space) is in the body or the
+                   title, for each phrase the layout lists (:func:`synonym_phrases`): the
+                   several-word synonyms a query adds, matched by one posting list
+                   instead of a positional check in every document holding their words
 ``XS/XC/XA`` + v   boolean: source, category, author, case-folded (filters)
 ``Q`` + id         boolean: the unique id term (replace and delete by id)
 values             id, date (a string exact to the microsecond, for ranges), time (seconds
@@ -33,7 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,9 +49,11 @@ from .core import (
     Document,
     IndexVersionError,
     ShardUnavailableError,
+    Synonyms,
     Weights,
     content_hash,
     index_positions,
+    load_synonyms,
     network_reason,
     require_xapian,
 )
@@ -57,7 +63,11 @@ xapian = require_xapian()
 #: Bump when the layout changes in a way an existing database cannot serve.
 #: 2: title positions on ``XT`` terms (wdf 0), ``XO`` title-only terms, the path value.
 #: 3: the stop list of Whoosh's format 7 (positions and lengths), no year value.
-LAYOUT_VERSION = 3
+#: 4: phrase terms (``P``); a layout-3 database is read as one without any (its phrases
+#: are checked by positions) and written on as such, an older arsearch refuses 4.
+LAYOUT_VERSION = 4
+READABLE_LAYOUTS = (3, 4)
+READABLE = f"{READABLE_LAYOUTS[0]}-{READABLE_LAYOUTS[-1]}"
 LAYOUT_KEY = "arsearch:layout"
 #: How a cluster gets a new index (``--rebuild`` only knows a local folder).
 CLUSTER_REBUILD = ("a cluster is not rebuilt in place: serve empty folders as new shards "
@@ -67,6 +77,7 @@ PREFIX_ID = "Q"
 PREFIX_TITLE = "XT"
 PREFIX_TITLE_ONLY = "XO"
 PREFIX_LEAD = "L"
+PREFIX_PHRASE = "P"
 FILTER_PREFIXES = {"source": "XS", "category": "XC", "author": "XA"}
 #: Every document holds one of SAMPLE_BUCKETS boolean sample terms, chosen by a hash of
 #: its id (not the shard's hash): the documents of a few buckets are an unbiased sample
@@ -95,6 +106,8 @@ class Layout:
     title_wdf: int
     lead_words: int
     version: int = LAYOUT_VERSION
+    #: the phrases (stems joined by a space) each document holds a ``P`` term for
+    phrases: frozenset[str] = frozenset()
 
     @classmethod
     def from_weights(cls, weights: Weights) -> Layout:
@@ -104,11 +117,14 @@ class Layout:
             raise ArsearchError(
                 f"the Xapian layout needs a whole title weight >= 1, not {weights.title:g} "
                 "(scale every wdf and k1 instead: docs/xapian.md)")
-        return cls(int(weights.title), int(weights.lead_words))
+        return cls(int(weights.title), int(weights.lead_words),
+                   phrases=synonym_phrases(load_synonyms()))
 
     def to_json(self) -> str:
         return json.dumps({"version": self.version, "title_wdf": self.title_wdf,
-                           "lead_words": self.lead_words})
+                           "lead_words": self.lead_words,
+                           **({"phrases": sorted(self.phrases)} if self.phrases else {})},
+                          ensure_ascii=False)
 
     @classmethod
     def read(cls, db, where: str = "the Xapian index", shard: bool = False) -> Layout:
@@ -129,13 +145,15 @@ class Layout:
         if not raw:
             return None
         meta = json.loads(raw)
-        if meta.get("version") == LAYOUT_VERSION and db.get_value_freq(SLOT_YEAR):
+        if meta.get("version") in READABLE_LAYOUTS and db.get_value_freq(SLOT_YEAR):
             meta["version"] = 2  # its documents carry the year value only layout 2 wrote
-        if meta.get("version") != LAYOUT_VERSION:
+        if meta.get("version") not in READABLE_LAYOUTS:
             remedy = CLUSTER_REBUILD if shard else "rebuild it with `arsearch index --rebuild`"
             raise IndexVersionError(f"{where} has layout {meta.get('version')}, this "
-                                    f"arsearch reads {LAYOUT_VERSION}: {remedy}")
-        return cls(int(meta["title_wdf"]), int(meta["lead_words"]))
+                                    f"arsearch reads {READABLE}: {remedy}")
+        phrases = meta.get("phrases") if meta["version"] >= 4 else None
+        return cls(int(meta["title_wdf"]), int(meta["lead_words"]), int(meta["version"]),
+                   frozenset(p for p in phrases or () if isinstance(p, str)))
 
     @classmethod
     def for_writer(cls, db, where: str, weights: Weights | None,
@@ -147,6 +165,28 @@ class Layout:
             found = cls.from_weights(weights or Weights())
             db.set_metadata(LAYOUT_KEY, found.to_json())
         return found
+
+
+def synonym_phrases(synonyms: Synonyms) -> frozenset[str]:
+    """The several-word entries of ``synonyms`` as phrase keys (stems joined by a space):
+    what a new index writes phrase terms for. The searcher uses a phrase term only for
+    a phrase its index's layout lists; any other phrase is checked by positions."""
+    return frozenset(" ".join(e.stems) for group in synonyms.groups for e in group
+                     if len(e.stems) > 1)
+
+
+def phrase_term(stems: Sequence[str]) -> bytes:
+    return term(PREFIX_PHRASE + " ".join(stems))
+
+
+def holds_phrase(positions: dict[str, list[int]], stems: Sequence[str]) -> bool:
+    """Whether ``stems`` are consecutive somewhere in ``positions`` (stem -> its
+    positions in one field): what ``OP_PHRASE`` with a window of their number matches."""
+    later = [set(positions.get(s, ())) for s in stems[1:]]
+    if not all(later):
+        return False
+    return any(all(p + k in at for k, at in enumerate(later, 1))
+               for p in positions.get(stems[0], ()))
 
 
 # -- terms and values ---------------------------------------------------------------------
@@ -265,6 +305,10 @@ def to_xapian(doc: Document, layout: Layout, digest: str | None = None,
             x.add_posting(t, p)
         if poses[0] < layout.lead_words:
             x.add_boolean_term(term(PREFIX_LEAD + text))
+    for phrase in layout.phrases:
+        stems = phrase.split(" ")
+        if holds_phrase(body, stems) or holds_phrase(title, stems):
+            x.add_boolean_term(phrase_term(stems))
     x.add_boolean_term(id_term(doc.id))
     x.add_boolean_term(sample_term(sample_bucket(doc.id)))
     for field in FILTER_PREFIXES:

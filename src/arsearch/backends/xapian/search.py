@@ -43,6 +43,7 @@ it and says so (``partial``, ``missing_shards``), trying it again every
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
@@ -177,7 +178,7 @@ class XapianSearcher(Members):
         among current ones (a half-upgraded cluster) must be named, not searched. An
         empty database (a new shard that no writer has touched yet) holds nothing to
         search either way."""
-        first = None
+        first, phrases = None, None
         for m in self.members:
             if m.db is None:
                 continue
@@ -185,8 +186,13 @@ class XapianSearcher(Members):
                 f"the Xapian index in {self.folder or m.name}"
             read = Layout.read if m.db.get_doccount() else Layout.stored  # stored: None
             found = read(m.db, where, m.remote)  # every member is checked
-            first = first or found
-        return first or Layout.from_weights(self.weights)
+            if found is not None:
+                first = first or found
+                # a phrase term serves only if every member writes it
+                phrases = found.phrases if phrases is None else phrases & found.phrases
+        if first is None:
+            return Layout.from_weights(self.weights)
+        return dataclasses.replace(first, phrases=phrases or frozenset())
 
     @classmethod
     def open_local(cls, path: str | os.PathLike, **options) -> XapianSearcher:
@@ -484,7 +490,8 @@ class XapianSearcher(Members):
         return None
 
     def _stats(self) -> Stats:
-        return Stats(self.db.get_doccount(), self._termfreq, self._union_freq)
+        return Stats(self.db.get_doccount(), self._termfreq, self._union_freq,
+                     self.layout.phrases)
 
     def _union_freq(self, terms: list[bytes]) -> int:
         """Documents holding any of ``terms``, counted (cached like term frequencies)."""
