@@ -240,3 +240,14 @@ def test_xapian_estimated_total_reads_about_on_the_page_cli_and_api(
     assert client.get("/api/search?q=المحصول").get_json()["total_exact"] is True
     out = runner.invoke(main, ["search", "القمح الحديد", "--index", str(overlapping)])
     assert out.exit_code == 0 and out.output.startswith("about "), out.output
+
+
+@pytest.mark.parametrize("page", [429_496_730, 10**12])
+def test_xapian_page_past_every_document_is_empty_not_an_overflow(overlapping, page):
+    """Xapian takes 32-bit offsets: a page whose end (page 429,496,730 of 10, pruned to
+    its end) or start (10**12) is past 2**32 raised OverflowError, a traceback."""
+    with arsearch.open_index(overlapping) as engine:
+        found = engine.search("القمح الحديد", page=page)
+        ids = engine.ranked_ids("القمح الحديد", limit=2**40)
+    assert found.hits == [] and found.total == UNION
+    assert len(ids) == UNION
