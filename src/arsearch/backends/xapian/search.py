@@ -365,7 +365,10 @@ class XapianSearcher(Members):
         scale = SAMPLE_BUCKETS / buckets
         if counted_all:
             return facet_counts(spies, scale), False, estimate, True
-        return facet_counts(spies, scale), False, round(matched * scale), False
+        # never outside what the ranked pass saw: a sample's low estimate made the last
+        # pages, which hold matches, "beyond the results"
+        guess = min(max(round(matched * scale), ranked.get_matches_lower_bound()), upper)
+        return facet_counts(spies, scale), False, guess, False
 
     @staticmethod
     def _buckets(total: int) -> int:
