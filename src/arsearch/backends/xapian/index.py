@@ -35,6 +35,7 @@ Terms longer than Xapian's limit (245 bytes) are cut, the same way at query time
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -109,6 +110,17 @@ class Layout:
     version: int = LAYOUT_VERSION
     #: the phrases (stems joined by a space) each document holds a ``P`` term for
     phrases: frozenset[str] = frozenset()
+
+    @functools.cached_property
+    def phrases_by_first(self) -> dict[str, list[list[str]]]:
+        """The phrases' stems by their first stem: a document is checked only for the
+        phrases whose first word it holds, so the cost of writing it does not grow with
+        the list (200,000 phrases in a record edited by hand: 4 documents a second)."""
+        out: dict[str, list[list[str]]] = {}
+        for phrase in sorted(self.phrases):
+            stems = phrase.split(" ")
+            out.setdefault(stems[0], []).append(stems)
+        return out
 
     @classmethod
     def from_weights(cls, weights: Weights) -> Layout:
@@ -339,10 +351,10 @@ def to_xapian(doc: Document, layout: Layout, digest: str | None = None,
             x.add_posting(t, p)
         if poses[0] < layout.lead_words:
             x.add_boolean_term(term(PREFIX_LEAD + text))
-    for phrase in layout.phrases:
-        stems = phrase.split(" ")
-        if holds_phrase(body, stems) or holds_phrase(title, stems):
-            x.add_boolean_term(phrase_term(stems))
+    for first in layout.phrases_by_first.keys() & (body.keys() | title.keys()):
+        for stems in layout.phrases_by_first[first]:
+            if holds_phrase(body, stems) or holds_phrase(title, stems):
+                x.add_boolean_term(phrase_term(stems))
     x.add_boolean_term(id_term(doc.id))
     x.add_boolean_term(sample_term(sample_bucket(doc.id)))
     for field in FILTER_PREFIXES:
