@@ -92,14 +92,22 @@ def test_a_relation_verb_given_a_level_apart_is_searched():
     ("NOT تتحدث عن سوريا", ["سوريا"], ["تتحدث"]),
     # framed, the abbreviation handed its NOT on to the next word: القرآن excluded
     ("محمد NOT (ص) القرآن", ["محمد", "القران"], ["ص"]),
-    # an alternative the reader gave: framed, OR joined the verb's subject instead
-    ("الحرب OR ذكرت في القرآن", ["الحرب", "ذكرت", "القران"], []),
-    ("محمد OR (ص) سوريا", ["محمد", "ص", "سوريا"], []),
 ])
-def test_a_word_an_operator_governs_is_never_a_frame(query, wanted, excluded):
+def test_a_word_negated_by_not_is_never_a_frame(query, wanted, excluded):
     q = parse_query(query)
     assert [w.norm for w in q.words] == wanted
     assert [i.norm for i in q.excluded if isinstance(i, Word)] == excluded
+
+
+@pytest.mark.parametrize(("query", "groups"), [
+    # the OR's alternative was the frame: it went to the subject (الحرب OR القرآن)
+    ("الحرب OR ذكرت في القرآن", [["الحرب"], ["القران"]]),
+    ("محمد OR (ص) سوريا", [["محمد"], ["سوريا"]]),
+    ("الآيات التي تتحدث عن OR تشير إلى الصبر", [["الايات"], ["الصبر"]]),
+    ("تتحدث عن OR ذكرت في", [["تتحدث", "ذكرت"]]),  # frame words only: all kept
+])
+def test_an_or_before_a_frame_is_left_out_with_it(query, groups):
+    assert [[w.norm for w in g] for g in parse_query(query).groups] == groups
 
 
 def test_a_prefix_written_apart_before_an_abbreviation_stays_on_it():

@@ -284,18 +284,17 @@ def parse_query(text: str) -> ParsedQuery:
 
 
 def _governed(chunks: list[re.Match[str]]) -> set[int]:
-    """The positions of the chunks that an operator or a prefix written apart right
-    before them applies to (``NOT تتحدث``, ``OR (ص)``, ``جذر: ذكر``): the reader's
-    words, never a frame. Left out, they would hand the operator on to the next word
-    (``NOT (ص) القرآن`` excluded القرآن)."""
+    """The positions of the chunks that NOT or a prefix written apart right before them
+    applies to (``NOT تتحدث``, ``جذر: (ص)``): the reader's words, never a frame. Left
+    out, they handed the operator on to the next word (``NOT (ص) القرآن`` excluded
+    القرآن). An OR before a frame is dropped with it instead (:func:`_parse`)."""
     out = set()
     for i, m in enumerate(chunks[:-1]):
         word = m.group("word")
         if not word or m.group("field"):
             continue
-        operator = not m.group("neg") and (word.upper() in OR_WORDS or word in OR_WORDS
-                                           or word.upper() in NOT_WORDS)
-        if operator or _dangling_prefix(word):
+        negation = not m.group("neg") and word.upper() in NOT_WORDS
+        if negation or _dangling_prefix(word):
             out.add(i + 1)
     return out
 
@@ -319,7 +318,8 @@ def _parse(chunks: list[re.Match[str]], skip: set[int]) -> ParsedQuery:
     or_next = False
     pending: str | None = None  # "جذر: كتب": a prefix written apart from its word
     for i, m in enumerate(chunks):
-        if i in skip:
+        if i in skip:  # "X OR ذكرت في Y": the alternative was the frame, Y is wanted
+            or_next = False
             continue
         raw = m.group(0)
         word = m.group("word")
