@@ -163,3 +163,80 @@ def test_xapian_cluster_uses_only_the_phrase_terms_every_shard_holds(docs, tmp_p
     finally:
         for server in servers:
             server.stop()
+
+
+def _with_record(index, tmp_path, record: str):
+    """A copy of ``index`` whose layout record is ``record`` (edited by hand)."""
+    import shutil
+
+    copy = tmp_path / "edited"
+    shutil.copytree(index, copy)
+    for glass in copy.rglob("iamglass"):
+        db = xapian.WritableDatabase(str(glass.parent), xapian.DB_OPEN)
+        db.set_metadata(LAYOUT_KEY, record)
+        db.commit()
+        db.close()
+    return copy
+
+
+def _edited(**fields) -> str:
+    return json.dumps({"version": 4, "title_wdf": 2, "lead_words": 30,
+                       "phrases": PHRASES, **fields}, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("record", [
+    _edited(phrases=5),                     # TypeError: 'int' object is not iterable
+    _edited(phrases="امم متحد"),            # its letters were read as phrases
+    _edited(phrases=[1, None, "امم متحد"]),
+    _edited(phrases={"امم متحد": 1}),
+    _edited(phrases=["امم  متحد"]),         # no stem is empty
+    _edited(title_wdf="x"), _edited(title_wdf=None), _edited(title_wdf=0),
+    _edited(lead_words=-5),
+    '{"version": 4}',                       # KeyError: 'title_wdf'
+    "[1, 2]", "not json",                   # AttributeError, JSONDecodeError
+])
+def test_xapian_hand_edited_layout_record_is_named_not_a_traceback(index, tmp_path, record,
+                                                                    runner):
+    from arsearch.cli import main
+    from arsearch.errors import IndexDamagedError
+
+    copy = _with_record(index, tmp_path, record)
+    with pytest.raises(IndexDamagedError, match="damaged layout record.*--rebuild"):
+        XapianSearcher.open_local(copy)
+    out = runner.invoke(main, ["search", "الأمم المتحدة", "--index", str(copy)])
+    assert out.exit_code == 1 and out.output.startswith("error: "), out.output
+    assert "Traceback" not in out.output and len(out.output.splitlines()) == 1
+
+
+def test_xapian_layout_version_given_as_text_is_named_as_text(index, tmp_path):
+    from arsearch.errors import IndexVersionError
+
+    copy = _with_record(index, tmp_path, _edited(version="4"))
+    with pytest.raises(IndexVersionError, match="has layout '4', this arsearch reads 3-4"):
+        XapianSearcher.open_local(copy)
+
+
+def _phrase_terms(document) -> set[bytes]:
+    """The ``P`` terms of a ``xapian.Document`` (held while its term list is read)."""
+    return {t.term for t in document.termlist() if t.term.startswith(b"P")}
+
+
+def test_xapian_writer_checks_only_the_phrases_whose_first_word_a_document_holds(
+        monkeypatch):
+    """Every document was checked against every phrase of the layout: a record edited to
+    list 200,000 phrases wrote 4 documents a second. The phrases a document cannot hold
+    (its words lack their first stem) are not looked at, and the terms are the same."""
+    from arsearch.backends.xapian import index as xindex
+
+    looked: list[tuple[str, ...]] = []
+    real = xindex.holds_phrase
+    monkeypatch.setattr(xindex, "holds_phrase",
+                        lambda positions, stems: looked.append(tuple(stems))
+                        or real(positions, stems))
+    junk = [f"كلم{i} اخر{i}" for i in range(20_000)]
+    doc = Document(id="d", title="", body="قالت الأمم المتحدة إن الولايات المتحدة وافقت")
+    many = xindex.to_xapian(doc, xindex.Layout(2, 30, phrases=frozenset([*junk, *PHRASES])))
+    listed = len(looked)
+    bundled = xindex.to_xapian(doc, xindex.Layout(2, 30, phrases=frozenset(PHRASES)))
+    assert _phrase_terms(many) == _phrase_terms(bundled) != set()
+    assert listed <= 2 * len(PHRASES) and not any(s[0].startswith("كلم") for s in looked)

@@ -6,7 +6,7 @@ import pytest
 
 import arsearch
 from arsearch.search.framing import framing
-from arsearch.search.query import parse_query
+from arsearch.search.query import Word, parse_query
 
 
 def norms(text: str) -> list[str]:
@@ -85,3 +85,34 @@ def test_a_relation_verb_given_a_level_apart_is_searched():
     apart applies to the verb, which is then no frame."""
     q = parse_query("جذر: ذكر في القرآن")
     assert [(w.norm, w.level) for w in q.words] == [("ذكر", "root"), ("القران", "stem")]
+
+
+@pytest.mark.parametrize(("query", "wanted", "excluded"), [
+    # NOT excludes the verb the reader named; framed, the NOT fell on nothing
+    ("NOT تتحدث عن سوريا", ["سوريا"], ["تتحدث"]),
+    # framed, the abbreviation handed its NOT on to the next word: القرآن excluded
+    ("محمد NOT (ص) القرآن", ["محمد", "القران"], ["ص"]),
+])
+def test_a_word_negated_by_not_is_never_a_frame(query, wanted, excluded):
+    q = parse_query(query)
+    assert [w.norm for w in q.words] == wanted
+    assert [i.norm for i in q.excluded if isinstance(i, Word)] == excluded
+
+
+@pytest.mark.parametrize(("query", "groups"), [
+    # the OR's alternative was the frame: it went to the subject (الحرب OR القرآن)
+    ("الحرب OR ذكرت في القرآن", [["الحرب"], ["القران"]]),
+    ("محمد OR (ص) سوريا", [["محمد"], ["سوريا"]]),
+    ("الآيات التي تتحدث عن OR تشير إلى الصبر", [["الايات"], ["الصبر"]]),
+    ("تتحدث عن OR ذكرت في", [["تتحدث", "ذكرت"]]),  # frame words only: all kept
+])
+def test_an_or_before_a_frame_is_left_out_with_it(query, groups):
+    assert [[w.norm for w in g] for g in parse_query(query).groups] == groups
+
+
+def test_a_prefix_written_apart_before_an_abbreviation_stays_on_it():
+    """``جذر: (ص)``: the root level is the abbreviation's; left out, it fell on the next
+    word (سوريا searched by its root)."""
+    q = parse_query("محمد جذر: (ص) سوريا")
+    assert [(w.norm, w.level) for w in q.words] == [
+        ("محمد", "stem"), ("ص", "root"), ("سوريا", "stem")]

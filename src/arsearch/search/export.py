@@ -41,10 +41,13 @@ def search_many(engine: Any, query: str, page: int, limit: int, **filters: Any) 
     results = engine.search(query, page=first, per_page=MAX_PER_PAGE, **filters)
     hits = list(results.hits)
     inner = first
-    while len(hits) < start % MAX_PER_PAGE + limit and inner * MAX_PER_PAGE < results.total:
+    # an estimated total (Results.total_exact) may be short of the real end or past it:
+    # then the pages are read until one comes back empty
+    while len(hits) < start % MAX_PER_PAGE + limit and (
+            inner * MAX_PER_PAGE < results.total or not results.total_exact):
         inner += 1
         more = engine.search(query, page=inner, per_page=MAX_PER_PAGE, **filters).hits
-        if not more:  # an estimated total (Results.total_exact) can run past the end
+        if not more:
             break
         hits.extend(more)
     skip = start - (first - 1) * MAX_PER_PAGE

@@ -276,24 +276,39 @@ def parse_query(text: str) -> ParsedQuery:
     Words that only frame the query (التي تتحدث عن: search/framing.py) are left out,
     unless nothing else would be searched."""
     chunks = list(_CHUNK.finditer(text or ""))
-    words = _plain_words(chunks)
-    frame = framing(words) | eulogies([m.group(0) for m in chunks])
+    governed = _governed(chunks)
+    frame = framing(_plain_words(chunks, governed)) \
+        | (eulogies([m.group(0) for m in chunks]) - governed)
     q = _parse(chunks, frame)
     return q if q.groups or not frame else _parse(chunks, set())
 
 
-def _plain_words(chunks: list[re.Match[str]]) -> list[str | None]:
-    """Each chunk's normalised word when it is one plain word (no field, no quote, no
-    minus, no prefix written apart before it (``جذر: ذكر``), one token), else None:
-    what :func:`framing` reads."""
-    out: list[str | None] = []
-    prefixed = False
-    for m in chunks:
+def _governed(chunks: list[re.Match[str]]) -> set[int]:
+    """The positions of the chunks that NOT or a prefix written apart right before them
+    applies to (``NOT تتحدث``, ``جذر: (ص)``): the reader's words, never a frame. Left
+    out, they handed the operator on to the next word (``NOT (ص) القرآن`` excluded
+    القرآن). An OR before a frame is dropped with it instead (:func:`_parse`)."""
+    out = set()
+    for i, m in enumerate(chunks[:-1]):
         word = m.group("word")
-        plain = word and not m.group("field") and not m.group("neg") and not prefixed
+        if not word or m.group("field"):
+            continue
+        negation = not m.group("neg") and word.upper() in NOT_WORDS
+        if negation or _dangling_prefix(word):
+            out.add(i + 1)
+    return out
+
+
+def _plain_words(chunks: list[re.Match[str]], governed: set[int]) -> list[str | None]:
+    """Each chunk's normalised word when it is one plain word (no field, no quote, no
+    minus, no operator or prefix written apart before it (``NOT ذكر``, ``جذر: ذكر``:
+    :func:`_governed`), one token), else None: what :func:`framing` reads."""
+    out: list[str | None] = []
+    for i, m in enumerate(chunks):
+        word = m.group("word")
+        plain = word and not m.group("field") and not m.group("neg") and i not in governed
         tokens = analyze(word) if plain else []
         out.append(tokens[0].normalized if len(tokens) == 1 else None)
-        prefixed = bool(word) and not m.group("field") and _dangling_prefix(word)
     return out
 
 
@@ -303,7 +318,8 @@ def _parse(chunks: list[re.Match[str]], skip: set[int]) -> ParsedQuery:
     or_next = False
     pending: str | None = None  # "جذر: كتب": a prefix written apart from its word
     for i, m in enumerate(chunks):
-        if i in skip:
+        if i in skip:  # "X OR ذكرت في Y": the alternative was the frame, Y is wanted
+            or_next = False
             continue
         raw = m.group(0)
         word = m.group("word")

@@ -187,12 +187,18 @@ def _examples(engine: Engine) -> dict[str, Any]:
 
 
 def _page_numbers(results: Results, around: int = 2) -> list[int | None]:
-    """First, last and the pages around the current one; None marks a gap."""
+    """First, last and the pages around the current one; None marks a gap. An estimated
+    total's last page is not linked (a gap ends the list): it may lie past the real end,
+    a link to "beyond the results"."""
     last, current = results.pages, results.page
-    wanted = {1, last, *range(current - around, current + around + 1)}
+    wanted = {1, *range(current - around, current + around + 1)}
+    if results.total_exact:
+        wanted.add(last)
     numbers: list[int | None] = []
     for n in sorted(p for p in wanted if 1 <= p <= last):
         if numbers and numbers[-1] is not None and n - numbers[-1] > 1:
             numbers.append(None)
         numbers.append(n)
+    if numbers and numbers[-1] != last:
+        numbers.append(None)
     return numbers

@@ -16,6 +16,7 @@ from arsearch.backends.boundary import Matches
 from arsearch.errors import (
     ArsearchError,
     DocumentNotFoundError,
+    IndexDamagedError,
     IndexLockedError,
     IndexNotFoundError,
     IndexVersionError,
@@ -32,7 +33,8 @@ from arsearch.search.weights import Weights
 __all__ = [
     "ARABIC_LETTERS", "EXACT", "LATIN_LETTERS", "ArabicAnalyzer", "ArsearchError",
     "Choices", "ClusterFileError", "Document",
-    "DocumentNotFoundError", "IndexLockedError", "IndexNotFoundError", "IndexVersionError",
+    "DocumentNotFoundError", "IndexDamagedError", "IndexLockedError", "IndexNotFoundError",
+    "IndexVersionError",
     "Matches",
     "ParsedQuery", "Part", "Phrase", "QueryError", "ShardUnavailableError", "Synonyms",
     "Weights", "Word", "XapianUnavailableError", "content_hash", "date_key", "expand",

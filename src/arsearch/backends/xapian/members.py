@@ -21,6 +21,7 @@ from typing import Any
 from .cluster import ShardAddress, read_cluster
 from .core import (
     ArsearchError,
+    IndexDamagedError,
     IndexVersionError,
     ShardUnavailableError,
     network_reason,
@@ -220,7 +221,8 @@ def cluster_status(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) ->
                              serving=f"{serving.host}:{serving.port}",
                              documents=member.db.get_doccount())
                 Layout.stored(member.db, f"shard {shard.name}", shard=True)  # none: new
-            except IndexVersionError as exc:  # written by an older arsearch: not searched
+            except (IndexVersionError, IndexDamagedError) as exc:
+                # written by an older arsearch, or its layout record damaged: not searched
                 entry.update(status="outdated", reason=str(exc))
             finally:
                 member.db.close()

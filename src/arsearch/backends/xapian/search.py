@@ -307,7 +307,10 @@ class XapianSearcher(Members):
         dated = sort == "date" and not compiled.by_date
         if dated:
             query = by_date(compiled, self.weights, stats)
-        count = max(limit - offset, 0)
+        # Xapian counts in 32 bits: a page past every document (page=10**12, a limit of
+        # 2**32) is asked for as the first empty one, never as an overflow
+        most = max(stats.doccount, 1)
+        count, offset = min(max(limit - offset, 0), most), min(offset, most)
         sample = facets and not self.exact_counts and self._sampling()
         enquire, spies = self._enquire(query, facets and not sample)
         if not count:  # nothing to rank (a count, facets): no weight is computed
@@ -362,7 +365,10 @@ class XapianSearcher(Members):
         scale = SAMPLE_BUCKETS / buckets
         if counted_all:
             return facet_counts(spies, scale), False, estimate, True
-        return facet_counts(spies, scale), False, round(matched * scale), False
+        # never outside what the ranked pass saw: a sample's low estimate made the last
+        # pages, which hold matches, "beyond the results"
+        guess = min(max(round(matched * scale), ranked.get_matches_lower_bound()), upper)
+        return facet_counts(spies, scale), False, guess, False
 
     @staticmethod
     def _buckets(total: int) -> int:
