@@ -123,3 +123,14 @@ def test_the_level_parameter_takes_what_a_query_prefix_takes(client, level, stat
     if status == 200:
         want = client.get("/api/search?q=كتب&level=root").json["total"]
         assert r.json["total"] == want
+
+
+def test_a_page_past_an_estimated_last_page_that_holds_hits_is_served():
+    """An estimated total (a pruned Xapian search) may be short of the real end: a page
+    past its last one is "beyond the results" only when it holds no hit."""
+    from arsearch.web.params import SearchParams, WebError, check_page
+
+    check_page(SearchParams(q="قال", page=5), pages=3, hits=10)  # served
+    with pytest.raises(WebError) as info:
+        check_page(SearchParams(q="قال", page=5), pages=3, hits=0)
+    assert info.value.status == 400 and "beyond the results (last page: 3)" in str(info.value)

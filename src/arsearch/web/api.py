@@ -74,7 +74,7 @@ def search() -> Response:
     params = parse_search_args(request.args, current_app.config["ARSEARCH_PER_PAGE"])
     engine = get_engine()
     results = engine.search(params.q, **params.engine_kwargs())
-    check_page(params, results.pages)
+    check_page(params, results.pages, len(results.hits))
     data = results.to_dict()
     for hit in data["hits"]:
         found = to_hijri(datetime.fromisoformat(hit["date"])) if hit["date"] else None

@@ -82,7 +82,7 @@ def search() -> Response:
             params.calendar)
     json_url = url_for("api.search", **params.twin_args(default_per_page))
     results = engine.search(params.q, **params.engine_kwargs())
-    check_page(params, results.pages)
+    check_page(params, results.pages, len(results.hits))
     feed_args = params.twin_args(default_per_page, page="", per_page="", sort="")
     examples = _examples(engine) if not results.total else {}
     return _with_calendar(render_template(
