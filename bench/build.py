@@ -25,7 +25,7 @@ from pathlib import Path
 
 from arsearch.indexing import index_documents
 from arsearch.ingest import Document, parse_date, read_documents
-from bench.corpus import iter_records
+from bench.corpus import iter_records, require_shared
 from bench.measure import maxrss_mb
 from bench.scale import scale_records
 
@@ -69,6 +69,7 @@ def main() -> None:
                     help="for a new index folder (a cluster file is Xapian)")
     a = ap.parse_args()
     if a.scale:
+        require_shared()  # a clear message, not a traceback, without the corpus
         docs: Iterable[Document] = _documents(scale_records(iter_records(), a.copies))
     else:
         docs = read_documents([a.corpus])

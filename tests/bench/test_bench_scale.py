@@ -44,3 +44,19 @@ def test_copies_differ_but_are_reproducible():
     first = [r["body"] for r in scale_records(BASE, copies=2)]
     assert first == [r["body"] for r in scale_records(BASE, copies=2)]
     assert first[: len(BASE)] != first[len(BASE):]
+
+
+def test_building_the_scale_set_without_the_shared_data_says_so_in_one_message(tmp_path):
+    """``bench.build --scale`` with no corpus: the missing files named, exit 1, never a
+    traceback from deep inside the reader."""
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "ARSEARCH_SHARED": str(tmp_path / "none"),
+           "PYTHONPATH": os.pathsep.join([str(root), str(root / "src")])}
+    out = subprocess.run([sys.executable, "-m", "bench.build", str(tmp_path / "ix"), "--scale"],
+                         capture_output=True, text=True, cwd=root, env=env, timeout=120)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "the shared data is missing" in out.stderr and "ant_all.jsonl.gz" in out.stderr
+    assert not (tmp_path / "ix").exists()
