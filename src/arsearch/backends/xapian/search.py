@@ -325,7 +325,7 @@ class XapianSearcher(Members):
         total, counted, exact = mset.get_matches_estimated(), facet_counts(spies), True
         total_exact = counted_all
         if sample:
-            counted, exact, total, total_exact = self._facets_of(query, mset, counted_all)
+            counted, exact, total, total_exact = self._facets_of(query, mset)
         refs, scores = [], []
         for item in mset:
             doc = item.document
@@ -347,13 +347,14 @@ class XapianSearcher(Members):
         return not self.exact_counts and not compiled.best_of and not compiled.by_date \
             and sum(1 for m in self.members if not m.remote) <= 1
 
-    def _facets_of(self, query, ranked, counted_all: bool) -> tuple[dict, bool, int, bool]:
+    def _facets_of(self, query, ranked) -> tuple[dict, bool, int, bool]:
         """The facets of ``query``, and its total, from the ranked pass's mset
         ``ranked`` (module docstring, "Counting"): in a boolean pass over every match when
         there are at most EXACT_UP_TO, else over the documents of as many sample buckets
         as hold about SAMPLE_SIZE of them, scaled up. Returns (facets, facets exact,
         total, total exact); a total the ranked pass counted stays exact."""
         upper, estimate = ranked.get_matches_upper_bound(), ranked.get_matches_estimated()
+        counted_all = ranked.get_matches_lower_bound() == upper
         buckets = SAMPLE_BUCKETS if upper <= EXACT_UP_TO else self._buckets(max(estimate, 1))
         spies, matched = self._boolean_pass(query, buckets)
         if buckets < SAMPLE_BUCKETS and not counted_all and \
