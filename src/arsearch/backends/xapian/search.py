@@ -103,8 +103,9 @@ from .vocabulary import Vocabulary, word_terms
 xapian = require_xapian()
 Q = xapian.Query
 
-#: Counting (module docstring): the facets of result sets at most this large are counted
-#: over every match; larger ones' in a sample of about SAMPLE_SIZE matches.
+#: Counting (module docstring): the facets and the total of result sets at most this
+#: large are counted over every match; larger ones' in a sample of about SAMPLE_SIZE
+#: matches (a pruned search's total then an estimate).
 EXACT_UP_TO = 10_000
 SAMPLE_SIZE = 10_000
 #: A partial searcher tries its missing shards again at most this often (seconds).
