@@ -51,6 +51,7 @@ from .core import (
     network_reason,
     require_xapian,
 )
+from .index import FLUSH_THRESHOLD
 
 MAX_SHARDS = 1024
 #: A cluster file of 1,024 shards with replicas is well under this.
@@ -362,11 +363,12 @@ class ShardServer:
 
     def environment(self) -> dict[str, str]:
         """A writable shard keeps changesets, so replicas can follow it
-        (``xapian-replicate``), and flushes in large batches (fewer, bigger writes)."""
+        (``xapian-replicate``), and flushes every ``FLUSH_THRESHOLD`` documents (a
+        large buffer of postings slows its writes: index.py)."""
         env = dict(os.environ)
         if self.writable:
             env.setdefault("XAPIAN_MAX_CHANGESETS", str(MAX_CHANGESETS))
-            env.setdefault("XAPIAN_FLUSH_THRESHOLD", "100000")
+            env.setdefault("XAPIAN_FLUSH_THRESHOLD", str(FLUSH_THRESHOLD))
         return env
 
     def _read_output(self, proc: subprocess.Popen, listening: threading.Event) -> None:

@@ -51,6 +51,7 @@ from .folder import (
 )
 from .index import (
     CLUSTER_REBUILD,
+    FLUSH_THRESHOLD,
     SLOT_HASH,
     SLOT_ID,
     SLOT_PATH,
@@ -67,9 +68,6 @@ xapian = require_xapian()
 BATCH = 200
 #: What a cluster records in each shard (id root, creation and update times).
 META_KEY = "arsearch:meta"
-#: Documents Xapian buffers before it flushes on its own (its default is 10,000): fewer,
-#: larger flushes index faster; arsearch commits every ``indexing.COMMIT_EVERY`` anyway.
-FLUSH_THRESHOLD = "100000"
 
 
 # -- one part ---------------------------------------------------------------------------
@@ -84,7 +82,7 @@ class PartWriter:
         """``wait``: seconds to wait for another writer of the part to finish (a killed
         writer's connection holds a shard's lock until its server notices)."""
         self.name = name
-        os.environ.setdefault("XAPIAN_FLUSH_THRESHOLD", FLUSH_THRESHOLD)
+        os.environ.setdefault("XAPIAN_FLUSH_THRESHOLD", str(FLUSH_THRESHOLD))
         deadline = time.monotonic() + wait
         while True:
             try:
