@@ -247,8 +247,37 @@ class XapianSearcher(Members):
                 if back:
                     self.db = self._combine()
                     self._forget()
+            if self._follow_switch():
+                return
             if self._run(lambda: self.db.reopen()):
                 self._forget()
+
+    def _follow_switch(self) -> bool:
+        """Open the database a local folder now names, if its writer switched it (a
+        rebuild, or the compacted copy a large run ends with: store.FolderSession).
+        Reopening the old one would serve its last state for ever. A folder caught
+        mid-switch (the new database already gone again, its record unreadable) keeps
+        what this searcher has until the next reopen."""
+        if self.folder is None or not self.meta:
+            return False
+        try:
+            meta = read_meta(self.folder)
+            if not meta or (meta["database"], meta["parts"]) == \
+                    (self.meta.get("database"), self.meta.get("parts")):
+                return False
+            members = [Member(str(p), path=p, db=open_part(p))
+                       for p in part_paths(self.folder, meta)]
+        except ArsearchError:
+            return False
+        old = self.members
+        self.members, self.meta = members, meta
+        self.db = self._combine()
+        for m in old:
+            if m.db is not None:
+                m.db.close()
+        self._forget()
+        self.layout = self._call(self._layout)
+        return True
 
     def refreshed(self) -> XapianSearcher:
         self.reopen()

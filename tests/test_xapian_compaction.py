@@ -1,0 +1,114 @@
+"""A local Xapian index ends a large run compacted (store.FolderSession, COMPACT_SHARE),
+and a searcher that is open follows the folder to the new database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.xapian_support import require_xapian
+
+require_xapian()
+
+import xapian  # noqa: E402
+
+import arsearch  # noqa: E402
+from arsearch.backends.xapian import store  # noqa: E402
+
+
+def _current(index: Path) -> str:
+    return json.loads((index / "arsearch.json").read_text(encoding="utf-8"))["database"]
+
+
+def _databases(index: Path) -> list[str]:
+    return sorted(p.name for p in index.iterdir() if p.name.startswith("db"))
+
+
+
+
+@pytest.fixture
+def archive(tmp_path, sample_dir) -> Path:
+    folder = tmp_path / "news"
+    shutil.copytree(sample_dir / "txt", folder)
+    return folder
+
+
+def test_xapian_first_build_is_compacted_and_searchable(tmp_path, archive):
+    index = tmp_path / "index"
+    report = arsearch.index_paths(index, [archive], backend="xapian", procs=2)
+    assert report.documents == 12
+    # the build wrote db1, the compacted copy db2 is current, db1 is gone
+    assert _databases(index) == [_current(index)] == ["db2"]
+    for part in ("part0", "part1"):
+        db = xapian.Database(str(index / "db2" / part))
+        assert db.get_metadata("arsearch:layout")  # metadata copied
+        db.close()
+    with arsearch.open_index(index) as engine:
+        assert engine.search("الذهب OR إدلب OR الترجي").total > 0
+        assert engine.search("").total == 12
+
+
+def test_xapian_small_update_is_not_compacted_a_large_one_is(tmp_path, archive):
+    index = tmp_path / "index"
+    arsearch.index_paths(index, [archive], backend="xapian")
+    first = _current(index)
+    (archive / "02_oil_economy.txt").write_text("أسعار الذهب\n\nالذهب يرتفع اليوم", "utf-8")
+    small = arsearch.index_paths(index, [archive])  # 1 of 12: under COMPACT_SHARE
+    assert small.updated == 1 and _current(index) == first
+    for i in range(5):
+        (archive / f"new{i}.txt").write_text(f"خبر جديد رقم {i}\n\nالذهب والفضة", "utf-8")
+    large = arsearch.index_paths(index, [archive])  # 5 of 12
+    assert large.added == 5 and _current(index) != first
+    assert _databases(index) == [_current(index)]
+    with arsearch.open_index(index) as engine:
+        assert engine.search("الذهب").total == 6
+        assert engine.search("").total == 17
+
+
+def test_xapian_open_engine_follows_the_switch_to_the_compacted_database(tmp_path, archive):
+    index = tmp_path / "index"
+    arsearch.index_paths(index, [archive], backend="xapian")
+    with arsearch.open_index(index, refresh_every=0.0) as engine:
+        assert engine.search("").total == 12
+        for i in range(6):
+            (archive / f"new{i}.txt").write_text(f"خبر جديد رقم {i}\n\nالفضة", "utf-8")
+        before = _current(index)
+        arsearch.index_paths(index, [archive])
+        assert _current(index) != before
+        assert engine.search("").total == 18  # not the old database's 12
+        assert engine.search("الفضة").total == 6
+        (archive / "new0.txt").write_text("خبر معدل\n\nالنحاس", "utf-8")
+        arsearch.index_paths(index, [archive])  # small: same database, reopened
+        assert engine.search("النحاس").total == 1
+
+
+def test_xapian_failed_compaction_keeps_the_written_database(tmp_path, archive, monkeypatch):
+    """A compaction that cannot write leaves the complete database current: here its
+    target cannot be made (a name under a file), then its copy fails midway (as on a
+    full disk), and the partial copy is removed."""
+    index = tmp_path / "index"
+    real = store.next_database
+    names = iter(["db1", "arsearch.json/db2"])  # the run's own database, then the copy's
+    monkeypatch.setattr(store, "next_database", lambda folder: next(names))
+    report = arsearch.index_paths(index, [archive], backend="xapian")
+    assert report.documents == 12
+    assert _databases(index) == [_current(index)] == ["db1"]
+
+    monkeypatch.setattr(store, "next_database", real)
+
+    def fails_midway(db, output: str, flags: int = 0) -> None:
+        """Fail as a full disk would, leaving a partial copy."""
+        Path(output).mkdir()
+        (Path(output) / "iamglass").write_bytes(b"partial")
+        raise xapian.DatabaseError("No space left on device")
+
+    monkeypatch.setattr(xapian.Database, "compact", fails_midway)
+    index = tmp_path / "index2"
+    report = arsearch.index_paths(index, [archive], backend="xapian")
+    assert report.documents == 12
+    assert _databases(index) == [_current(index)] == ["db1"]
+    with arsearch.open_index(index) as engine:
+        assert engine.search("").total == 12
