@@ -220,11 +220,12 @@ class _Compiler:
     def joined(self, parts: list):
         """A word's stem and exact form as one clause: ``OP_OR``, except inside a group
         of synonyms (``OP_MAX``), where it is ``OP_AND_MAYBE``: the same matches and
-        weights (a document holding the exact form holds its stem), but Xapian 1.4.22's
-        ``OP_MAX`` over an ``OP_OR`` it narrows while weighing left some documents'
-        exact form out of their weight (2 of the 42 ANT topics with synonyms had another
-        top 10 than the same clauses summed one alternative at a time, at 416,610
-        articles on 4 shards; docs/xapian.md, "OP_MAX")."""
+        weights (a document holding the exact form holds its stem). Over ``OP_OR``,
+        Xapian 1.4.22's ``OP_MAX`` weighed some results without their exact form, so
+        their explained parts did not add up to their score: 11 to 17 of the 111 ANT
+        dev topics with synonyms had such a result in their top 10 (3,000, 41,661 and
+        416,610 articles), none with ``OP_AND_MAYBE`` (docs/xapian.md, "OP_MAX over OR
+        weighs without the exact form")."""
         if self.in_max and len(parts) == 2:
             return Q(Q.OP_AND_MAYBE, parts[0], parts[1])
         return _or(parts)
