@@ -76,6 +76,9 @@ BATCH = 200
 COMPACT_SHARE = 0.25
 #: What a cluster records in each shard (id root, creation and update times).
 META_KEY = "arsearch:meta"
+#: Seconds an idle worker waits for a job before it checks that the run's process is
+#: still there (:func:`_worker`).
+ORPHAN_CHECK = 1.0
 
 
 # -- one part ---------------------------------------------------------------------------
@@ -200,6 +203,7 @@ class Parts:
         self.procs = max(1, min(procs, self.n))
         self.local: list[PartWriter] = []
         self.workers: list = []
+        self.jobs: list = []
         if self.procs == 1:
             try:
                 for opener in openers:
@@ -213,7 +217,8 @@ class Parts:
         self.jobs = [ctx.Queue(maxsize=8) for _ in range(self.procs)]
         for w in range(self.procs):
             mine = {i: openers[i] for i in range(self.n) if i % self.procs == w}
-            proc = ctx.Process(target=_worker, args=(mine, self.jobs[w], self.results),
+            proc = ctx.Process(target=_worker,
+                               args=(mine, self.jobs[w], self.results, os.getpid()),
                                daemon=True)
             proc.start()
             self.workers.append(proc)
@@ -287,17 +292,29 @@ class Parts:
                 proc.kill()
                 proc.join()
         self.workers = []
+        for jobs in self.jobs:
+            # what a dead worker never read stays unsent: without this, exiting waits for
+            # ever to write it into the worker's full pipe
+            jobs.cancel_join_thread()
 
 
-def _worker(openers: dict[int, Callable[[], PartWriter]], jobs, results) -> None:
-    """A worker process: open its parts, apply batches, commit when told."""
+def _worker(openers: dict[int, Callable[[], PartWriter]], jobs, results,
+            parent: int) -> None:
+    """A worker process: open its parts, apply batches, commit when told. It ends when
+    the run's process (``parent``) is gone (kill -9 of it, the OOM killer): an orphan
+    would wait for jobs for ever, holding the folder's writer lock and its parts'."""
     writers: dict[int, PartWriter] = {}
     try:
         for i, opener in openers.items():
             writers[i] = opener()
         results.put(("opened", None))
         while True:
-            kind, value = jobs.get()
+            try:
+                kind, value = jobs.get(timeout=ORPHAN_CHECK)
+            except queue.Empty:
+                if os.getppid() != parent:
+                    os._exit(1)  # the run is over: nothing more is committed
+                continue
             if kind == "write":
                 for part, op, doc_id, doc, digest, path in value:
                     writer = writers[part]
