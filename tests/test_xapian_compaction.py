@@ -141,3 +141,27 @@ def test_xapian_engine_refreshed_as_a_rebuild_switches_follows_it(tmp_path, arch
         assert not (index / before).exists()
         monkeypatch.setattr(xsearch, "read_meta", real)
         assert engine.search("").total == 1
+
+
+def test_xapian_database_linked_from_elsewhere_is_updated_in_place_not_compacted(
+        tmp_path, archive):
+    """A current database its owner moved to another disk behind a symbolic link stays
+    there: a large run once compacted it into the index folder and left the link and the
+    old copy behind for ever (a stale database that nothing removes)."""
+    index, elsewhere = tmp_path / "index", tmp_path / "other-disk"
+    arsearch.index_paths(index, [archive], backend="xapian")
+    name = _current(index)
+    elsewhere.mkdir()
+    (index / name).rename(elsewhere / name)
+    (index / name).symlink_to(elsewhere / name)
+    for i in range(6):
+        (archive / f"new{i}.txt").write_text(f"خبر جديد رقم {i}\n\nالفضة", "utf-8")
+    report = arsearch.index_paths(index, [archive])  # 6 of 12: a large run
+    assert report.added == 6
+    assert _databases(index) == [_current(index)] == [name]
+    assert (index / name).is_symlink()
+    db = xapian.Database(str(elsewhere / name / "part0"))
+    assert db.get_doccount() == 18
+    db.close()
+    with arsearch.open_index(index) as engine:
+        assert engine.search("الفضة").total == 6

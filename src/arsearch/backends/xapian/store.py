@@ -497,8 +497,12 @@ class FolderSession(XapianSession):
         """This database rewritten compactly beside it (``Database.compact``, the same
         document ids and metadata), to be switched to as a rebuild is; this database if
         that fails (a full disk: the copy is removed, nothing is lost)."""
-        target = next_database(self.folder)
         sources = part_paths(self.folder, {"database": self.database, "parts": self.n})
+        if any(p.is_symlink() for p in (self.folder / self.database, *sources)):
+            # placed elsewhere (another disk) by its owner: the copy would move it into
+            # this folder, and the link and its old target would stay behind for ever
+            return self.database
+        target = next_database(self.folder)
         try:
             (self.folder / target).mkdir()  # not exist_ok: only remove what this made
         except OSError:
