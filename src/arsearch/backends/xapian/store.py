@@ -18,11 +18,14 @@ which is never made current.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import multiprocessing as mp
 import os
 import queue
 import shutil
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -79,6 +82,7 @@ META_KEY = "arsearch:meta"
 #: Seconds an idle worker waits for a job before it checks that the run's process is
 #: still there (:func:`_worker`).
 ORPHAN_CHECK = 1.0
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 # -- one part ---------------------------------------------------------------------------
@@ -298,11 +302,24 @@ class Parts:
             jobs.cancel_join_thread()
 
 
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when ``parent`` dies (Linux): an orphan reading a
+    batch its parent was killed in the middle of sending would wait for the rest for ever
+    (it holds the pipe's other end itself). Elsewhere the idle check in :func:`_worker`
+    is all there is."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before that
+        os._exit(1)
+
+
 def _worker(openers: dict[int, Callable[[], PartWriter]], jobs, results,
             parent: int) -> None:
     """A worker process: open its parts, apply batches, commit when told. It ends when
     the run's process (``parent``) is gone (kill -9 of it, the OOM killer): an orphan
     would wait for jobs for ever, holding the folder's writer lock and its parts'."""
+    _die_with(parent)
     writers: dict[int, PartWriter] = {}
     try:
         for i, opener in openers.items():
