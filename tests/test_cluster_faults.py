@@ -10,6 +10,7 @@ the Flask app.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -350,6 +351,83 @@ def test_xapian_kill_9_of_a_local_writer_keeps_its_commits_and_a_rerun_converges
     assert [p.name for p in index.iterdir() if p.name.startswith("db")] == \
         [read_meta(index)["database"]]
 
+
+
+def workers_of(pid: int) -> list[int]:
+    """The processes ``pid`` forked (Linux: /proc)."""
+    with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as f:
+        return [int(c) for c in f.read().split()]
+
+
+def local_count(index: Path) -> int:
+    meta = read_meta(index)
+    if meta is None:
+        return 0
+    total = 0
+    for p in part_paths(index, meta):
+        try:
+            db = xapian.Database(str(p))
+        except xapian.DatabaseOpeningError:  # a part not created yet
+            continue
+        total += db.get_doccount()
+        db.close()
+    return total
+
+
+def test_xapian_kill_9_of_a_local_writers_main_process_frees_the_index_for_a_rerun(
+        tmp_path):
+    """Its workers must not outlive it: orphans held the folder's writer lock for ever,
+    and every later run failed with "being updated by another process"."""
+    n = 6000
+    index = tmp_path / "index"
+    arsearch.index_documents(index, [], backend="xapian", procs=2)  # two parts, empty
+    writer = start_writer(index, n, 2)
+    try:
+        wait_for(lambda: local_count(index) >= 300 or writer.poll() is not None)
+        assert len(workers_of(writer.pid)) == 2
+        os.kill(writer.pid, signal.SIGKILL)  # the main process only, not its group
+        writer.wait()  # not communicate(): orphans would hold its pipes open
+        writer.stdout.close()
+        writer.stderr.close()
+        again = start_writer(index, n, 2)  # waits up to 30 s for the lock
+        out, err = again.communicate(timeout=300)
+        assert again.returncode == 0, err
+        assert int(out.split()[2]) == n
+        assert {i: h for i, (h, _) in read_while_written(
+            lambda: [xapian.Database(str(p))
+                     for p in part_paths(index, read_meta(index))]).items()} == expected(n)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(writer.pid, signal.SIGKILL)  # orphans, if the test failed
+
+
+def test_xapian_kill_9_of_one_local_worker_stops_the_run_with_one_line(tmp_path):
+    """`arsearch index` stops with its one-line error and exits: before, it printed the
+    error, then waited for ever at exit to hand the dead worker the batch it was
+    sending."""
+    n = 6000
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"d{i:05d}", "title": f"خبر رقم {i}",
+                                          "body": f"نص الخبر رقم {i} عن الاقتصاد " * 40},
+                                         ensure_ascii=False) + "\n" for i in range(n)),
+                      "utf-8")
+    index = tmp_path / "index"
+    command = [sys.executable, "-m", "arsearch", "index", str(corpus), "--index", str(index),
+               "--backend", "xapian", "--procs", "2"]
+    writer = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, cwd=ROOT, start_new_session=True)
+    try:
+        wait_for(lambda: local_count(index) >= 300 or writer.poll() is not None)
+        os.kill(workers_of(writer.pid)[0], signal.SIGKILL)
+        _, err = writer.communicate(timeout=120)
+        assert writer.returncode == 1
+        assert err.strip() == "error: an indexing worker stopped (exit code -9)"
+        again = run_cli(*command[3:])
+        assert again.returncode == 0, again.stderr
+        assert f"{n} documents in" in again.stdout
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(writer.pid, signal.SIGKILL)
 
 # -- growing -------------------------------------------------------------------------------
 

@@ -112,3 +112,56 @@ def test_xapian_failed_compaction_keeps_the_written_database(tmp_path, archive, 
     assert _databases(index) == [_current(index)] == ["db1"]
     with arsearch.open_index(index) as engine:
         assert engine.search("").total == 12
+
+
+def test_xapian_engine_refreshed_as_a_rebuild_switches_follows_it(tmp_path, archive,
+                                                                   monkeypatch):
+    """A refresh that reads arsearch.json just before a writer switches it, then reopens
+    the database the writer has just removed, opens the one the folder names now: before,
+    it failed ("cannot be read", a 503 for every request of the next refresh interval)."""
+    from arsearch.backends.xapian import search as xsearch
+
+    index = tmp_path / "index"
+    arsearch.index_paths(index, [archive], backend="xapian")
+    real, switched = xsearch.read_meta, []
+
+    def read_then_switch(folder: Path):
+        meta = real(folder)
+        if not switched:  # the writer's rebuild lands right after this read
+            switched.append(arsearch.index_paths(index, [archive / "02_oil_economy.txt"],
+                                                 rebuild=True))
+        return meta
+
+    with arsearch.open_index(index, refresh_every=0.0) as engine:
+        assert engine.search("").total == 12
+        before = _current(index)
+        monkeypatch.setattr(xsearch, "read_meta", read_then_switch)
+        assert engine.search("").total == 1  # the rebuilt index, found at once
+        assert switched and _current(index) != before
+        assert not (index / before).exists()
+        monkeypatch.setattr(xsearch, "read_meta", real)
+        assert engine.search("").total == 1
+
+
+def test_xapian_database_linked_from_elsewhere_is_updated_in_place_not_compacted(
+        tmp_path, archive):
+    """A current database its owner moved to another disk behind a symbolic link stays
+    there: a large run once compacted it into the index folder and left the link and the
+    old copy behind for ever (a stale database that nothing removes)."""
+    index, elsewhere = tmp_path / "index", tmp_path / "other-disk"
+    arsearch.index_paths(index, [archive], backend="xapian")
+    name = _current(index)
+    elsewhere.mkdir()
+    (index / name).rename(elsewhere / name)
+    (index / name).symlink_to(elsewhere / name)
+    for i in range(6):
+        (archive / f"new{i}.txt").write_text(f"خبر جديد رقم {i}\n\nالفضة", "utf-8")
+    report = arsearch.index_paths(index, [archive])  # 6 of 12: a large run
+    assert report.added == 6
+    assert _databases(index) == [_current(index)] == [name]
+    assert (index / name).is_symlink()
+    db = xapian.Database(str(elsewhere / name / "part0"))
+    assert db.get_doccount() == 18
+    db.close()
+    with arsearch.open_index(index) as engine:
+        assert engine.search("الفضة").total == 6

@@ -92,6 +92,11 @@ class Members:
     def missing_shards(self) -> list[str]:
         return [m.name for m in self.members if m.db is None]
 
+    def _reopen(self) -> bool:
+        """See the members' latest commit (True if there is a newer one); a subclass
+        whose members can be replaced under it (a local folder's switch) overrides it."""
+        return self.db.reopen()
+
     def _forget(self) -> None:
         """What a subclass cached for the previous state (none here)."""
 
@@ -105,7 +110,7 @@ class Members:
                     try:
                         return self._call(fn)
                     except _Modified:
-                        self._call(lambda: self.db.reopen())
+                        self._call(self._reopen)
                         self._forget()
                         return self._call(fn)
                 except _ShardFailed as failed:

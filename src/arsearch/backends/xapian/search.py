@@ -249,8 +249,19 @@ class XapianSearcher(Members):
                     self._forget()
             if self._follow_switch():
                 return
-            if self._run(lambda: self.db.reopen()):
+            if self._run(self._reopen):
                 self._forget()
+
+    def _reopen(self) -> bool:
+        """Reopen this database; if a writer switched the folder between the check and
+        this reopen and removed the database (a rebuild, a compaction), the one the
+        folder names now."""
+        try:
+            return super()._reopen()
+        except xapian.DatabaseOpeningError:  # its files are gone
+            if self._follow_switch():
+                return True
+            raise
 
     def _follow_switch(self) -> bool:
         """Open the database a local folder now names, if its writer switched it (a
@@ -265,9 +276,12 @@ class XapianSearcher(Members):
             if not meta or (meta["database"], meta["parts"]) == \
                     (self.meta.get("database"), self.meta.get("parts")):
                 return False
-            members = [Member(str(p), path=p, db=open_part(p))
-                       for p in part_paths(self.folder, meta)]
+            members: list[Member] = []
+            for p in part_paths(self.folder, meta):
+                members.append(Member(str(p), path=p, db=open_part(p)))
         except ArsearchError:
+            for m in members:  # the parts opened before one failed
+                m.db.close()
             return False
         old = self.members
         self.members, self.meta = members, meta

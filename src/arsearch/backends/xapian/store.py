@@ -18,11 +18,14 @@ which is never made current.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import multiprocessing as mp
 import os
 import queue
 import shutil
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -76,6 +79,10 @@ BATCH = 200
 COMPACT_SHARE = 0.25
 #: What a cluster records in each shard (id root, creation and update times).
 META_KEY = "arsearch:meta"
+#: Seconds an idle worker waits for a job before it checks that the run's process is
+#: still there (:func:`_worker`).
+ORPHAN_CHECK = 1.0
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 # -- one part ---------------------------------------------------------------------------
@@ -200,6 +207,7 @@ class Parts:
         self.procs = max(1, min(procs, self.n))
         self.local: list[PartWriter] = []
         self.workers: list = []
+        self.jobs: list = []
         if self.procs == 1:
             try:
                 for opener in openers:
@@ -213,7 +221,8 @@ class Parts:
         self.jobs = [ctx.Queue(maxsize=8) for _ in range(self.procs)]
         for w in range(self.procs):
             mine = {i: openers[i] for i in range(self.n) if i % self.procs == w}
-            proc = ctx.Process(target=_worker, args=(mine, self.jobs[w], self.results),
+            proc = ctx.Process(target=_worker,
+                               args=(mine, self.jobs[w], self.results, os.getpid()),
                                daemon=True)
             proc.start()
             self.workers.append(proc)
@@ -287,17 +296,42 @@ class Parts:
                 proc.kill()
                 proc.join()
         self.workers = []
+        for jobs in self.jobs:
+            # what a dead worker never read stays unsent: without this, exiting waits for
+            # ever to write it into the worker's full pipe
+            jobs.cancel_join_thread()
 
 
-def _worker(openers: dict[int, Callable[[], PartWriter]], jobs, results) -> None:
-    """A worker process: open its parts, apply batches, commit when told."""
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when ``parent`` dies (Linux): an orphan reading a
+    batch its parent was killed in the middle of sending would wait for the rest for ever
+    (it holds the pipe's other end itself). Elsewhere the idle check in :func:`_worker`
+    is all there is."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before that
+        os._exit(1)
+
+
+def _worker(openers: dict[int, Callable[[], PartWriter]], jobs, results,
+            parent: int) -> None:
+    """A worker process: open its parts, apply batches, commit when told. It ends when
+    the run's process (``parent``) is gone (kill -9 of it, the OOM killer): an orphan
+    would wait for jobs for ever, holding the folder's writer lock and its parts'."""
+    _die_with(parent)
     writers: dict[int, PartWriter] = {}
     try:
         for i, opener in openers.items():
             writers[i] = opener()
         results.put(("opened", None))
         while True:
-            kind, value = jobs.get()
+            try:
+                kind, value = jobs.get(timeout=ORPHAN_CHECK)
+            except queue.Empty:
+                if os.getppid() != parent:
+                    os._exit(1)  # the run is over: nothing more is committed
+                continue
             if kind == "write":
                 for part, op, doc_id, doc, digest, path in value:
                     writer = writers[part]
@@ -480,8 +514,12 @@ class FolderSession(XapianSession):
         """This database rewritten compactly beside it (``Database.compact``, the same
         document ids and metadata), to be switched to as a rebuild is; this database if
         that fails (a full disk: the copy is removed, nothing is lost)."""
-        target = next_database(self.folder)
         sources = part_paths(self.folder, {"database": self.database, "parts": self.n})
+        if any(p.is_symlink() for p in (self.folder / self.database, *sources)):
+            # placed elsewhere (another disk) by its owner: the copy would move it into
+            # this folder, and the link and its old target would stay behind for ever
+            return self.database
+        target = next_database(self.folder)
         try:
             (self.folder / target).mkdir()  # not exist_ok: only remove what this made
         except OSError:
