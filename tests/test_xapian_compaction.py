@@ -165,3 +165,25 @@ def test_xapian_database_linked_from_elsewhere_is_updated_in_place_not_compacted
     db.close()
     with arsearch.open_index(index) as engine:
         assert engine.search("الفضة").total == 6
+
+
+@pytest.mark.parametrize("record", ["{broken", "", '{"backend": "xapian", "format": 1, '
+                                    '"database": "db99", "parts": 1}'])
+def test_xapian_open_engine_keeps_serving_a_folder_whose_record_breaks_and_says_so(
+        tmp_path, archive, record):
+    """arsearch.json broken or naming a missing database under a running engine: its
+    searches go on over the last database it read, its health says it is stale and
+    why, and once the record is good again all is as before."""
+    index = tmp_path / "index"
+    arsearch.index_paths(index, [archive], backend="xapian")
+    good = (index / "arsearch.json").read_text(encoding="utf-8")
+    with arsearch.open_index(index, refresh_every=0.0) as engine:
+        assert engine.search("").total == 12
+        (index / "arsearch.json").write_text(record, encoding="utf-8")
+        assert engine.search("").total == 12
+        health = engine.health()
+        assert health["documents"] == 12 and health["stale"] is True
+        assert "serving the last database read" in health["reason"]
+        (index / "arsearch.json").write_text(good, encoding="utf-8")
+        assert engine.search("").total == 12
+        assert "stale" not in engine.health()

@@ -168,6 +168,8 @@ class XapianSearcher(Members):
         self._generation = 0  # counts the states seen (``state``)
         self._vocabulary = Vocabulary(self)
         self._retried = time.monotonic()
+        #: why a local folder's current record could not be followed (None: it was)
+        self.stale: str | None = None
         super().__init__(members, label, allow_partial=allow_partial, timeout=timeout)
         self.layout = self._call(self._layout)
 
@@ -268,20 +270,24 @@ class XapianSearcher(Members):
         rebuild, or the compacted copy a large run ends with: store.FolderSession).
         Reopening the old one would serve its last state for ever. A folder caught
         mid-switch (the new database already gone again, its record unreadable) keeps
-        what this searcher has until the next reopen."""
+        what this searcher has until the next reopen, and says so in :meth:`health`."""
         if self.folder is None or not self.meta:
             return False
+        members: list[Member] = []
         try:
             meta = read_meta(self.folder)
-            if not meta or (meta["database"], meta["parts"]) == \
+            if not meta:
+                raise ArsearchError(f"{self.folder} no longer holds a Xapian index")
+            self.stale = None
+            if (meta["database"], meta["parts"]) == \
                     (self.meta.get("database"), self.meta.get("parts")):
                 return False
-            members: list[Member] = []
             for p in part_paths(self.folder, meta):
                 members.append(Member(str(p), path=p, db=open_part(p)))
-        except ArsearchError:
+        except ArsearchError as exc:
             for m in members:  # the parts opened before one failed
                 m.db.close()
+            self.stale = f"serving the last database read: {exc}"
             return False
         old = self.members
         self.members, self.meta = members, meta
@@ -777,6 +783,8 @@ class XapianSearcher(Members):
             out: dict = {"documents": self.db.get_doccount()}
             if self.partial:
                 out.update(partial=True, missing_shards=self.missing_shards)
+            if self.stale:
+                out.update(stale=True, reason=self.stale)
             return out
 
         return self._run(probe)
