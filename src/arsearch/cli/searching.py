@@ -105,8 +105,9 @@ def _search(engine: Engine, query: str, limit: int, page: int, source: tuple[str
     results = search_many(engine, query, page, limit, source=sources or None,
                           category=categories or None, date_from=first, date_to=last,
                           level=level)
-    if page > results.pages and not results.hits:  # the web's 400; here a note
-        click.secho(page_beyond(page, results.pages), fg="yellow", err=True)
+    beyond = page_beyond(page, results.pages, len(results.hits))
+    if beyond is not None:  # the web's 400; here a note
+        click.secho(beyond, fg="yellow", err=True)
     return results
 
 

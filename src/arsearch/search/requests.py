@@ -52,8 +52,12 @@ def body_window(body: str, start: int = 0, length: int | None = None) -> tuple[i
     return start, space + 1 if space >= 0 else last
 
 
-def page_beyond(page: int, pages: int) -> str:
-    """What the web (a 400) and the CLI (a note on stderr) say of a page past the end."""
+def page_beyond(page: int, pages: int, hits: int) -> str | None:
+    """What the web (a 400) and the CLI (a note on stderr) say of a page past the end, or
+    None. Only a page past the last that holds no hit is: an estimated total's last page
+    may fall short of the real end, and a page beyond it that holds hits is served."""
+    if page <= pages or hits:
+        return None
     return f"page {page} is beyond the results (last page: {pages})"
 
 

@@ -229,10 +229,10 @@ def parse_explain_args(args: MultiDict[str, str]) -> tuple[str, str]:
 
 
 def check_page(params: SearchParams, pages: int, hits: int) -> None:
-    """Reject a page beyond the last one (after searching, when the count is known):
-    one that holds no hit, as an estimated total's last page may be short of the end."""
-    if params.page > pages and not hits:
-        raise WebError(400, page_beyond(params.page, pages),
+    """Reject a page beyond the last one (after searching, when the count is known)."""
+    beyond = page_beyond(params.page, pages, hits)
+    if beyond is not None:
+        raise WebError(400, beyond,
                        f"الصفحة {params.page} بعد آخر صفحة من النتائج ({pages}).")
 
 
