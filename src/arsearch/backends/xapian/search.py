@@ -118,6 +118,20 @@ RELATED_CANDIDATES = 500
 TITLES_PAGE = 2000
 
 
+def _open_parts(paths: Sequence[Path]) -> list[Member]:
+    """A local folder's parts opened; if one cannot be, those opened before it are
+    closed and the error raised."""
+    members: list[Member] = []
+    try:
+        for p in paths:
+            members.append(Member(str(p), path=p, db=open_part(p)))
+    except ArsearchError:
+        for m in members:
+            m.db.close()
+        raise
+    return members
+
+
 @dataclass
 class XapianRef:
     """A match: its docid in this state and what was read of it with the match."""
@@ -204,8 +218,7 @@ class XapianSearcher(Members):
         path = Path(path)
         meta = read_meta(path) if path.is_dir() else None
         paths = part_paths(path, meta) if meta else [path]
-        members = [Member(str(p), path=p, db=open_part(p)) for p in paths]
-        return cls(members, str(path), meta=meta, folder=path, **options)
+        return cls(_open_parts(paths), str(path), meta=meta, folder=path, **options)
 
     @classmethod
     def open_shards(cls, shards: Sequence[ShardAddress] | Cluster,
@@ -273,7 +286,6 @@ class XapianSearcher(Members):
         what this searcher has until the next reopen, and says so in :meth:`health`."""
         if self.folder is None or not self.meta:
             return False
-        members: list[Member] = []
         try:
             meta = read_meta(self.folder)
             if not meta:
@@ -282,11 +294,8 @@ class XapianSearcher(Members):
             if (meta["database"], meta["parts"]) == \
                     (self.meta.get("database"), self.meta.get("parts")):
                 return False
-            for p in part_paths(self.folder, meta):
-                members.append(Member(str(p), path=p, db=open_part(p)))
+            members = _open_parts(part_paths(self.folder, meta))
         except ArsearchError as exc:
-            for m in members:  # the parts opened before one failed
-                m.db.close()
             self.stale = f"serving the last database read: {exc}"
             return False
         old = self.members

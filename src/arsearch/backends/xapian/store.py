@@ -310,7 +310,12 @@ def _die_with(parent: int) -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it died before that
+    _exit_if_orphaned(parent)  # it died before that
+
+
+def _exit_if_orphaned(parent: int) -> None:
+    """End this worker, committing nothing more, if the run's process is gone."""
+    if os.getppid() != parent:
         os._exit(1)
 
 
@@ -329,8 +334,7 @@ def _worker(openers: dict[int, Callable[[], PartWriter]], jobs, results,
             try:
                 kind, value = jobs.get(timeout=ORPHAN_CHECK)
             except queue.Empty:
-                if os.getppid() != parent:
-                    os._exit(1)  # the run is over: nothing more is committed
+                _exit_if_orphaned(parent)
                 continue
             if kind == "write":
                 for part, op, doc_id, doc, digest, path in value:
