@@ -33,7 +33,7 @@ def check_set(index: Path, topics: Path, depth: int, every: bool = False) -> dic
     import xapian
 
     import arsearch
-    from arsearch.backends.xapian.compile import compile_query, weighting
+    from arsearch.backends.xapian.compile import compile_query, pruning_safe, weighting
 
     engine = arsearch.open_index(index, refresh_every=3600.0)
     backend = engine._current()  # the XapianSearcher: its database and statistics
@@ -48,9 +48,9 @@ def check_set(index: Path, topics: Path, depth: int, every: bool = False) -> dic
             out["not_pruned"] += 1
             continue
         runs = []
-        for check in (depth, everything):
+        for check, query in ((depth, pruning_safe(compiled)), (everything, compiled.query)):
             enquire = xapian.Enquire(backend.db)
-            enquire.set_query(compiled.query)
+            enquire.set_query(query)
             enquire.set_weighting_scheme(weighting(backend.weights))
             runs.append([(m.docid, round(m.weight, 9)) for m in enquire.get_mset(0, depth, check)])
         if runs[0] != runs[1]:

@@ -416,6 +416,33 @@ def by_date(compiled: Compiled, weights: Weights, stats: Stats):
     return query
 
 
+def pruning_safe(compiled: Compiled):
+    """``compiled``'s query in a form Xapian 1.4 may prune (stop once it knows a page).
+
+    Pruning replaces operators as weights rise: an ``OP_OR`` whose sides cannot reach
+    the page turns into an AND, and the matcher, when that replaces its root, recomputes
+    every maximum weight before it looks whether the new root has ended. An ``OP_MAX``
+    (a word's synonyms) whose alternatives all ended in that step has no alternative
+    left, and Xapian 1.4.22 reads the first anyway: the process dies (SIGSEGV; a shard
+    server drops its connection). Found with a debug build of 1.4.22: the crash is in
+    ``MaxPostList::recalc_maxweight``, called from ``MultiMatch::get_mset`` right after
+    "REPLACING ROOT"; no later 1.4 release changes either.
+
+    So a query with ``OP_MAX`` is run as ``FILTER(SCALE_WEIGHT(query, 1), MatchAll)``:
+    an AND of the query and every document, which Xapian never replaces (its AND returns
+    no replacement) and whose end the matcher sees before recomputing any weight. The
+    matches and weights are the query's own (a scale of 1 changes nothing, and the
+    ``MatchAll`` side is boolean); the scale keeps the query one side of the AND, where
+    a top ``OP_AND_MAYBE`` would otherwise be merged into a new root that can be
+    replaced. Checked on every visible set and at 416,610 articles on 4 shard servers:
+    the same top 100, ids and weights, pruned as weighed whole
+    (``bench/xapian_pruning.py``; tests/test_xapian_pruning.py).
+    """
+    if not compiled.best_of:
+        return compiled.query
+    return Q(Q.OP_FILTER, Q(Q.OP_SCALE_WEIGHT, compiled.query, 1.0), Q.MatchAll)
+
+
 def _surface(phrase: Phrase) -> str:
     return " ".join(wd.surface for wd in phrase.words)
 

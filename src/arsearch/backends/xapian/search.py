@@ -57,7 +57,15 @@ import numpy as np
 from arsearch.backends.boundary import Target
 
 from .cluster import Cluster, ShardAddress, read_cluster
-from .compile import TIER, Compiled, Stats, by_date, compile_query, weighting
+from .compile import (
+    TIER,
+    Compiled,
+    Stats,
+    by_date,
+    compile_query,
+    pruning_safe,
+    weighting,
+)
 from .core import (
     ArsearchError,
     Choices,
@@ -376,6 +384,8 @@ class XapianSearcher(Members):
             enquire.set_weighting_scheme(xapian.BoolWeight())
         pruned = count > 0 and not spies and not dated and explain is None \
             and self._prunable(compiled)
+        if pruned:
+            enquire.set_query(pruning_safe(compiled))
         check = offset + count if pruned else max(stats.doccount, 1)
         mset = enquire.get_mset(offset, count, check)
         counted_all = mset.get_matches_lower_bound() == mset.get_matches_upper_bound()
@@ -403,7 +413,7 @@ class XapianSearcher(Members):
         """Whether the ranked pass may stop once Xapian knows the page (``check_at_least``
         the page's end) and still rank exactly as over every match (module docstring,
         "Pruning")."""
-        return not self.exact_counts and not compiled.best_of and not compiled.by_date \
+        return not self.exact_counts and not compiled.by_date \
             and sum(1 for m in self.members if not m.remote) <= 1
 
     def _facets_of(self, query, ranked) -> tuple[dict, bool, int, bool]:
