@@ -48,7 +48,8 @@ def check_set(index: Path, topics: Path, depth: int, every: bool = False) -> dic
             out["not_pruned"] += 1
             continue
         runs = []
-        for check, query in ((depth, pruning_safe(compiled)), (everything, compiled.query)):
+        pruned = pruning_safe(compiled.query) if compiled.best_of else compiled.query
+        for check, query in ((depth, pruned), (everything, compiled.query)):
             enquire = xapian.Enquire(backend.db)
             enquire.set_query(query)
             enquire.set_weighting_scheme(weighting(backend.weights))

@@ -10,11 +10,12 @@ Pruning. A ranked search stops once Xapian knows its page (``check_at_least`` th
 page's end): its weight bounds skip the documents that cannot enter it, so a common
 word's every match is not weighed. The page is exactly that of a full count (checked
 topic by topic on the benchmarks: ``bench/xapian_pruning.py``); the total is then
-Xapian's estimate, so the facet pass below counts it too. Not pruned, by
-:meth:`XapianSearcher._prunable`: a query with a word's synonyms (``OP_MAX``: Xapian
-1.4.22's shard servers crash pruning it), several local parts (1.4.22's pruning over
-local sub-databases with the lead's posting sources once dropped a document from a top
-100; a shard server holds one database), ``exact_counts``, explain, and date order.
+Xapian's estimate, so the facet pass below counts it too. A query with a word's
+synonyms (``OP_MAX``) is pruned in the form :func:`~.compile.pruning_safe` gives it, which
+Xapian 1.4.22 does not crash on. Not pruned, by :meth:`XapianSearcher._prunable`: several
+local parts (1.4.22's pruning over local sub-databases with the lead's posting sources
+once dropped a document from a top 100; a shard server holds one database),
+``exact_counts``, explain, and date order.
 
 Counting. A search's total is exact up to :data:`EXACT_UP_TO` matches, and marked an
 estimate beyond (``Matches.total_exact``), as with Elasticsearch's ``track_total_hits``
@@ -384,8 +385,8 @@ class XapianSearcher(Members):
             enquire.set_weighting_scheme(xapian.BoolWeight())
         pruned = count > 0 and not spies and not dated and explain is None \
             and self._prunable(compiled)
-        if pruned:
-            enquire.set_query(pruning_safe(compiled))
+        if pruned and compiled.best_of:  # OP_MAX: see compile.pruning_safe
+            enquire.set_query(pruning_safe(query))
         check = offset + count if pruned else max(stats.doccount, 1)
         mset = enquire.get_mset(offset, count, check)
         counted_all = mset.get_matches_lower_bound() == mset.get_matches_upper_bound()
@@ -492,19 +493,22 @@ class XapianSearcher(Members):
         return self._days
 
     def _weight_of(self, query, docid_term: bytes) -> float | None:
-        """The weight of the document with ``docid_term`` under ``query`` (None: no match)."""
+        """The weight of the document with ``docid_term`` under ``query`` (None: no match).
+        Weighed whole (``check_at_least`` every document, which the id filter makes
+        cheap): unpruned, an ``OP_MAX`` in ``query`` is safe (compile.pruning_safe)."""
         enquire, _ = self._enquire(xapian.Query(xapian.Query.OP_FILTER, query,
                                                 xapian.Query(docid_term)), False)
-        for item in enquire.get_mset(0, 1):
+        for item in enquire.get_mset(0, 1, max(self.db.get_doccount(), 1)):
             return item.weight
         return None
 
     def _relevance(self, compiled: Compiled, refs: list[XapianRef]) -> list[float]:
-        """The relevance scores of date-sorted matches (a second pass over just them)."""
+        """The relevance scores of date-sorted matches (a second pass over just them,
+        weighed whole as in :meth:`_weight_of`)."""
         enquire, _ = self._enquire(Q(Q.OP_FILTER, compiled.query,
                                      Q(Q.OP_OR, [Q(id_term(r.id)) for r in refs])), False)
         by_id = {}
-        for item in enquire.get_mset(0, len(refs)):
+        for item in enquire.get_mset(0, len(refs), max(self.db.get_doccount(), 1)):
             by_id[item.docid] = _score(item.weight, compiled)
         return [by_id.get(r.docid, 0.0) for r in refs]
 
