@@ -10,12 +10,13 @@ Pruning. A ranked search stops once Xapian knows its page (``check_at_least`` th
 page's end): its weight bounds skip the documents that cannot enter it, so a common
 word's every match is not weighed. The page is exactly that of a full count (checked
 topic by topic on the benchmarks: ``bench/xapian_pruning.py``); the total is then
-Xapian's estimate, so the facet pass below counts it too. A query with a word's
-synonyms (``OP_MAX``) is pruned in the form :func:`~.compile.pruning_safe` gives it, which
-Xapian 1.4.22 does not crash on. Not pruned, by :meth:`XapianSearcher._prunable`: several
-local parts (1.4.22's pruning over local sub-databases with the lead's posting sources
-once dropped a document from a top 100; a shard server holds one database),
-``exact_counts``, explain, and date order.
+Xapian's estimate, so the facet pass below counts it too. Not pruned, by
+:meth:`XapianSearcher._prunable`: a query with a word's synonyms (``OP_MAX``: Xapian
+1.4.22 prunes some such queries to a page that leaves out a result, in the form
+:func:`~.compile.pruning_safe` gives them too, besides crashing on others;
+tests/test_xapian_pruning.py), several local parts (1.4.22's pruning over local
+sub-databases with the lead's posting sources once dropped a document from a top 100; a
+shard server holds one database), ``exact_counts``, explain, and date order.
 
 Counting. A search's total is exact up to :data:`EXACT_UP_TO` matches, and marked an
 estimate beyond (``Matches.total_exact``), as with Elasticsearch's ``track_total_hits``
@@ -64,7 +65,6 @@ from .compile import (
     Stats,
     by_date,
     compile_query,
-    pruning_safe,
     weighting,
 )
 from .core import (
@@ -385,8 +385,6 @@ class XapianSearcher(Members):
             enquire.set_weighting_scheme(xapian.BoolWeight())
         pruned = count > 0 and not spies and not dated and explain is None \
             and self._prunable(compiled)
-        if pruned and compiled.best_of:  # OP_MAX: see compile.pruning_safe
-            enquire.set_query(pruning_safe(query))
         check = offset + count if pruned else max(stats.doccount, 1)
         mset = enquire.get_mset(offset, count, check)
         counted_all = mset.get_matches_lower_bound() == mset.get_matches_upper_bound()
@@ -414,7 +412,7 @@ class XapianSearcher(Members):
         """Whether the ranked pass may stop once Xapian knows the page (``check_at_least``
         the page's end) and still rank exactly as over every match (module docstring,
         "Pruning")."""
-        return not self.exact_counts and not compiled.by_date \
+        return not self.exact_counts and not compiled.by_date and not compiled.best_of \
             and sum(1 for m in self.members if not m.remote) <= 1
 
     def _facets_of(self, query, ranked) -> tuple[dict, bool, int, bool]:
