@@ -99,6 +99,21 @@ def index(tmp_path_factory) -> Path:
     arsearch.index_documents(folder, docs, backend="xapian")
     return folder
 
+#: (body): pruned to its first, the query below (three words and a quoted phrase, so the
+#: phrase lifts by a tier) ranked d0 first, without the phrase, over d2, which has it
+TIER_QUERY = 'السوق النفط خبر "الرئيس المدينة"'
+TIER_BODIES = ["رقم100 المملكة المتحدة الحكومة الانتخابات خبر المدينة الرئيس السوق",
+               "المدينة رقم103 المملكة المتحدة خبر الرئيس الانتخابات",
+               "أميركا الرئيس المدينة أميركا الرئيس رقم104 واشنطن واشنطن المدينة رقم104"]
+
+
+@pytest.fixture(scope="module")
+def tiered(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("tiered") / "x"
+    docs = [Document(id=f"d{i}", title="", body=body) for i, body in enumerate(TIER_BODIES)]
+    arsearch.index_documents(folder, docs, backend="xapian")
+    return folder
+
 
 @pytest.fixture(scope="module")
 def dropped(tmp_path_factory) -> Path:
@@ -163,3 +178,15 @@ def test_xapian_synonym_search_is_not_pruned_and_keeps_every_result(dropped):
     assert not got["prunes"]
     assert got["pages"] == want["pages"]
     assert [i for i, _ in got["pages"][1]] == ["d1", "d4"]
+
+
+def test_xapian_phrase_tier_search_is_not_pruned_and_ranks_the_phrase_first(tiered):
+    pages = [1, 2, 3]
+    pruned = child(RUN_SEARCH, str(tiered), "0", query=TIER_QUERY, pages=pages)
+    counted = child(RUN_SEARCH, str(tiered), "1", query=TIER_QUERY, pages=pages)
+    assert pruned.returncode == 0, pruned.stderr[-500:]
+    assert counted.returncode == 0, counted.stderr[-500:]
+    got, want = json.loads(pruned.stdout), json.loads(counted.stdout)
+    assert not got["prunes"]
+    assert got["pages"] == want["pages"]
+    assert got["pages"][0][0][0] == "d2"  # the only one with الرئيس المدينة

@@ -14,9 +14,11 @@ Xapian's estimate, so the facet pass below counts it too. Not pruned, by
 :meth:`XapianSearcher._prunable`: a query with a word's synonyms (``OP_MAX``: Xapian
 1.4.22 prunes some such queries to a page that leaves out a result, in the form
 :func:`~.compile.pruning_safe` gives them too, besides crashing on others;
-tests/test_xapian_pruning.py), several local parts (1.4.22's pruning over local
-sub-databases with the lead's posting sources once dropped a document from a top 100; a
-shard server holds one database), ``exact_counts``, explain, and date order.
+tests/test_xapian_pruning.py), a quoted phrase ranked by its tier (1.4.22 pruned one
+to a page without the phrase's document first, the same test file), several local
+parts (1.4.22's pruning over local sub-databases with the lead's posting sources once
+dropped a document from a top 100; a shard server holds one database),
+``exact_counts``, explain, and date order.
 
 Counting. A search's total is exact up to :data:`EXACT_UP_TO` matches, and marked an
 estimate beyond (``Matches.total_exact``), as with Elasticsearch's ``track_total_hits``
@@ -413,6 +415,7 @@ class XapianSearcher(Members):
         the page's end) and still rank exactly as over every match (module docstring,
         "Pruning")."""
         return not self.exact_counts and not compiled.by_date and not compiled.best_of \
+            and not any(part.kind == "phrase tier" for part, _ in compiled.parts) \
             and sum(1 for m in self.members if not m.remote) <= 1
 
     def _facets_of(self, query, ranked) -> tuple[dict, bool, int, bool]:
