@@ -190,3 +190,36 @@ def test_xapian_phrase_tier_search_is_not_pruned_and_ranks_the_phrase_first(tier
     assert not got["prunes"]
     assert got["pages"] == want["pages"]
     assert got["pages"][0][0][0] == "d2"  # the only one with الرئيس المدينة
+
+
+def test_xapian_1_4_prunes_a_scaled_or_to_a_page_without_a_result(tmp_path):
+    """Not fixed in arsearch, a witness for the lead: Xapian 1.4.22 alone (default BM25,
+    no arsearch term) prunes ``m OR s OR e OR 0.3 * x`` over eight documents to a top two
+    without the second best (docid 7), as the engine's pruned pages of
+    المدينة السوق الانتخابات (a stem and an exact form a word, the exact ones scaled) left
+    one out against ``exact_counts``, locally and on two shard servers. If this fails,
+    the installed Xapian prunes it right."""
+    import xapian
+
+    db = xapian.WritableDatabase(str(tmp_path / "db"), xapian.DB_CREATE)
+    postings = {"m": {3: 2, 4: 1, 6: 1, 7: 2, 8: 2}, "s": {1: 3, 2: 1, 3: 2, 5: 3, 7: 2},
+                "e": {5: 2}, "x": {5: 2}}
+    for docid, length in enumerate([37, 14, 36, 17, 31, 41, 26, 63], 1):
+        doc, used = xapian.Document(), 0
+        for t, wdfs in postings.items():
+            if docid in wdfs:
+                doc.add_term(t, wdfs[docid])
+                used += wdfs[docid]
+        doc.add_term("f", length - used)
+        db.add_document(doc)
+    db.commit()
+    Q = xapian.Query
+    query = Q(Q.OP_OR, [Q("m"), Q("s"), Q("e"), Q(Q.OP_SCALE_WEIGHT, Q("x"), 0.3)])
+
+    def top_two(check: int) -> list[int]:
+        enquire = xapian.Enquire(db)
+        enquire.set_query(query)
+        return [m.docid for m in enquire.get_mset(0, 2, check)]
+
+    assert top_two(100) == [5, 7]
+    assert top_two(2) == [5, 3]
