@@ -114,6 +114,31 @@ def tiered(tmp_path_factory) -> Path:
     arsearch.index_documents(folder, docs, backend="xapian")
     return folder
 
+#: (title, body): every article holds a query word (the 30 entries of a user's synonym
+#: group count: كلمةغ is one), so Xapian, counting every match, raises its minimum
+#: weight at the last one and prunes after all: 1.4.22 died there, exact_counts too
+EVERY_QUERY = "أميركا الدولة الإسلامية كلمةغ"
+EVERY_GROUP = ", ".join("كلمة" + chr(0x628 + i) for i in range(30)) + "\n"
+EVERY = [
+    ("المملكة المتحدة خبر الولايات المتحدة الحكومة السوق كلمةخ رقم95 كلمةق أميركا",
+     "رقم95 الحكومة الولايات المتحدة السوق"),
+    ("حماس النفط كلمةر حماس المملكة المتحدة خبر الدولة الإسلامية النفط كلمةر الدولة "
+     "الإسلامية رقم99 رقم99 خبر المملكة المتحدة",
+     "الولايات المتحدة المملكة المتحدة رقم99 السوق أمريكا كلمةػ الدولة الإسلامية"),
+    ("", "كلمةك رقم101 النفط السوق تنظيم الدولة"),
+    ("", "الدولة الإسلامية النفط السوق رقم109 كلمةص كلمةز"),
+]
+
+
+@pytest.fixture(scope="module")
+def every(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("every") / "x"
+    docs = [Document(id=f"d{i}", title=title, body=body)
+            for i, (title, body) in enumerate(EVERY)]
+    arsearch.index_documents(folder, docs, backend="xapian")
+    (folder / "synonyms.txt").write_text(EVERY_GROUP, encoding="utf-8")
+    return folder
+
 
 @pytest.fixture(scope="module")
 def dropped(tmp_path_factory) -> Path:
@@ -223,3 +248,19 @@ def test_xapian_1_4_prunes_a_scaled_or_to_a_page_without_a_result(tmp_path):
 
     assert top_two(100) == [5, 7]
     assert top_two(2) == [5, 3]
+
+
+def test_xapian_1_4_dies_weighing_every_match_of_an_op_max_query_all_documents_hold(every):
+    """Why every ranked pass of a query with OP_MAX runs guarded, unpruned too."""
+    whole = child(RUN_FORM, str(every), "whole", query=EVERY_QUERY, pages=[1, 2, 3])
+    assert whole.returncode == -signal.SIGSEGV
+
+
+@pytest.mark.parametrize("exact_counts", ["0", "1"])
+def test_xapian_synonym_search_over_every_document_survives(every, exact_counts):
+    found = child(RUN_SEARCH, str(every), exact_counts, query=EVERY_QUERY,
+                  pages=[1, 3, 10, 20])
+    assert found.returncode == 0, found.stderr[-500:]
+    pages = json.loads(found.stdout)["pages"]
+    assert [len(p) for p in pages] == [1, 3, 4, 4]
+    assert pages[2] == pages[3]

@@ -67,6 +67,7 @@ from .compile import (
     Stats,
     by_date,
     compile_query,
+    pruning_safe,
     weighting,
 )
 from .core import (
@@ -387,6 +388,10 @@ class XapianSearcher(Members):
             enquire.set_weighting_scheme(xapian.BoolWeight())
         pruned = count > 0 and not spies and not dated and explain is None \
             and self._prunable(compiled)
+        if count and compiled.best_of:
+            # unpruned too: once every document matched, Xapian raises its minimum weight
+            # at the last one and prunes (compile.pruning_safe; tests/test_xapian_pruning.py)
+            enquire.set_query(pruning_safe(query))
         check = offset + count if pruned else max(stats.doccount, 1)
         mset = enquire.get_mset(offset, count, check)
         counted_all = mset.get_matches_lower_bound() == mset.get_matches_upper_bound()
@@ -496,9 +501,10 @@ class XapianSearcher(Members):
     def _weight_of(self, query, docid_term: bytes) -> float | None:
         """The weight of the document with ``docid_term`` under ``query`` (None: no match).
         Weighed whole (``check_at_least`` every document, which the id filter makes
-        cheap): unpruned, an ``OP_MAX`` in ``query`` is safe (compile.pruning_safe)."""
-        enquire, _ = self._enquire(xapian.Query(xapian.Query.OP_FILTER, query,
-                                                xapian.Query(docid_term)), False)
+        cheap), in the form ``compile.pruning_safe`` gives: Xapian still prunes once every
+        document matched, which an ``OP_MAX`` in ``query`` does not survive."""
+        enquire, _ = self._enquire(pruning_safe(xapian.Query(xapian.Query.OP_FILTER, query,
+                                                             xapian.Query(docid_term))), False)
         for item in enquire.get_mset(0, 1, max(self.db.get_doccount(), 1)):
             return item.weight
         return None
@@ -506,8 +512,8 @@ class XapianSearcher(Members):
     def _relevance(self, compiled: Compiled, refs: list[XapianRef]) -> list[float]:
         """The relevance scores of date-sorted matches (a second pass over just them,
         weighed whole as in :meth:`_weight_of`)."""
-        enquire, _ = self._enquire(Q(Q.OP_FILTER, compiled.query,
-                                     Q(Q.OP_OR, [Q(id_term(r.id)) for r in refs])), False)
+        enquire, _ = self._enquire(pruning_safe(Q(Q.OP_FILTER, compiled.query, Q(
+            Q.OP_OR, [Q(id_term(r.id)) for r in refs]))), False)
         by_id = {}
         for item in enquire.get_mset(0, len(refs), max(self.db.get_doccount(), 1)):
             by_id[item.docid] = _score(item.weight, compiled)
@@ -539,7 +545,8 @@ class XapianSearcher(Members):
             found.score = float(sum(p.score for p in parts))
             return
         found.score = _score(weight, compiled)
-        enquire, _ = self._enquire(compiled.query, False)
+        enquire, _ = self._enquire(pruning_safe(compiled.query) if compiled.best_of
+                                   else compiled.query, False)
         if not compiled.best_of:
             # a weight cutoff over OP_MAX (a word's synonyms) makes xapian-tcpsrv 1.4.22
             # drop the connection (tests/test_backends.py): those rank over every match
