@@ -2,7 +2,7 @@
 
 Xapian 1.4.22 dies (SIGSEGV in ``MaxPostList::recalc_maxweight``) pruning some such
 queries: the seven articles below, found by a random search over small corpora and cut
-down, are one. The searcher prunes them in the form ``compile.pruning_safe`` gives,
+down, are one. The searcher prunes them in the form ``Compiled.for_pruning`` gives,
 which must rank as the query weighed whole. Each search runs in a child process, so a
 crash fails its test instead of killing the test run.
 """
@@ -38,14 +38,14 @@ PAGES = (1, 3, 10)
 RUN_FORM = """
 import json, sys, xapian
 import arsearch
-from arsearch.backends.xapian.compile import compile_query, pruning_safe, weighting
+from arsearch.backends.xapian.compile import compile_query, weighting
 engine = arsearch.open_index(sys.argv[1])
 searcher = engine._current()
 parsed, _ = engine._parse(searcher, sys.argv[3])
 compiled = compile_query(parsed, searcher.weights, searcher._stats())
 assert compiled.best_of, "the query has no OP_MAX"
 form = sys.argv[2]
-query = pruning_safe(compiled.query) if form == "guarded" else compiled.query
+query = compiled.for_pruning() if form == "guarded" else compiled.query
 pages = []
 for size in json.loads(sys.argv[4]):
     enquire = xapian.Enquire(searcher.db)

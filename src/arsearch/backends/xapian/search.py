@@ -11,7 +11,7 @@ page's end): its weight bounds skip the documents that cannot enter it, so a com
 word's every match is not weighed. The page is exactly that of a full count (checked
 topic by topic on the benchmarks: ``bench/xapian_pruning.py``); the total is then
 Xapian's estimate, so the facet pass below counts it too. A query with a word's
-synonyms (``OP_MAX``) is pruned in the form :func:`~.compile.pruning_safe` gives it, which
+synonyms (``OP_MAX``) is pruned in the form :meth:`~.compile.Compiled.for_pruning` gives it, which
 Xapian 1.4.22 does not crash on. Not pruned, by :meth:`XapianSearcher._prunable`: several
 local parts (1.4.22's pruning over local sub-databases with the lead's posting sources
 once dropped a document from a top 100; a shard server holds one database),
@@ -64,7 +64,6 @@ from .compile import (
     Stats,
     by_date,
     compile_query,
-    pruning_safe,
     weighting,
 )
 from .core import (
@@ -385,8 +384,8 @@ class XapianSearcher(Members):
             enquire.set_weighting_scheme(xapian.BoolWeight())
         pruned = count > 0 and not spies and not dated and explain is None \
             and self._prunable(compiled)
-        if pruned and compiled.best_of:  # OP_MAX: see compile.pruning_safe
-            enquire.set_query(pruning_safe(query))
+        if pruned:
+            enquire.set_query(compiled.for_pruning())
         check = offset + count if pruned else max(stats.doccount, 1)
         mset = enquire.get_mset(offset, count, check)
         counted_all = mset.get_matches_lower_bound() == mset.get_matches_upper_bound()
