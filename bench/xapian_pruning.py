@@ -33,7 +33,7 @@ def check_set(index: Path, topics: Path, depth: int, every: bool = False) -> dic
     import xapian
 
     import arsearch
-    from arsearch.backends.xapian.compile import compile_query, pruning_safe, weighting
+    from arsearch.backends.xapian.compile import compile_query, weighting
 
     engine = arsearch.open_index(index, refresh_every=3600.0)
     backend = engine._current()  # the XapianSearcher: its database and statistics
@@ -48,8 +48,7 @@ def check_set(index: Path, topics: Path, depth: int, every: bool = False) -> dic
             out["not_pruned"] += 1
             continue
         runs = []
-        pruned = pruning_safe(compiled.query) if compiled.best_of else compiled.query
-        for check, query in ((depth, pruned), (everything, compiled.query)):
+        for check, query in ((depth, compiled.for_pruning()), (everything, compiled.query)):
             enquire = xapian.Enquire(backend.db)
             enquire.set_query(query)
             enquire.set_weighting_scheme(weighting(backend.weights))

@@ -58,14 +58,14 @@ DROPPED = [
 RUN_FORM = """
 import json, sys, xapian
 import arsearch
-from arsearch.backends.xapian.compile import compile_query, pruning_safe, weighting
+from arsearch.backends.xapian.compile import compile_query, weighting
 engine = arsearch.open_index(sys.argv[1])
 searcher = engine._current()
 parsed, _ = engine._parse(searcher, sys.argv[3])
 compiled = compile_query(parsed, searcher.weights, searcher._stats())
 assert compiled.best_of, "the query has no OP_MAX"
 form = sys.argv[2]
-query = pruning_safe(compiled.query) if form == "guarded" else compiled.query
+query = compiled.for_pruning() if form == "guarded" else compiled.query
 pages = []
 for size in json.loads(sys.argv[4]):
     enquire = xapian.Enquire(searcher.db)

@@ -142,6 +142,12 @@ class Compiled:
     #: posting sources the query uses: the bindings need them kept alive
     keep: list = field(default_factory=list)
 
+    def for_pruning(self):
+        """The query a pruned pass runs (``check_at_least`` the page's end): guarded
+        where it holds an ``OP_MAX``, which Xapian 1.4.22 crashes pruning bare
+        (:func:`pruning_safe`)."""
+        return pruning_safe(self.query) if self.best_of else self.query
+
 
 class _Compiler:
     def __init__(self, weights: Weights, stats: Stats):
@@ -437,7 +443,8 @@ def pruning_safe(query):
     a top ``OP_AND_MAYBE`` would otherwise be merged into a new root that can be
     replaced. Checked on every visible set and at 416,610 articles on 4 shard servers:
     the same top 100, ids and weights, pruned as weighed whole
-    (``bench/xapian_pruning.py``). Queries without ``OP_MAX`` are pruned as they are.
+    (``bench/xapian_pruning.py``). Queries without ``OP_MAX`` are pruned as they are
+    (:meth:`Compiled.for_pruning`).
 
     The searcher runs every ranked pass of a query with ``OP_MAX`` in this form, also
     those it does not prune: counting every match (``check_at_least`` all documents),
