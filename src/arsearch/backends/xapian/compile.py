@@ -143,9 +143,9 @@ class Compiled:
     keep: list = field(default_factory=list)
 
     def for_pruning(self):
-        """The query a pruned pass runs (``check_at_least`` the page's end): guarded
-        where it holds an ``OP_MAX``, which Xapian 1.4.22 crashes pruning bare
-        (:func:`pruning_safe`)."""
+        """The query a pruned pass would run (``check_at_least`` the page's end; only
+        ``bench/xapian_pruning.py`` prunes): guarded where it holds an ``OP_MAX``, which
+        Xapian 1.4.22 crashes pruning bare (:func:`pruning_safe`)."""
         return pruning_safe(self.query) if self.best_of else self.query
 
 
@@ -441,16 +441,13 @@ def pruning_safe(query):
     matches and weights are the query's own (a scale of 1 changes nothing, and the
     ``MatchAll`` side is boolean); the scale keeps the query one side of the AND, where
     a top ``OP_AND_MAYBE`` would otherwise be merged into a new root that can be
-    replaced. Checked on every visible set and at 416,610 articles on 4 shard servers:
-    the same top 100, ids and weights, pruned as weighed whole
-    (``bench/xapian_pruning.py``). Queries without ``OP_MAX`` are pruned as they are
-    (:meth:`Compiled.for_pruning`).
+    replaced.
 
-    The searcher runs every ranked pass of a query with ``OP_MAX`` in this form, also
-    those it does not prune: counting every match (``check_at_least`` all documents),
-    Xapian still raises its minimum weight at the last match when every document
-    matched, and prunes from there (tests/test_xapian_pruning.py). It no longer prunes
-    them to a page: pruned, bare or in this form, 1.4.22 left a result out of some.
+    The searcher prunes no query (search.py, "No pruning": pruned pages drop results),
+    but Xapian still raises its minimum weight at the last match when every document
+    matched, and prunes from there: so every ranked pass of a query with ``OP_MAX``
+    runs in this form (tests/test_xapian_pruning.py). ``bench/xapian_pruning.py``
+    prunes in it (:meth:`Compiled.for_pruning`) to show what pruning would drop.
     """
     return Q(Q.OP_FILTER, Q(Q.OP_SCALE_WEIGHT, query, 1.0), Q.MatchAll)
 

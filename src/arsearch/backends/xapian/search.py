@@ -6,24 +6,19 @@ count, lengths, term frequencies) before weighting, so a document scores the sam
 whether its database is one folder or split over servers (tests/test_cluster.py checks
 it).
 
-Pruning. A ranked search stops once Xapian knows its page (``check_at_least`` the
-page's end): its weight bounds skip the documents that cannot enter it, so a common
-word's every match is not weighed. The page is exactly that of a full count (checked
-topic by topic on the benchmarks: ``bench/xapian_pruning.py``); the total is then
-Xapian's estimate, so the facet pass below counts it too. Not pruned, by
-:meth:`XapianSearcher._prunable`: a query with a word's synonyms (``OP_MAX``: Xapian
-1.4.22 prunes some such queries to a page that leaves out a result, in the form
-:func:`~.compile.pruning_safe` gives them too, besides crashing on others;
-tests/test_xapian_pruning.py), a quoted phrase ranked by its tier (1.4.22 pruned one
-to a page without the phrase's document first, the same test file), several local
-parts (1.4.22's pruning over local sub-databases with the lead's posting sources once
-dropped a document from a top 100; a shard server holds one database),
-``exact_counts``, explain, and date order.
+No pruning. A ranked pass weighs and counts every match (``check_at_least`` every
+document), so its page is exact and its total too. Xapian 1.4.22 can stop once it knows a
+page (its weight bounds skip the documents that cannot enter it), and did here until
+2026-11-26, but its pruned pages leave results out: ``AndMaybePostList::next``, turning
+itself into an AND, skips to one past its optional side's document, which that AND may
+hold (docs/xapian.md, "Pruning drops results"; still so in 1.4.28 and Xapian's main).
+Random searches found it with plain words, with a word's synonyms and with a quoted
+phrase's tier (tests/test_xapian_pruning.py). A query with synonyms (``OP_MAX``) runs in
+the form :func:`~.compile.pruning_safe` gives it, since Xapian raises its minimum weight
+at the last match even then, and 1.4.22 dies pruning a bare ``OP_MAX``.
 
-Counting. A search's total is exact up to :data:`EXACT_UP_TO` matches, and marked an
-estimate beyond (``Matches.total_exact``), as with Elasticsearch's ``track_total_hits``
-(a pruned match without facets, such as ranked ids, reports Xapian's estimate, marked
-unless exact). Facets are counted by
+Counting. A search's total is exact (the ranked pass counts every match). Facets are
+counted by
 match spies, which read one value a facet for every match: most of a search's time when
 a common word matches much of the archive (measured at 416,610 articles on 4 shards).
 So on an index whose documents hold sample terms, the ranked pass counts the matches
@@ -32,10 +27,8 @@ when there are at most :data:`EXACT_UP_TO`, else over the documents of a few sam
 buckets (``index.sample_term``: an unbiased sample of about :data:`SAMPLE_SIZE` of the
 matches), scaled up and marked approximate (``Matches.facets_exact`` False), as
 Elasticsearch's ``random_sampler`` aggregation does. A value the sample missed (a few
-dozen matches among 100,000) is not listed. The same pass counts the total of a pruned
-search: every match when Xapian's bound says at most EXACT_UP_TO (again, whole, when a
-sample finds that few), else the sample's count scaled up. ``exact_counts=True``, and an
-index written before the sample terms, count every match's facets and total.
+dozen matches among 100,000) is not listed. ``exact_counts=True``, and an index written
+before the sample terms, count every match's facets.
 
 Shards fail. A shard is tried at its address, then at each replica's, in the order of
 the cluster file, when the searcher opens and whenever a query finds it gone (replica
@@ -386,21 +379,18 @@ class XapianSearcher(Members):
         enquire, spies = self._enquire(query, facets and not sample)
         if not count:  # nothing to rank (a count, facets): no weight is computed
             enquire.set_weighting_scheme(xapian.BoolWeight())
-        pruned = count > 0 and not spies and not dated and explain is None \
-            and self._prunable(compiled)
         if count and compiled.best_of:
             # unpruned too: once every document matched, Xapian raises its minimum weight
             # at the last one and prunes (compile.pruning_safe; tests/test_xapian_pruning.py)
             enquire.set_query(pruning_safe(query))
-        check = offset + count if pruned else max(stats.doccount, 1)
-        mset = enquire.get_mset(offset, count, check)
+        # every match weighed and counted: never pruned to the page (module docstring)
+        mset = enquire.get_mset(offset, count, max(stats.doccount, 1))
         counted_all = mset.get_matches_lower_bound() == mset.get_matches_upper_bound()
-        if not pruned and not counted_all:
+        if not counted_all:
             raise ArsearchError("the total is an estimate (a bug: every match is counted)")
         total, counted, exact = mset.get_matches_estimated(), facet_counts(spies), True
-        total_exact = counted_all
         if sample:
-            counted, exact, total, total_exact = self._facets_of(query, mset)
+            counted, exact = self._facets_of(query, total)
         refs, scores = [], []
         for item in mset:
             doc = item.document
@@ -410,42 +400,22 @@ class XapianSearcher(Members):
         if dated and refs:
             scores = self._relevance(compiled, refs)
         found = Matches(refs, [r.id for r in refs], scores, total, counted,
-                        facets_exact=exact, total_exact=total_exact)
+                        facets_exact=exact)
         if docid is not None and explain is not None:
             self._explain(found, compiled, docid, id_term(explain))
         return found
 
-    def _prunable(self, compiled: Compiled) -> bool:
-        """Whether the ranked pass may stop once Xapian knows the page (``check_at_least``
-        the page's end) and still rank exactly as over every match (module docstring,
-        "Pruning")."""
-        return not self.exact_counts and not compiled.by_date and not compiled.best_of \
-            and not any(part.kind == "phrase tier" for part, _ in compiled.parts) \
-            and sum(1 for m in self.members if not m.remote) <= 1
-
-    def _facets_of(self, query, ranked) -> tuple[dict, bool, int, bool]:
-        """The facets of ``query``, and its total, from the ranked pass's mset
-        ``ranked`` (module docstring, "Counting"): in a boolean pass over every match when
-        there are at most EXACT_UP_TO, else over the documents of as many sample buckets
-        as hold about SAMPLE_SIZE of them, scaled up. Returns (facets, facets exact,
-        total, total exact); a total the ranked pass counted stays exact."""
-        upper, estimate = ranked.get_matches_upper_bound(), ranked.get_matches_estimated()
-        counted_all = ranked.get_matches_lower_bound() == upper
-        buckets = SAMPLE_BUCKETS if upper <= EXACT_UP_TO else self._buckets(max(estimate, 1))
-        spies, matched = self._boolean_pass(query, buckets)
-        if buckets < SAMPLE_BUCKETS and not counted_all and \
-                matched * SAMPLE_BUCKETS / buckets <= EXACT_UP_TO:
-            buckets = SAMPLE_BUCKETS  # small after all (Xapian's estimate was high)
-            spies, matched = self._boolean_pass(query, buckets)
-        if buckets == SAMPLE_BUCKETS:
-            return facet_counts(spies), True, matched, True
-        scale = SAMPLE_BUCKETS / buckets
-        if counted_all:
-            return facet_counts(spies, scale), False, estimate, True
-        # never outside what the ranked pass saw: a sample's low estimate made the last
-        # pages, which hold matches, "beyond the results"
-        guess = min(max(round(matched * scale), ranked.get_matches_lower_bound()), upper)
-        return facet_counts(spies, scale), False, guess, False
+    def _facets_of(self, query, total: int) -> tuple[dict, bool]:
+        """The facets of ``query``, whose ``total`` matches the ranked pass counted
+        (module docstring, "Counting"): in a boolean pass over every match when there
+        are at most EXACT_UP_TO, else over the documents of as many sample buckets as
+        hold about SAMPLE_SIZE of them, scaled up. Returns (facets, facets exact)."""
+        if total <= EXACT_UP_TO:
+            spies, _ = self._boolean_pass(query, SAMPLE_BUCKETS)
+            return facet_counts(spies), True
+        buckets = self._buckets(total)
+        spies, _ = self._boolean_pass(query, buckets)
+        return facet_counts(spies, SAMPLE_BUCKETS / buckets), buckets == SAMPLE_BUCKETS
 
     @staticmethod
     def _buckets(total: int) -> int:
