@@ -92,12 +92,21 @@ print(json.dumps({"pages": pages}))
 """
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("pruning") / "x"
-    docs = [Document(id=f"d{i:04d}", title="", body=body) for i, body in enumerate(BODIES)]
+def build(tmp_path_factory, name: str, articles: list[tuple[str, str]],
+          width: int = 0) -> Path:
+    """A local Xapian index of (title, body) ``articles``, ids d0, d1... (``width``
+    digits)."""
+    folder = tmp_path_factory.mktemp(name) / "x"
+    docs = [Document(id=f"d{i:0{width}d}", title=title, body=body)
+            for i, (title, body) in enumerate(articles)]
     arsearch.index_documents(folder, docs, backend="xapian")
     return folder
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory) -> Path:
+    return build(tmp_path_factory, "pruning", [("", body) for body in BODIES], width=4)
+
 
 #: (body): pruned to its first, the query below (three words and a quoted phrase, so the
 #: phrase lifts by a tier) ranked d0 first, without the phrase, over d2, which has it
@@ -109,10 +118,8 @@ TIER_BODIES = ["رقم100 المملكة المتحدة الحكومة الان�
 
 @pytest.fixture(scope="module")
 def tiered(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("tiered") / "x"
-    docs = [Document(id=f"d{i}", title="", body=body) for i, body in enumerate(TIER_BODIES)]
-    arsearch.index_documents(folder, docs, backend="xapian")
-    return folder
+    return build(tmp_path_factory, "tiered", [("", body) for body in TIER_BODIES])
+
 
 #: (title, body): every article holds a query word (the 30 entries of a user's synonym
 #: group count: كلمةغ is one), so Xapian, counting every match, raises its minimum
@@ -132,21 +139,14 @@ EVERY = [
 
 @pytest.fixture(scope="module")
 def every(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("every") / "x"
-    docs = [Document(id=f"d{i}", title=title, body=body)
-            for i, (title, body) in enumerate(EVERY)]
-    arsearch.index_documents(folder, docs, backend="xapian")
+    folder = build(tmp_path_factory, "every", EVERY)
     (folder / "synonyms.txt").write_text(EVERY_GROUP, encoding="utf-8")
     return folder
 
 
 @pytest.fixture(scope="module")
 def dropped(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("dropped") / "x"
-    docs = [Document(id=f"d{i}", title=title, body=body)
-            for i, (title, body) in enumerate(DROPPED)]
-    arsearch.index_documents(folder, docs, backend="xapian")
-    return folder
+    return build(tmp_path_factory, "dropped", DROPPED)
 
 
 def child(script: str, *args: str, query: str = QUERY, pages=PAGES
@@ -170,13 +170,21 @@ def test_xapian_guarded_op_max_query_prunes_to_the_pages_it_ranks_whole(index):
     assert [len(p) for p in pages] == [1, 3, 6]  # six articles hold a query word
 
 
+def engine_pages(folder: Path, query: str, pages) -> list:
+    """The engine's pages of ``query`` (ids and scores), each size in a child, checked
+    equal to those of ``exact_counts=True`` (which counts every facet too)."""
+    default = child(RUN_SEARCH, str(folder), "0", query=query, pages=pages)
+    exact = child(RUN_SEARCH, str(folder), "1", query=query, pages=pages)
+    assert default.returncode == 0, default.stderr[-500:]
+    assert exact.returncode == 0, exact.stderr[-500:]
+    got = json.loads(default.stdout)["pages"]
+    assert got == json.loads(exact.stdout)["pages"]
+    return got
+
+
 def test_xapian_synonym_search_pages_as_counted_whole(index):
-    pruned, counted = child(RUN_SEARCH, str(index), "0"), child(RUN_SEARCH, str(index), "1")
-    assert pruned.returncode == 0, pruned.stderr[-500:]
-    assert counted.returncode == 0, counted.stderr[-500:]
-    got, want = json.loads(pruned.stdout), json.loads(counted.stdout)
-    assert got["pages"] == want["pages"]
-    assert got["pages"][0][0][0] == "d0001"  # النفط الولايات المتحدة: two query words
+    got = engine_pages(index, QUERY, PAGES)
+    assert got[0][0][0] == "d0001"  # النفط الولايات المتحدة: two query words
 
 
 def test_xapian_1_4_prunes_an_op_max_query_to_a_page_without_a_result(dropped):
@@ -194,34 +202,22 @@ def test_xapian_1_4_prunes_an_op_max_query_to_a_page_without_a_result(dropped):
 
 
 def test_xapian_synonym_search_is_not_pruned_and_keeps_every_result(dropped):
-    pages = [1, 2, 3]
-    pruned = child(RUN_SEARCH, str(dropped), "0", query=DROPPED_QUERY, pages=pages)
-    counted = child(RUN_SEARCH, str(dropped), "1", query=DROPPED_QUERY, pages=pages)
-    assert pruned.returncode == 0, pruned.stderr[-500:]
-    assert counted.returncode == 0, counted.stderr[-500:]
-    got, want = json.loads(pruned.stdout), json.loads(counted.stdout)
-    assert got["pages"] == want["pages"]
-    assert [i for i, _ in got["pages"][1]] == ["d1", "d4"]
+    got = engine_pages(dropped, DROPPED_QUERY, [1, 2, 3])
+    assert [i for i, _ in got[1]] == ["d1", "d4"]
 
 
 def test_xapian_phrase_tier_search_is_not_pruned_and_ranks_the_phrase_first(tiered):
-    pages = [1, 2, 3]
-    pruned = child(RUN_SEARCH, str(tiered), "0", query=TIER_QUERY, pages=pages)
-    counted = child(RUN_SEARCH, str(tiered), "1", query=TIER_QUERY, pages=pages)
-    assert pruned.returncode == 0, pruned.stderr[-500:]
-    assert counted.returncode == 0, counted.stderr[-500:]
-    got, want = json.loads(pruned.stdout), json.loads(counted.stdout)
-    assert got["pages"] == want["pages"]
-    assert got["pages"][0][0][0] == "d2"  # the only one with الرئيس المدينة
+    got = engine_pages(tiered, TIER_QUERY, [1, 2, 3])
+    assert got[0][0][0] == "d2"  # the only one with الرئيس المدينة
 
 
 def test_xapian_1_4_prunes_a_scaled_or_to_a_page_without_a_result(tmp_path):
-    """Not fixed in arsearch, a witness for the lead: Xapian 1.4.22 alone (default BM25,
-    no arsearch term) prunes ``m OR s OR e OR 0.3 * x`` over eight documents to a top two
-    without the second best (docid 7), as the engine's pruned pages of
-    المدينة السوق الانتخابات (a stem and an exact form a word, the exact ones scaled) left
-    one out against ``exact_counts``, locally and on two shard servers. If this fails,
-    the installed Xapian prunes it right."""
+    """Why the searcher prunes no query (search.py, "No pruning"): Xapian 1.4.22 alone
+    (default BM25, no arsearch term) prunes ``m OR s OR e OR 0.3 * x`` over eight
+    documents to a top two without the second best (docid 7), as the engine's pruned
+    pages of المدينة السوق الانتخابات (a stem and an exact form a word, the exact ones
+    scaled) left one out against ``exact_counts``, locally and on two shard servers. If
+    this fails, the installed Xapian prunes it right."""
     import xapian
 
     db = xapian.WritableDatabase(str(tmp_path / "db"), xapian.DB_CREATE)
