@@ -18,8 +18,8 @@ the form :func:`~.compile.pruning_safe` gives it, since Xapian raises its minimu
 at the last match even then, and 1.4.22 dies pruning a bare ``OP_MAX``.
 
 Counting. A search's total is exact (the ranked pass counts every match). Facets are
-counted by
-match spies, which read one value a facet for every match: most of a search's time when
+counted by match spies, which read one value a facet for every match: most of a search's
+time when
 a common word matches much of the archive (measured at 416,610 articles on 4 shards).
 So on an index whose documents hold sample terms, the ranked pass counts the matches
 (exactly) without spies, and a second, boolean pass counts the facets: over every match
