@@ -3,7 +3,7 @@
 The searcher weighs every match (search.py, "No pruning"): Xapian 1.4.22 pruned to a
 page (``check_at_least`` its end) leaves results out. This shows how often, on real
 topics: for each topic (``--all``: also those with a word's synonyms, pruned in the
-guarded form ``Compiled.for_pruning`` gives), whether the top ``--depth`` (ids and
+guarded form ``Compiled.guarded`` gives), whether the top ``--depth`` (ids and
 weights) is the same pruned as weighed whole, and that no topic crashes Xapian (each set
 runs in its own process: a crash is reported, not fatal). On the local Xapian indexes
 ``bench/quality.py --backends whoosh,xapian`` builds, or on any index or cluster file
@@ -48,7 +48,7 @@ def check_set(index: Path, topics: Path, depth: int, every: bool = False) -> dic
             out["not_pruned"] += 1
             continue
         runs = []
-        for check, query in ((depth, compiled.for_pruning()), (everything, compiled.query)):
+        for check, query in ((depth, compiled.guarded()), (everything, compiled.query)):
             enquire = xapian.Enquire(backend.db)
             enquire.set_query(query)
             enquire.set_weighting_scheme(weighting(backend.weights))

@@ -70,7 +70,7 @@ parsed, _ = engine._parse(searcher, sys.argv[3])
 compiled = compile_query(parsed, searcher.weights, searcher._stats())
 assert compiled.best_of, "the query has no OP_MAX"
 form = sys.argv[2]
-query = compiled.for_pruning() if form == "guarded" else compiled.query
+query = compiled.guarded() if form == "guarded" else compiled.query
 pages = []
 for size in json.loads(sys.argv[4]):
     enquire = xapian.Enquire(searcher.db)
@@ -81,14 +81,16 @@ for size in json.loads(sys.argv[4]):
 print(json.dumps(pages))
 """
 
-#: argv: index folder, exact_counts (0/1). Prints each page's ids and scores.
+#: argv: index folder, exact_counts (0/1). Prints each page's ids and scores, and the
+#: ranked ids of the top 20 (batch runs' path).
 RUN_SEARCH = """
 import json, sys
 import arsearch
 with arsearch.open_index(sys.argv[1], exact_counts=sys.argv[2] == "1") as engine:
     pages = [[[h.id, round(h.score, 9)] for h in engine.search(sys.argv[3], per_page=size).hits]
              for size in json.loads(sys.argv[4])]
-print(json.dumps({"pages": pages}))
+    ranked = [[i, round(score, 9)] for i, score in engine.ranked_ids(sys.argv[3], 20)]
+print(json.dumps({"pages": pages, "ranked": ranked}))
 """
 
 
@@ -177,9 +179,11 @@ def engine_pages(folder: Path, query: str, pages) -> list:
     exact = child(RUN_SEARCH, str(folder), "1", query=query, pages=pages)
     assert default.returncode == 0, default.stderr[-500:]
     assert exact.returncode == 0, exact.stderr[-500:]
-    got = json.loads(default.stdout)["pages"]
-    assert got == json.loads(exact.stdout)["pages"]
-    return got
+    got, want = json.loads(default.stdout), json.loads(exact.stdout)
+    assert got == want
+    assert [i for i, _ in got["ranked"][:len(got["pages"][-1])]] == \
+        [i for i, _ in got["pages"][-1]]
+    return got["pages"]
 
 
 def test_xapian_synonym_search_pages_as_counted_whole(index):
@@ -255,6 +259,7 @@ def test_xapian_synonym_search_over_every_document_survives(every, exact_counts)
     found = child(RUN_SEARCH, str(every), exact_counts, query=EVERY_QUERY,
                   pages=[1, 3, 10, 20])
     assert found.returncode == 0, found.stderr[-500:]
-    pages = json.loads(found.stdout)["pages"]
+    got = json.loads(found.stdout)
+    pages = got["pages"]
     assert [len(p) for p in pages] == [1, 3, 4, 4]
-    assert pages[2] == pages[3]
+    assert pages[2] == pages[3] == got["ranked"]  # ranked ids: the batch runs' path

@@ -142,10 +142,10 @@ class Compiled:
     #: posting sources the query uses: the bindings need them kept alive
     keep: list = field(default_factory=list)
 
-    def for_pruning(self):
-        """The query a pruned pass would run (``check_at_least`` the page's end; only
-        ``bench/xapian_pruning.py`` prunes): guarded where it holds an ``OP_MAX``, which
-        Xapian 1.4.22 crashes pruning bare (:func:`pruning_safe`)."""
+    def guarded(self):
+        """The query as a ranked pass runs it: in the form :func:`pruning_safe` gives
+        where it holds an ``OP_MAX``, which Xapian 1.4.22 can crash on even when it
+        counts every match."""
         return pruning_safe(self.query) if self.best_of else self.query
 
 
@@ -447,7 +447,7 @@ def pruning_safe(query):
     but Xapian still raises its minimum weight at the last match when every document
     matched, and prunes from there: so every ranked pass of a query with ``OP_MAX``
     runs in this form (tests/test_xapian_pruning.py). ``bench/xapian_pruning.py``
-    prunes in it (:meth:`Compiled.for_pruning`) to show what pruning would drop.
+    prunes in it (:meth:`Compiled.guarded`) to show what pruning would drop.
     """
     return Q(Q.OP_FILTER, Q(Q.OP_SCALE_WEIGHT, query, 1.0), Q.MatchAll)
 

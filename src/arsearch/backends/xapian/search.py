@@ -515,8 +515,7 @@ class XapianSearcher(Members):
             found.score = float(sum(p.score for p in parts))
             return
         found.score = _score(weight, compiled)
-        enquire, _ = self._enquire(pruning_safe(compiled.query) if compiled.best_of
-                                   else compiled.query, False)
+        enquire, _ = self._enquire(compiled.guarded(), False)
         if not compiled.best_of:
             # a weight cutoff over OP_MAX (a word's synonyms) makes xapian-tcpsrv 1.4.22
             # drop the connection (tests/test_backends.py): those rank over every match
@@ -811,7 +810,7 @@ class XapianSearcher(Members):
 
         def run() -> XapianResults:
             compiled = compile_query(parsed, self.weights, self._stats())
-            enquire, spies = self._enquire(compiled.query, facets)
+            enquire, spies = self._enquire(compiled.guarded(), facets)
             mset = enquire.get_mset(offset, limit, max(self.db.get_doccount(), 1))
             hits = []
             for item in mset:
