@@ -108,9 +108,8 @@ from .vocabulary import Vocabulary, word_terms
 xapian = require_xapian()
 Q = xapian.Query
 
-#: Counting (module docstring): the facets and the total of result sets at most this
-#: large are counted over every match; larger ones' in a sample of about SAMPLE_SIZE
-#: matches (a pruned search's total then an estimate).
+#: Counting (module docstring): the facets of result sets at most this large are
+#: counted over every match; larger ones' in a sample of about SAMPLE_SIZE matches.
 EXACT_UP_TO = 10_000
 SAMPLE_SIZE = 10_000
 #: A partial searcher tries its missing shards again at most this often (seconds).
@@ -376,15 +375,14 @@ class XapianSearcher(Members):
         most = max(stats.doccount, 1)
         count, offset = min(max(limit - offset, 0), most), min(offset, most)
         sample = facets and not self.exact_counts and self._sampling()
-        enquire, spies = self._enquire(query, facets and not sample)
+        # a ranked OP_MAX is guarded even unpruned: once every document matched, Xapian
+        # raises its minimum weight at the last one and prunes (compile.pruning_safe)
+        ranked = pruning_safe(query) if count and compiled.best_of else query
+        enquire, spies = self._enquire(ranked, facets and not sample)
         if not count:  # nothing to rank (a count, facets): no weight is computed
             enquire.set_weighting_scheme(xapian.BoolWeight())
-        if count and compiled.best_of:
-            # unpruned too: once every document matched, Xapian raises its minimum weight
-            # at the last one and prunes (compile.pruning_safe; tests/test_xapian_pruning.py)
-            enquire.set_query(pruning_safe(query))
         # every match weighed and counted: never pruned to the page (module docstring)
-        mset = enquire.get_mset(offset, count, max(stats.doccount, 1))
+        mset = enquire.get_mset(offset, count, most)
         counted_all = mset.get_matches_lower_bound() == mset.get_matches_upper_bound()
         if not counted_all:
             raise ArsearchError("the total is an estimate (a bug: every match is counted)")
@@ -404,6 +402,11 @@ class XapianSearcher(Members):
         if docid is not None and explain is not None:
             self._explain(found, compiled, docid, id_term(explain))
         return found
+
+    def _every(self) -> int:
+        """``check_at_least`` for a pass that weighs and counts every match (module
+        docstring, "No pruning")."""
+        return max(self.db.get_doccount(), 1)
 
     def _facets_of(self, query, total: int) -> tuple[dict, bool]:
         """The facets of ``query``, whose ``total`` matches the ranked pass counted
@@ -431,7 +434,7 @@ class XapianSearcher(Members):
                         Q(Q.OP_OR, [Q(sample_term(b)) for b in range(buckets)]))
         enquire, spies = self._enquire(boolean, True)
         enquire.set_weighting_scheme(xapian.BoolWeight())
-        mset = enquire.get_mset(0, 0, max(self.db.get_doccount(), 1))
+        mset = enquire.get_mset(0, 0, self._every())
         return spies, mset.get_matches_estimated()
 
     def _sampling(self) -> bool:
@@ -475,7 +478,7 @@ class XapianSearcher(Members):
         document matched, which an ``OP_MAX`` in ``query`` does not survive."""
         enquire, _ = self._enquire(pruning_safe(xapian.Query(xapian.Query.OP_FILTER, query,
                                                              xapian.Query(docid_term))), False)
-        for item in enquire.get_mset(0, 1, max(self.db.get_doccount(), 1)):
+        for item in enquire.get_mset(0, 1, self._every()):
             return item.weight
         return None
 
@@ -485,7 +488,7 @@ class XapianSearcher(Members):
         enquire, _ = self._enquire(pruning_safe(Q(Q.OP_FILTER, compiled.query, Q(
             Q.OP_OR, [Q(id_term(r.id)) for r in refs]))), False)
         by_id = {}
-        for item in enquire.get_mset(0, len(refs), max(self.db.get_doccount(), 1)):
+        for item in enquire.get_mset(0, len(refs), self._every()):
             by_id[item.docid] = _score(item.weight, compiled)
         return [by_id.get(r.docid, 0.0) for r in refs]
 
@@ -555,8 +558,7 @@ class XapianSearcher(Members):
         key = b"\0".join(terms)
         n = self._termfreqs.get(key)
         if n is None:
-            count = max(self.db.get_doccount(), 1)
-            n = self._remember(key, self._any_of(terms).get_mset(0, 0, count)
+            n = self._remember(key, self._any_of(terms).get_mset(0, 0, self._every())
                                .get_matches_estimated())
         return n
 
@@ -811,7 +813,7 @@ class XapianSearcher(Members):
         def run() -> XapianResults:
             compiled = compile_query(parsed, self.weights, self._stats())
             enquire, spies = self._enquire(compiled.guarded(), facets)
-            mset = enquire.get_mset(offset, limit, max(self.db.get_doccount(), 1))
+            mset = enquire.get_mset(offset, limit, self._every())
             hits = []
             for item in mset:
                 doc = item.document
