@@ -423,8 +423,8 @@ def by_date(compiled: Compiled, weights: Weights, stats: Stats):
 
 
 def pruning_safe(query):
-    """``query`` (one with ``OP_MAX``) in a form Xapian 1.4 may prune (stop once it
-    knows a page).
+    """``query`` (one with ``OP_MAX``) in a form Xapian 1.4.22 does not crash on when it
+    prunes (stops weighing once its minimum weight rises).
 
     Pruning replaces operators as weights rise: an ``OP_OR`` whose sides cannot reach
     the page turns into an AND, and the matcher, when that replaces its root, recomputes
@@ -435,7 +435,7 @@ def pruning_safe(query):
     ``MaxPostList::recalc_maxweight``, called from ``MultiMatch::get_mset`` right after
     "REPLACING ROOT"; no later 1.4 release changes either.
 
-    So a pruned query with ``OP_MAX`` is run as ``FILTER(SCALE_WEIGHT(query, 1), MatchAll)``:
+    So the query is run as ``FILTER(SCALE_WEIGHT(query, 1), MatchAll)``:
     an AND of the query and every document, which Xapian never replaces (its AND returns
     no replacement) and whose end the matcher sees before recomputing any weight. The
     matches and weights are the query's own (a scale of 1 changes nothing, and the
