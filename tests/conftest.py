@@ -17,8 +17,12 @@ import pytest
 from click.testing import CliRunner
 
 import arsearch
+from arsearch.backends.xapian import native
 from arsearch.ingest import Document
 from arsearch.web.app import create_app
+
+# arsearch's fixed Xapian, when built, before any test module imports the bindings
+native.preload()
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "src" / "arsearch" / "data" / "sample"

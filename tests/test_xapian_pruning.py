@@ -1,17 +1,22 @@
-"""Why the Xapian searcher weighs every match (search.py, "No pruning").
+"""Why the Xapian searcher prunes only on arsearch's fixed Xapian (search.py, "Pruning").
 
-Xapian 1.4.22, pruned to a page (``check_at_least`` its end), leaves results out of it:
-``AndMaybePostList::next``, turning itself into an AND, skips to one past its optional
-side's document, which that AND may hold (docs/xapian.md, "Pruning drops results"). It
-happens with plain ORs (``test_xapian_1_4_prunes_a_scaled_or_to_a_page_without_a_result``),
-with a word's synonyms (``OP_MAX``: ``DROPPED``) and with a quoted phrase's tier, and a
-pruned ``OP_MAX`` can also kill the process (SIGSEGV in ``MaxPostList::recalc_maxweight``:
-the seven articles of ``BODIES``), even unpruned when every document matches (Xapian
-raises its minimum weight at the last one), which ``compile.pruning_safe`` prevents.
-Each case was found by a random search over small corpora and cut down. Each search runs
-in a child process, so a crash fails its test instead of killing the test run; the
-``test_xapian_1_4_*`` tests witness the defects and fail once the installed Xapian no
-longer has them.
+Debian's Xapian 1.4.22, pruned to a page (``check_at_least`` its end), leaves results out
+of it: ``AndMaybePostList::next``, turning itself into an AND, skips to one past its
+optional side's document, which that AND may hold (docs/xapian.md, "Pruning drops
+results"). It happens with plain ORs (``SCALED_OR``), with a word's synonyms (``OP_MAX``:
+``DROPPED``) and with a quoted phrase's tier, and a pruned ``OP_MAX`` can also kill the
+process (SIGSEGV in ``MaxPostList::recalc_maxweight``: the seven articles of ``BODIES``),
+even unpruned when every document matches (Xapian raises its minimum weight at the last
+one), which ``compile.pruning_safe`` prevents, and in a local index of two parts
+(``PARTS``), which nothing prevents on that library. Each case was found by a random
+search over small corpora and cut down.
+
+Each search runs in a child process, so a crash fails its test instead of killing the
+test run, on one of two libraries: ``stock`` (Debian's, ``ARSEARCH_XAPIAN_BUILD=none``)
+or ``fixed`` (``scripts/build_xapian.py``: the patches in ``scripts/xapian-patches/``).
+The ``test_xapian_1_4_*`` tests witness each defect on Debian's library (they fail once
+Debian's no longer has it); the ``test_xapian_fixed_*`` tests check the same case right
+on the fixed one; the engine's tests run on both, pruned on the fixed one.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.xapian_support import require_xapian
+from tests.xapian_support import STOCK, require_fixed_build, require_xapian
 
 require_xapian()
 
@@ -61,8 +66,10 @@ DROPPED = [
 #: argv: index folder, form ("bare", "guarded": pruned to each page; "whole": every
 #: match weighed). Prints [[docid, weight], ...] for each page size.
 RUN_FORM = """
-import json, sys, xapian
+import json, sys
 import arsearch
+from arsearch.backends.xapian.core import require_xapian
+xapian = require_xapian()
 from arsearch.backends.xapian.compile import compile_query, weighting
 engine = arsearch.open_index(sys.argv[1])
 searcher = engine._current()
@@ -190,20 +197,47 @@ def dropped(tmp_path_factory) -> Path:
     return build(tmp_path_factory, "dropped", DROPPED)
 
 
-def child(script: str, *args: str, query: str = QUERY, pages=PAGES
+def child(script: str, *args: str, query: str = QUERY, pages=PAGES, library: str = "fixed"
           ) -> subprocess.CompletedProcess:
+    """Run ``script`` in a child process on the ``library`` named (module docstring)."""
     return subprocess.run([sys.executable, "-c", script, *args, query, json.dumps(pages)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+                          capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env=STOCK if library == "stock" else None)
+
+
+@pytest.fixture(params=["stock", "fixed"])
+def library(request) -> str:
+    """Each library an engine test runs on (the fixed one needs building)."""
+    if request.param == "fixed":
+        require_fixed_build()
+    return request.param
+
+
+def stock(script: str, *args: str, **kw) -> subprocess.CompletedProcess:
+    return child(script, *args, library="stock", **kw)
+
+
+def fixed(script: str, *args: str, **kw) -> subprocess.CompletedProcess:
+    require_fixed_build()
+    return child(script, *args, library="fixed", **kw)
 
 
 def test_xapian_1_4_dies_pruning_the_bare_op_max_query(index):
-    """Why the guard exists: if this fails, the installed Xapian no longer has the
-    defect, and ``pruning_safe`` may go (docs/xapian.md)."""
-    assert child(RUN_FORM, str(index), "bare").returncode == -signal.SIGSEGV
+    """Why the guard exists: if this fails, Debian's Xapian no longer has the defect,
+    and ``pruning_safe`` may go (docs/xapian.md)."""
+    assert stock(RUN_FORM, str(index), "bare").returncode == -signal.SIGSEGV
 
 
-def test_xapian_guarded_op_max_query_prunes_to_the_pages_it_ranks_whole(index):
-    guarded, whole = child(RUN_FORM, str(index), "guarded"), child(RUN_FORM, str(index), "whole")
+def test_xapian_fixed_build_prunes_the_bare_op_max_query_as_it_ranks_it_whole(index):
+    bare, whole = fixed(RUN_FORM, str(index), "bare"), fixed(RUN_FORM, str(index), "whole")
+    assert bare.returncode == 0, bare.stderr[-500:]
+    assert whole.returncode == 0, whole.stderr[-500:]
+    assert json.loads(bare.stdout) == json.loads(whole.stdout)
+
+
+def test_xapian_guarded_op_max_query_prunes_to_the_pages_it_ranks_whole(index, library):
+    guarded = child(RUN_FORM, str(index), "guarded", library=library)
+    whole = child(RUN_FORM, str(index), "whole", library=library)
     assert guarded.returncode == 0, guarded.stderr[-500:]
     assert whole.returncode == 0, whole.stderr[-500:]
     pages, every = json.loads(guarded.stdout), json.loads(whole.stdout)
@@ -211,11 +245,12 @@ def test_xapian_guarded_op_max_query_prunes_to_the_pages_it_ranks_whole(index):
     assert [len(p) for p in pages] == [1, 3, 6]  # six articles hold a query word
 
 
-def engine_pages(folder: Path, query: str, pages) -> list:
-    """The engine's pages of ``query`` (ids and scores), each size in a child, checked
-    equal to those of ``exact_counts=True`` (which counts every facet too)."""
-    default = child(RUN_SEARCH, str(folder), "0", query=query, pages=pages)
-    exact = child(RUN_SEARCH, str(folder), "1", query=query, pages=pages)
+def engine_pages(folder: Path, query: str, pages, library: str) -> list:
+    """The engine's pages of ``query`` (ids and scores) on ``library``, each size in a
+    child, checked equal to those of ``exact_counts=True`` (never pruned, and counting
+    every facet too)."""
+    default = child(RUN_SEARCH, str(folder), "0", query=query, pages=pages, library=library)
+    exact = child(RUN_SEARCH, str(folder), "1", query=query, pages=pages, library=library)
     assert default.returncode == 0, default.stderr[-500:]
     assert exact.returncode == 0, exact.stderr[-500:]
     got, want = json.loads(default.stdout), json.loads(exact.stdout)
@@ -225,78 +260,110 @@ def engine_pages(folder: Path, query: str, pages) -> list:
     return got["pages"]
 
 
-def test_xapian_synonym_search_pages_as_counted_whole(index):
-    got = engine_pages(index, QUERY, PAGES)
+def test_xapian_synonym_search_pages_as_counted_whole(index, library):
+    got = engine_pages(index, QUERY, PAGES, library)
     assert got[0][0][0] == "d0001"  # النفط الولايات المتحدة: two query words
 
 
 def test_xapian_1_4_prunes_an_op_max_query_to_a_page_without_a_result(dropped):
-    """Why the searcher does not prune synonym queries, even in the guarded form: if
-    this fails, the installed Xapian ranks them right pruned (docs/xapian.md)."""
+    """Why the searcher does not prune on Debian's Xapian, synonym queries even in the
+    guarded form: if this fails, that library ranks them right pruned (docs/xapian.md)."""
     pages = [[2]]
-    whole = child(RUN_FORM, str(dropped), "whole", query=DROPPED_QUERY, pages=pages[0])
+    whole = stock(RUN_FORM, str(dropped), "whole", query=DROPPED_QUERY, pages=pages[0])
     assert whole.returncode == 0, whole.stderr[-500:]
     best = json.loads(whole.stdout)[0]
     assert [d for d, _ in best] == [2, 5]  # docids: d1, d4
     for form in ("bare", "guarded"):
-        pruned = child(RUN_FORM, str(dropped), form, query=DROPPED_QUERY, pages=pages[0])
+        pruned = stock(RUN_FORM, str(dropped), form, query=DROPPED_QUERY, pages=pages[0])
         assert pruned.returncode == 0, pruned.stderr[-500:]
         assert json.loads(pruned.stdout)[0] != best, form
 
 
-def test_xapian_synonym_search_is_not_pruned_and_keeps_every_result(dropped):
-    got = engine_pages(dropped, DROPPED_QUERY, [1, 2, 3])
+def test_xapian_fixed_build_prunes_an_op_max_query_to_the_page_it_ranks_whole(dropped):
+    whole = fixed(RUN_FORM, str(dropped), "whole", query=DROPPED_QUERY, pages=[2])
+    assert whole.returncode == 0, whole.stderr[-500:]
+    assert [d for d, _ in json.loads(whole.stdout)[0]] == [2, 5]
+    for form in ("bare", "guarded"):
+        pruned = fixed(RUN_FORM, str(dropped), form, query=DROPPED_QUERY, pages=[2])
+        assert pruned.returncode == 0, pruned.stderr[-500:]
+        assert json.loads(pruned.stdout) == json.loads(whole.stdout), form
+
+
+def test_xapian_synonym_search_keeps_every_result(dropped, library):
+    got = engine_pages(dropped, DROPPED_QUERY, [1, 2, 3], library)
     assert [i for i, _ in got[1]] == ["d1", "d4"]
 
 
-def test_xapian_phrase_tier_search_is_not_pruned_and_ranks_the_phrase_first(tiered):
-    got = engine_pages(tiered, TIER_QUERY, [1, 2, 3])
+def test_xapian_phrase_tier_search_ranks_the_phrase_first(tiered, library):
+    got = engine_pages(tiered, TIER_QUERY, [1, 2, 3], library)
     assert got[0][0][0] == "d2"  # the only one with الرئيس المدينة
 
 
+#: argv: a folder. Xapian alone (default BM25, no arsearch term) prunes
+#: ``m OR s OR e OR 0.3 * x`` over eight documents to a top two without the second best
+#: (docid 7) on Debian's 1.4.22, as the engine's pruned pages of المدينة السوق الانتخابات
+#: (a stem and an exact form a word, the exact ones scaled) left one out against
+#: ``exact_counts``, locally and on two shard servers. Prints the top two pruned
+#: (``check_at_least`` 2) and counted whole.
+SCALED_OR = """
+import json, sys
+from arsearch.backends.xapian.core import require_xapian
+xapian = require_xapian()
+db = xapian.WritableDatabase(sys.argv[1], xapian.DB_CREATE)
+postings = {"m": {3: 2, 4: 1, 6: 1, 7: 2, 8: 2}, "s": {1: 3, 2: 1, 3: 2, 5: 3, 7: 2},
+            "e": {5: 2}, "x": {5: 2}}
+for docid, length in enumerate([37, 14, 36, 17, 31, 41, 26, 63], 1):
+    doc, used = xapian.Document(), 0
+    for t, wdfs in postings.items():
+        if docid in wdfs:
+            doc.add_term(t, wdfs[docid])
+            used += wdfs[docid]
+    doc.add_term("f", length - used)
+    db.add_document(doc)
+db.commit()
+Q = xapian.Query
+query = Q(Q.OP_OR, [Q("m"), Q("s"), Q("e"), Q(Q.OP_SCALE_WEIGHT, Q("x"), 0.3)])
+def top_two(check):
+    enquire = xapian.Enquire(db)
+    enquire.set_query(query)
+    return [m.docid for m in enquire.get_mset(0, 2, check)]
+print(json.dumps({"pruned": top_two(2), "whole": top_two(100)}))
+"""
+
+
 def test_xapian_1_4_prunes_a_scaled_or_to_a_page_without_a_result(tmp_path):
-    """Why the searcher prunes no query (search.py, "No pruning"): Xapian 1.4.22 alone
-    (default BM25, no arsearch term) prunes ``m OR s OR e OR 0.3 * x`` over eight
-    documents to a top two without the second best (docid 7), as the engine's pruned
-    pages of المدينة السوق الانتخابات (a stem and an exact form a word, the exact ones
-    scaled) left one out against ``exact_counts``, locally and on two shard servers. If
-    this fails, the installed Xapian prunes it right."""
-    import xapian
+    """Why the searcher prunes no query on Debian's Xapian (search.py, "Pruning"): if
+    this fails, that library prunes it right."""
+    out = subprocess.run([sys.executable, "-c", SCALED_OR, str(tmp_path / "db")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120, env=STOCK)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert json.loads(out.stdout) == {"pruned": [5, 3], "whole": [5, 7]}
 
-    db = xapian.WritableDatabase(str(tmp_path / "db"), xapian.DB_CREATE)
-    postings = {"m": {3: 2, 4: 1, 6: 1, 7: 2, 8: 2}, "s": {1: 3, 2: 1, 3: 2, 5: 3, 7: 2},
-                "e": {5: 2}, "x": {5: 2}}
-    for docid, length in enumerate([37, 14, 36, 17, 31, 41, 26, 63], 1):
-        doc, used = xapian.Document(), 0
-        for t, wdfs in postings.items():
-            if docid in wdfs:
-                doc.add_term(t, wdfs[docid])
-                used += wdfs[docid]
-        doc.add_term("f", length - used)
-        db.add_document(doc)
-    db.commit()
-    Q = xapian.Query
-    query = Q(Q.OP_OR, [Q("m"), Q("s"), Q("e"), Q(Q.OP_SCALE_WEIGHT, Q("x"), 0.3)])
 
-    def top_two(check: int) -> list[int]:
-        enquire = xapian.Enquire(db)
-        enquire.set_query(query)
-        return [m.docid for m in enquire.get_mset(0, 2, check)]
-
-    assert top_two(100) == [5, 7]
-    assert top_two(2) == [5, 3]
+def test_xapian_fixed_build_prunes_a_scaled_or_to_the_page_it_ranks_whole(tmp_path):
+    require_fixed_build()
+    out = subprocess.run([sys.executable, "-c", SCALED_OR, str(tmp_path / "db")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert json.loads(out.stdout) == {"pruned": [5, 7], "whole": [5, 7]}
 
 
 def test_xapian_1_4_dies_weighing_every_match_of_an_op_max_query_all_documents_hold(every):
     """Why every ranked pass of a query with OP_MAX runs guarded, unpruned too."""
-    whole = child(RUN_FORM, str(every), "whole", query=EVERY_QUERY, pages=[1, 2, 3])
+    whole = stock(RUN_FORM, str(every), "whole", query=EVERY_QUERY, pages=[1, 2, 3])
     assert whole.returncode == -signal.SIGSEGV
 
 
+def test_xapian_fixed_build_weighs_every_match_of_an_op_max_query_all_documents_hold(every):
+    whole = fixed(RUN_FORM, str(every), "whole", query=EVERY_QUERY, pages=[1, 2, 3])
+    assert whole.returncode == 0, whole.stderr[-500:]
+    assert [len(p) for p in json.loads(whole.stdout)] == [1, 2, 3]
+
+
 @pytest.mark.parametrize("exact_counts", ["0", "1"])
-def test_xapian_synonym_search_over_every_document_survives(every, exact_counts):
+def test_xapian_synonym_search_over_every_document_survives(every, exact_counts, library):
     found = child(RUN_SEARCH, str(every), exact_counts, query=EVERY_QUERY,
-                  pages=[1, 3, 10, 20])
+                  pages=[1, 3, 10, 20], library=library)
     assert found.returncode == 0, found.stderr[-500:]
     got = json.loads(found.stdout)
     pages = got["pages"]
@@ -304,17 +371,29 @@ def test_xapian_synonym_search_over_every_document_survives(every, exact_counts)
     assert pages[2] == pages[3] == got["ranked"]  # ranked ids: the batch runs' path
 
 
-@pytest.mark.xfail(strict=True, reason="open: Xapian 1.4.22 recalculates an ended OP_MAX "
-                   "of an earlier part of a local index (docs/xapian.md, 'Still open')")
-def test_xapian_synonym_search_over_a_local_index_of_two_parts_survives(tmp_path):
-    """When this passes, the crash is fixed: drop the xfail mark."""
+@pytest.fixture(scope="module")
+def two_parts(tmp_path_factory) -> Path:
+    """``PARTS`` written in two local parts (``procs=2``)."""
     from datetime import datetime
 
-    folder = tmp_path / "x"
+    folder = tmp_path_factory.mktemp("parts") / "x"
     docs = [Document(id=f"d{i:04d}", title=title, body=body, source=source,
                      date=datetime.fromisoformat(date) if date else None)
             for i, (title, body, source, date) in enumerate(PARTS)]
     arsearch.index_documents(folder, docs, backend="xapian", procs=2)
     assert json.loads((folder / "arsearch.json").read_text())["parts"] == 2
-    found = child(RUN_SEARCH, str(folder), "0", query=PARTS_QUERY, pages=[1, 3, 10])
-    assert found.returncode == 0, found.returncode
+    return folder
+
+
+def test_xapian_1_4_dies_on_a_synonym_search_over_a_local_index_of_two_parts(two_parts):
+    """Debian's Xapian recalculates the bound of an ended ``OP_MAX`` of the earlier part
+    (``MergePostList::recalc_maxweight``): still open there (docs/xapian.md). If this
+    fails, that library no longer has the defect."""
+    found = stock(RUN_SEARCH, str(two_parts), "1", query=PARTS_QUERY, pages=[1, 3, 10])
+    assert found.returncode == -signal.SIGSEGV
+
+
+def test_xapian_fixed_build_searches_a_local_index_of_two_parts(two_parts):
+    require_fixed_build()
+    got = engine_pages(two_parts, PARTS_QUERY, [1, 3, 10], "fixed")
+    assert [len(p) for p in got] == [1, 3, 7]  # all but d0001 and d0007

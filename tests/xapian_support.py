@@ -33,6 +33,23 @@ def require_xapian() -> None:
     pytest.skip(message, allow_module_level=True)
 
 
+def require_fixed_build() -> None:
+    """Skip (in CI, fail) the calling test when this process does not run arsearch's
+    fixed Xapian (``python scripts/build_xapian.py``)."""
+    from arsearch.backends.xapian import native
+
+    if native.prunes():
+        return
+    message = "needs arsearch's Xapian build (python scripts/build_xapian.py)"
+    if os.environ.get("ARSEARCH_REQUIRE_XAPIAN"):
+        pytest.fail(message + " (ARSEARCH_REQUIRE_XAPIAN is set)", pytrace=False)
+    pytest.skip(message)
+
+
+#: The environment of a child process on Debian's Xapian (the stock defects' witnesses).
+STOCK = {**os.environ, "ARSEARCH_XAPIAN_BUILD": "none"}
+
+
 def build_local(path: Path, docs) -> Path:
     """A local Xapian index of ``docs`` at ``path``."""
     from arsearch.backends.xapian.index import index_documents

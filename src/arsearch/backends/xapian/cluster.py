@@ -42,6 +42,7 @@ from pathlib import Path
 
 from arsearch.backends.folder import read_small
 
+from . import native
 from .core import (
     ArsearchError,
     ClusterFileError,
@@ -314,7 +315,7 @@ class ShardServer:
                 f"refusing to serve a shard on {self.host!r}: Xapian's protocol has no "
                 "authentication or encryption; use 127.0.0.1 with SSH tunnels or a private "
                 "network, or allow it explicitly")
-        exe = shutil.which("xapian-tcpsrv")
+        exe = native.tcpsrv()  # the fixed build's, when this process runs it
         if exe is None:
             raise ArsearchError("xapian-tcpsrv is not installed (apt-get install xapian-tools)")
         self.path = Path(self.path)

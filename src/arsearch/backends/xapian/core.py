@@ -85,7 +85,11 @@ def network_reason(exc: Exception) -> str:
 
 
 def require_xapian() -> ModuleType:
-    """The ``xapian`` module, or XapianUnavailableError saying how to get it."""
+    """The ``xapian`` module, or XapianUnavailableError saying how to get it. The fixed
+    library of ``scripts/build_xapian.py``, when built, is loaded first (:mod:`.native`)."""
+    from . import native
+
+    native.preload()
     try:
         import xapian
     except ImportError as exc:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import native
 from .cluster import ShardAddress, read_cluster
 from .core import (
     ArsearchError,
@@ -45,6 +46,7 @@ class Member:
     path: Path | None = None
     db: Any = None  # the open xapian.Database; None while missing
     serving: ShardAddress | None = None  # the address that answers now
+    fixes: int = 0  # of arsearch's Xapian fixes, the server at ``serving`` carries
 
     @property
     def remote(self) -> bool:
@@ -83,6 +85,13 @@ class Members:
             if m.db is not None:
                 db.add_database(m.db)
         return db
+
+    def prunes_exactly(self) -> bool:
+        """Whether Xapian may prune here without leaving results out: this process's
+        library and the server of each shard read carry arsearch's fixes (:mod:`.native`;
+        a replica that took over is asked again)."""
+        return native.prunes() and all(m.fixes >= native.FIXES for m in self.members
+                                       if m.remote and m.db is not None)
 
     @property
     def partial(self) -> bool:
@@ -183,6 +192,7 @@ def connect(member: Member, timeout: float, skip: ShardAddress | None = None) ->
         try:
             member.db = open_remote(address, timeout)
             member.serving = address
+            member.fixes = _server_fixes(member.db)
             return
         except ShardUnavailableError as exc:
             errors.append(exc)
@@ -193,6 +203,15 @@ def connect(member: Member, timeout: float, skip: ShardAddress | None = None) ->
                                     f"{first.reason} (and its {len(errors) - 1} "
                                     "replica(s) do not answer)")
     raise first
+
+
+def _server_fixes(db) -> int:
+    """A shard server's fixes (:func:`.native.server_fixes`); 0 when it cannot say (it
+    failed just now: the next call fails over)."""
+    try:
+        return native.server_fixes(db)
+    except xapian.Error:
+        return 0
 
 
 def open_remote(address: ShardAddress, timeout: float = DEFAULT_TIMEOUT):

@@ -381,14 +381,17 @@ class XapianSearcher(Members):
         enquire, spies = self._enquire(ranked, facets and not sample)
         if not count:  # nothing to rank (a count, facets): no weight is computed
             enquire.set_weighting_scheme(xapian.BoolWeight())
-        # every match weighed and counted: never pruned to the page (module docstring)
-        mset = enquire.get_mset(offset, count, most)
+        # pruned to the page only on a Xapian with arsearch's fixes (module docstring)
+        pruned = count > 0 and not spies and not dated and explain is None \
+            and self._prunable()
+        mset = enquire.get_mset(offset, count, offset + count if pruned else most)
         counted_all = mset.get_matches_lower_bound() == mset.get_matches_upper_bound()
-        if not counted_all:
+        if not pruned and not counted_all:
             raise ArsearchError("the total is an estimate (a bug: every match is counted)")
         total, counted, exact = mset.get_matches_estimated(), facet_counts(spies), True
+        total_exact = counted_all
         if sample:
-            counted, exact = self._facets_of(query, total)
+            counted, exact, total, total_exact = self._facets_of(query, mset)
         refs, scores = [], []
         for item in mset:
             doc = item.document
@@ -398,7 +401,7 @@ class XapianSearcher(Members):
         if dated and refs:
             scores = self._relevance(compiled, refs)
         found = Matches(refs, [r.id for r in refs], scores, total, counted,
-                        facets_exact=exact)
+                        facets_exact=exact, total_exact=total_exact)
         if docid is not None and explain is not None:
             self._explain(found, compiled, docid, id_term(explain))
         return found
@@ -408,17 +411,35 @@ class XapianSearcher(Members):
         docstring, "No pruning")."""
         return max(self.db.get_doccount(), 1)
 
-    def _facets_of(self, query, total: int) -> tuple[dict, bool]:
-        """The facets of ``query``, whose ``total`` matches the ranked pass counted
-        (module docstring, "Counting"): in a boolean pass over every match when there
-        are at most EXACT_UP_TO, else over the documents of as many sample buckets as
-        hold about SAMPLE_SIZE of them, scaled up. Returns (facets, facets exact)."""
-        if total <= EXACT_UP_TO:
-            spies, _ = self._boolean_pass(query, SAMPLE_BUCKETS)
-            return facet_counts(spies), True
-        buckets = self._buckets(total)
-        spies, _ = self._boolean_pass(query, buckets)
-        return facet_counts(spies, SAMPLE_BUCKETS / buckets), buckets == SAMPLE_BUCKETS
+    def _prunable(self) -> bool:
+        """Whether a ranked pass may stop once Xapian knows its page (module docstring,
+        "Pruning"): not with ``exact_counts``, and only when this process's Xapian and
+        every shard server read carry arsearch's fixes (:mod:`.native`)."""
+        return not self.exact_counts and self.prunes_exactly()
+
+    def _facets_of(self, query, ranked) -> tuple[dict, bool, int, bool]:
+        """The facets of ``query``, and its total, from the ranked pass's mset
+        ``ranked`` (module docstring, "Counting"): in a boolean pass over every match when
+        there are at most EXACT_UP_TO, else over the documents of as many sample buckets
+        as hold about SAMPLE_SIZE of them, scaled up. Returns (facets, facets exact,
+        total, total exact); a total the ranked pass counted stays exact."""
+        upper, estimate = ranked.get_matches_upper_bound(), ranked.get_matches_estimated()
+        counted_all = ranked.get_matches_lower_bound() == upper
+        buckets = SAMPLE_BUCKETS if upper <= EXACT_UP_TO else self._buckets(max(estimate, 1))
+        spies, matched = self._boolean_pass(query, buckets)
+        if buckets < SAMPLE_BUCKETS and not counted_all and \
+                matched * SAMPLE_BUCKETS / buckets <= EXACT_UP_TO:
+            buckets = SAMPLE_BUCKETS  # small after all (Xapian's estimate was high)
+            spies, matched = self._boolean_pass(query, buckets)
+        if buckets == SAMPLE_BUCKETS:
+            return facet_counts(spies), True, matched, True
+        scale = SAMPLE_BUCKETS / buckets
+        if counted_all:
+            return facet_counts(spies, scale), False, estimate, True
+        # never outside what the ranked pass saw: a sample's low estimate made the last
+        # pages, which hold matches, "beyond the results"
+        guess = min(max(round(matched * scale), ranked.get_matches_lower_bound()), upper)
+        return facet_counts(spies, scale), False, guess, False
 
     @staticmethod
     def _buckets(total: int) -> int:
