@@ -1,6 +1,6 @@
 """How a Xapian index counts: exact totals unless a search was pruned (arsearch's fixed
-Xapian), the facets of small result sets exactly, those of very large ones in a sample (``arsearch.backends.xapian.search``,
-"Counting").
+Xapian), the facets of small result sets exactly, those of very large ones in a sample
+(``arsearch.backends.xapian.search``, "Counting").
 
 The thresholds are lowered for a corpus a test can build (600 articles), so the sampled
 path runs on a real index: the same code that counts 416,610 articles' matches.

@@ -30,7 +30,6 @@ import contextlib
 import hashlib
 import ipaddress
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -305,6 +304,9 @@ class ShardServer:
     writable: bool = False
     allow_public: bool = False
     timeout_ms: int | None = None  # idle and active connection timeouts of the server
+    #: the xapian-tcpsrv to run; default :func:`.native.tcpsrv` (the fixed build's when
+    #: this process runs it, else Debian's)
+    server: str | None = None
     proc: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self, wait: float = 10.0) -> ShardServer:
@@ -315,7 +317,7 @@ class ShardServer:
                 f"refusing to serve a shard on {self.host!r}: Xapian's protocol has no "
                 "authentication or encryption; use 127.0.0.1 with SSH tunnels or a private "
                 "network, or allow it explicitly")
-        exe = native.tcpsrv()  # the fixed build's, when this process runs it
+        exe = self.server or native.tcpsrv()
         if exe is None:
             raise ArsearchError("xapian-tcpsrv is not installed (apt-get install xapian-tools)")
         self.path = Path(self.path)

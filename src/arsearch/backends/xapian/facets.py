@@ -50,30 +50,47 @@ def facet_counts(spies: dict, scale: float = 1.0) -> dict[str, dict[str, int]]:
     return out
 
 
+#: A day value's (year, month, Hijri month) labels, once worked out (a day's labels never
+#: change; an archive spans some thousands of days, and the bound keeps a hostile index's
+#: junk values from growing it without end).
+_LABELS: dict[bytes, tuple[str, str, str]] = {}
+_LABELS_MAX = 200_000
+
+
+def day_labels(days: list[bytes]) -> list[tuple[str, str, str]]:
+    """The (year, month, Hijri month) of each ``YYYYMMDD`` day, bucketed as the Whoosh
+    backend buckets its dates (:func:`arsearch.search.facets.months`, ``hijri_months``)
+    and remembered: a search's date facets would otherwise work out the calendars of
+    every day it matched, a few milliseconds a search."""
+    new = sorted({d for d in days if d not in _LABELS})
+    if new:
+        if len(_LABELS) + len(new) > _LABELS_MAX:
+            _LABELS.clear()
+        keys = np.array([date_key(datetime(int(d[:4]), int(d[4:6]), int(d[6:8])))
+                         for d in new], dtype=np.int64)
+        for day, month, hijri in zip(new, months(keys), hijri_months(keys), strict=True):
+            _LABELS[day] = (str(int(day[:4])), month, hijri)
+    return [_LABELS[d] for d in days]
+
+
 def periods(spy, scale: float = 1.0) -> dict[str, dict[str, int]]:
     """Year, month and Hijri month counts from the counts of each day value
     (``YYYYMMDD``, or a whole date value of an older index): summed by day, then each day
-    bucketed as the Whoosh backend buckets its dates (:func:`arsearch.search.facets.months`,
-    ``hijri_months``; a year is its day's)."""
+    bucketed by :func:`day_labels` (a year is its day's)."""
     days: Counter[bytes] = Counter()
     for v in spy.values():
         days[v.term[:8]] += v.termfreq
     if scale != 1.0:
         days = Counter({day: _scale(n, scale) for day, n in days.items()})
-    order = sorted(days)
-    years: Counter[str] = Counter()
-    for day in order:
-        years[str(int(day[:4]))] += days[day]
-    keys = np.array([date_key(datetime(int(d[:4]), int(d[4:6]), int(d[6:8])))
-                     for d in order], dtype=np.int64)
-    out = {"year": dict(sorted(years.items(), reverse=True))}
-    for name, labels in (("month", months(keys)), ("hijri_month", hijri_months(keys))):
-        counts: Counter[str] = Counter()
-        for label, day in zip(labels, order, strict=True):
+    order = list(days)
+    tallies: tuple[Counter[str], ...] = (Counter(), Counter(), Counter())
+    for day, labels in zip(order, day_labels(order), strict=True):
+        n = days[day]
+        for tally, label in zip(tallies, labels, strict=True):
             if label:
-                counts[label] += days[day]
-        out[name] = dict(sorted(counts.items(), reverse=True))
-    return out
+                tally[label] += n
+    return {name: dict(sorted(tally.items(), reverse=True))
+            for name, tally in zip(("year", "month", "hijri_month"), tallies, strict=True)}
 
 
 def iso_day(value: bytes) -> str | None:

@@ -1,0 +1,145 @@
+"""Which Xapian runs, and when a searcher prunes (``arsearch.backends.xapian.native``).
+
+The fixed library (``scripts/build_xapian.py``) is told from Debian's by what the process
+really maps and by a marker the library and its shard server carry, never by a path; a
+searcher prunes only when its library and every shard server it reads carry the fixes.
+Library choices run in child processes: a process keeps the libxapian it first loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.xapian_support import (
+    STOCK,
+    build_shards,
+    require_fixed_build,
+    require_xapian,
+)
+
+require_xapian()
+
+import arsearch  # noqa: E402
+from arsearch.backends.xapian import native  # noqa: E402
+from arsearch.backends.xapian import search as xsearch  # noqa: E402
+from arsearch.backends.xapian.cluster import ShardServer, write_cluster  # noqa: E402
+from arsearch.backends.xapian.core import require_xapian as bindings  # noqa: E402
+from arsearch.ingest import Document  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DEBIAN_SERVER = shutil.which("xapian-tcpsrv")
+
+#: Prints what the child's arsearch found: its fixes, the libxapian files mapped, and the
+#: shard server it would start.
+REPORT = """
+import json, sys
+{first}
+from arsearch.backends.xapian import native
+from arsearch.backends.xapian.core import require_xapian
+require_xapian()
+print(json.dumps({{"fixes": native.fixes(), "mapped": sorted(native.mapped_libraries()),
+                  "server": native.tcpsrv()}}))
+"""
+
+
+def report(env=None, first: str = "") -> dict:
+    out = subprocess.run([sys.executable, "-c", REPORT.format(first=first)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=60, env=env)
+    assert out.returncode == 0, out.stderr[-500:]
+    return json.loads(out.stdout)
+
+
+def test_xapian_native_fixed_build_is_the_one_library_mapped():
+    require_fixed_build()
+    bindings()
+    mapped = native.mapped_libraries()
+    assert len(mapped) == 1
+    folder = native.build_folder()
+    assert folder is not None and next(iter(mapped)).startswith(str(folder.resolve()))
+    assert native.fixes() == native.FIXES
+    assert native.tcpsrv() == str(folder / native.SERVER)
+
+
+def test_xapian_native_none_runs_debians_library_and_server():
+    got = report(STOCK)
+    assert got["fixes"] == 0
+    assert len(got["mapped"]) == 1 and "arsearch-xapian" not in got["mapped"][0]
+    assert got["server"] == DEBIAN_SERVER
+
+
+def test_xapian_native_a_build_folder_that_does_not_load_falls_back_to_debians(tmp_path):
+    broken = tmp_path / "build"
+    (broken / "lib").mkdir(parents=True)
+    (broken / native.LIBRARY).write_bytes(b"not a library")
+    got = report({**STOCK, native.ENV: str(broken)})
+    assert got["fixes"] == 0 and got["server"] == DEBIAN_SERVER
+
+
+def test_xapian_native_bindings_imported_first_keep_debians_library_and_say_so():
+    """The fixes are read from what the process maps, not from the build's presence: a
+    program that imported xapian before arsearch runs Debian's library, unpruned."""
+    require_fixed_build()
+    got = report(first="import xapian")
+    assert got["fixes"] == 0 and got["server"] == DEBIAN_SERVER
+    assert all("arsearch-xapian" not in f for f in got["mapped"])
+
+
+# -- shard servers ------------------------------------------------------------------------
+
+
+def _docs(n: int = 400) -> list[Document]:
+    """Every article holds القمح or الحديد or both, so their OR matches all of them."""
+    return [Document(id=f"n{i:04d}", title="",
+                     body=" ".join(["القمح"] * (1 + i % 3) if i % 2 else ["الحديد"] * (1 + i % 5))
+                     + (" الحديد" if i % 3 == 0 else "") + f" رقم{i}")
+            for i in range(n)]
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory) -> list[Path]:
+    return build_shards(tmp_path_factory.mktemp("native-shards"), _docs(), 2)
+
+
+def test_xapian_native_fixed_server_answers_its_marker_whatever_the_database_holds(tmp_path):
+    require_fixed_build()
+    xapian = bindings()
+    path = build_shards(tmp_path, _docs(5), 1)[0]
+    db = xapian.WritableDatabase(str(path), xapian.DB_OPEN)
+    db.set_metadata(native.MARKER_KEY, b"0")
+    db.commit()
+    db.close()
+    with ShardServer(path) as fixed, ShardServer(path, server=DEBIAN_SERVER) as stock:
+        assert native.server_fixes(xapian.remote_open(fixed.host, fixed.port)) == native.FIXES
+        assert native.server_fixes(xapian.remote_open(stock.host, stock.port)) == 0
+
+
+@pytest.mark.parametrize("stock_servers", [0, 1])
+def test_cluster_prunes_only_when_every_shard_server_carries_the_fixes(
+        shards, tmp_path, monkeypatch, stock_servers):
+    """With small thresholds a pruned search's large total is an estimate (search.py,
+    "Counting"): one stock server among fixed ones keeps the whole cluster unpruned, so
+    its total is counted; the pages are the same either way."""
+    require_fixed_build()
+    monkeypatch.setattr(xsearch, "EXACT_UP_TO", 50)
+    monkeypatch.setattr(xsearch, "SAMPLE_SIZE", 150)
+    servers = [ShardServer(p, server=DEBIAN_SERVER if i < stock_servers else None).start()
+               for i, p in enumerate(shards)]
+    try:
+        path = write_cluster(tmp_path / "c.toml", [s.address for s in servers])
+        with arsearch.open_index(path) as engine, \
+                arsearch.open_index(path, exact_counts=True) as whole:
+            backend = engine._current()
+            assert backend.prunes_exactly() is (stock_servers == 0)
+            got, want = engine.search("القمح الحديد"), whole.search("القمح الحديد")
+    finally:
+        for s in servers:
+            s.stop()
+    assert want.total == 400 and want.total_exact
+    assert [h.id for h in got.hits] == [h.id for h in want.hits]
+    assert got.total_exact is (stock_servers == 1)
