@@ -6,6 +6,9 @@ over the topics warms the engine (stems, caches, page cache) and is reported
 separately; latencies are the per-query medians over the remaining passes.
 
     --mode search   engine.search(q, per_page=10): top-10 with snippets, facets, suggestion
+                    (the reader's page)
+    --mode hits     engine.search(q, per_page=10, facets=False): top-10 with snippets and
+                    suggestion, no facets (a caller that shows none)
     --mode ids      engine.ranked_ids(q, 100): top-100 ids (written as a TREC run)
     --mode cold     only open_index + the first query (top-100 ids), in this fresh process
     --limit N       only the first N topics (top-10 mode: see bench/README.md, it is slow)
@@ -51,7 +54,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("index")
     ap.add_argument("topics")
-    ap.add_argument("--mode", choices=("search", "ids", "cold"), default="ids")
+    ap.add_argument("--mode", choices=("search", "hits", "ids", "cold"), default="ids")
     ap.add_argument("--passes", type=int, default=3)
     ap.add_argument("--limit", type=int, help="only the first N topics")
     ap.add_argument("--run", help="write the top-100 TREC run here (mode ids)")
@@ -74,8 +77,8 @@ def main() -> None:
         times = []
         for qid, query in topics:
             t = time.perf_counter()
-            if a.mode == "search":
-                engine.search(query, per_page=10, level=a.level)
+            if a.mode in ("search", "hits"):
+                engine.search(query, per_page=10, level=a.level, facets=a.mode == "search")
             else:
                 ranked = engine.ranked_ids(query, 100)
             times.append((time.perf_counter() - t) * 1000)

@@ -1,8 +1,9 @@
 """Xapian's pruned ranking against its exhaustive one, on every visible set's topics.
 
-The searcher weighs every match (search.py, "No pruning"): Xapian 1.4.22 pruned to a
-page (``check_at_least`` its end) leaves results out. This shows how often, on real
-topics: for each topic (``--all``: also those with a word's synonyms, pruned in the
+The searcher prunes only on arsearch's fixed Xapian (search.py, "Pruning"): Debian's
+1.4.22 pruned to a page (``check_at_least`` its end) leaves results out. This shows how
+often, on real topics, on the library this process runs (``ARSEARCH_XAPIAN_BUILD=none``:
+Debian's): for each topic (``--all``: also those with a word's synonyms, pruned in the
 guarded form ``Compiled.guarded`` gives), whether the top ``--depth`` (ids and
 weights) is the same pruned as weighed whole, and that no topic crashes Xapian (each set
 runs in its own process: a crash is reported, not fatal). On the local Xapian indexes
@@ -30,10 +31,11 @@ from bench.quality import SETS, names, read_topics  # noqa: E402
 
 def check_set(index: Path, topics: Path, depth: int, every: bool = False) -> dict:
     """Compare pruned and exhaustive top ``depth`` for every topic (in this process)."""
-    import xapian
-
     import arsearch
     from arsearch.backends.xapian.compile import compile_query, weighting
+    from arsearch.backends.xapian.core import require_xapian
+
+    xapian = require_xapian()  # after arsearch's fixed library, when there is one
 
     engine = arsearch.open_index(index, refresh_every=3600.0)
     backend = engine._current()  # the XapianSearcher: its database and statistics

@@ -440,9 +440,10 @@ def test_xapian_records_that_arsearch_did_not_write_are_read_from_the_streams(tm
 
 
 def test_cluster_pages_equal_those_of_exact_counts(shard_servers, tmp_path):
-    """A cluster's ranked pass weighs every match (search.py, "No pruning"): every page,
-    its scores and its total equal those of ``exact_counts``, which also counts every
-    facet, and every total is exact."""
+    """A cluster's ranked pass, pruned on arsearch's fixed Xapian (search.py, "Pruning"),
+    ranks as weighing every match: every page, its scores and its total equal those of
+    ``exact_counts``, which also counts every facet; totals this small (at most
+    EXACT_UP_TO) are counted exactly even when pruned."""
     import arsearch
 
     path = write_cluster(tmp_path / "c.toml", [s.address for s in shard_servers])

@@ -342,3 +342,17 @@ def test_xapian_export_of_an_estimated_total_reads_to_the_real_end(
     assert not exported.total_exact and exported.total < UNION
     assert len({h.id for h in exported.hits}) == UNION
     assert len(past.hits) == UNION - 300
+
+
+def test_xapian_search_without_facets_pages_as_with_them(overlapping, small_thresholds):
+    """No facet pass: the same page; a pruned search's large total is then Xapian's own
+    estimate, still marked, and within what Xapian's bounds allow."""
+    with arsearch.open_index(overlapping) as engine:
+        full = engine.search("القمح الحديد")
+        bare = engine.search("القمح الحديد", facets=False)
+        counted = engine.search("المحصول", facets=False)  # 300 matches, one word
+    assert bare.facets == {}
+    assert [h.id for h in bare.hits] == [h.id for h in full.hits]
+    assert bare.total_exact is full.total_exact
+    assert 0 < bare.total <= N
+    assert counted.total == 300 and counted.total_exact

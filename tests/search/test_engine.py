@@ -581,3 +581,14 @@ def test_long_titles_are_shortened_for_display(tmp_path):
         assert len(shown) <= MAX_TITLE_CHARS + 2 and title.startswith(shown[:-2])
     assert "<mark>سوريا</mark>" in hit.title_html and len(hit.title_html) < 3 * MAX_TITLE_CHARS
     assert display_title("قصير") == "قصير"
+
+
+def test_search_without_facets_gives_the_same_page_and_no_counts(engine):
+    """``facets=False`` is for callers that show none: the page, its scores, snippets and
+    total are those of a search with facets; only the counts are left out."""
+    full, bare = engine.search("إدلب"), engine.search("إدلب", facets=False)
+    assert full.facets and full.total > 0
+    assert bare.facets == {} and bare.facets_exact
+    assert [(h.id, h.score, h.snippet) for h in bare.hits] == \
+        [(h.id, h.score, h.snippet) for h in full.hits]
+    assert bare.total == full.total

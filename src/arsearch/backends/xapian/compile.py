@@ -443,10 +443,11 @@ def pruning_safe(query):
     a top ``OP_AND_MAYBE`` would otherwise be merged into a new root that can be
     replaced.
 
-    The searcher prunes no query (search.py, "No pruning": pruned pages drop results),
-    but Xapian still raises its minimum weight at the last match when every document
-    matched, and prunes from there: so every ranked pass of a query with ``OP_MAX``
-    runs in this form (tests/test_xapian_pruning.py). ``bench/xapian_pruning.py``
+    On Debian's Xapian the searcher prunes no query (search.py, "Pruning": pruned pages
+    drop results), but Xapian still raises its minimum weight at the last match when
+    every document matched, and prunes from there: so every ranked pass of a query with
+    ``OP_MAX`` runs in this form (tests/test_xapian_pruning.py); arsearch's fixed build
+    does not need it, and it costs little. ``bench/xapian_pruning.py``
     prunes in it (:meth:`Compiled.guarded`) to show what pruning would drop.
     """
     return Q(Q.OP_FILTER, Q(Q.OP_SCALE_WEIGHT, query, 1.0), Q.MatchAll)

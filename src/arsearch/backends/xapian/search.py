@@ -6,29 +6,35 @@ count, lengths, term frequencies) before weighting, so a document scores the sam
 whether its database is one folder or split over servers (tests/test_cluster.py checks
 it).
 
-No pruning. A ranked pass weighs and counts every match (``check_at_least`` every
-document), so its page is exact and its total too. Xapian 1.4.22 can stop once it knows a
-page (its weight bounds skip the documents that cannot enter it), and did here until
-2026-11-26, but its pruned pages leave results out: ``AndMaybePostList::next``, turning
-itself into an AND, skips to one past its optional side's document, which that AND may
-hold (docs/xapian.md, "Pruning drops results"; still so in 1.4.28 and Xapian's main).
-Random searches found it with plain words, with a word's synonyms and with a quoted
-phrase's tier (tests/test_xapian_pruning.py). A query with synonyms (``OP_MAX``) runs in
-the form :func:`~.compile.pruning_safe` gives it, since Xapian raises its minimum weight
-at the last match even then, and 1.4.22 dies pruning a bare ``OP_MAX``.
+Pruning, only on arsearch's fixed Xapian. A ranked search may stop once Xapian knows its
+page (``check_at_least`` the page's end): its weight bounds skip the documents that
+cannot enter it, so a common word's every match is not weighed. Debian's Xapian 1.4.22
+leaves results out doing so (``AndMaybePostList::next``, turning itself into an AND,
+skips one past its optional side's document, which that AND may hold) and dies on an
+``OP_MAX`` (a word's synonyms) with no alternative left (docs/xapian.md, "Pruning drops
+results"; still so in 1.4.28 and Xapian's main). ``scripts/build_xapian.py`` builds the
+same library with both fixed; a searcher prunes only when its own library and every
+shard server it reads are that build (:meth:`Members.prunes_exactly`, :mod:`.native`),
+and never with ``exact_counts``, explain or date order. Elsewhere every match is weighed
+and counted. A query with synonyms runs in the form :func:`~.compile.pruning_safe` gives
+it, which Debian's library survives even when every document matches (it raises its
+minimum weight at the last one then, and prunes).
 
-Counting. A search's total is exact (the ranked pass counts every match). Facets are
-counted by match spies, which read one value a facet for every match: most of a search's
-time when
-a common word matches much of the archive (measured at 416,610 articles on 4 shards).
-So on an index whose documents hold sample terms, the ranked pass counts the matches
-(exactly) without spies, and a second, boolean pass counts the facets: over every match
-when there are at most :data:`EXACT_UP_TO`, else over the documents of a few sample
-buckets (``index.sample_term``: an unbiased sample of about :data:`SAMPLE_SIZE` of the
-matches), scaled up and marked approximate (``Matches.facets_exact`` False), as
-Elasticsearch's ``random_sampler`` aggregation does. A value the sample missed (a few
-dozen matches among 100,000) is not listed. ``exact_counts=True``, and an index written
-before the sample terms, count every match's facets.
+Counting. A search's total is exact unless it was pruned, then up to
+:data:`EXACT_UP_TO` matches, and marked an estimate beyond (``Matches.total_exact``),
+as with Elasticsearch's ``track_total_hits``. Facets are counted by match spies, which
+read one value a facet for every match: most of a search's time when a common word
+matches much of the archive (measured at 416,610 articles on 4 shards). So on an index
+whose documents hold sample terms, the ranked pass counts no facets, and a second,
+boolean pass counts them: over every match when there are at most :data:`EXACT_UP_TO`,
+else over the documents of a few sample buckets (``index.sample_term``: an unbiased
+sample of about :data:`SAMPLE_SIZE` of the matches), scaled up and marked approximate
+(``Matches.facets_exact`` False), as Elasticsearch's ``random_sampler`` aggregation
+does. A value the sample missed (a few dozen matches among 100,000) is not listed. The
+same pass counts the total of a pruned search: every match when Xapian's bound says at
+most EXACT_UP_TO (again, whole, when a sample finds that few), else the sample's count
+scaled up. ``exact_counts=True``, and an index written before the sample terms, count
+every match's facets and total.
 
 Shards fail. A shard is tried at its address, then at each replica's, in the order of
 the cluster file, when the searcher opens and whenever a query finds it gone (replica
@@ -408,7 +414,7 @@ class XapianSearcher(Members):
 
     def _every(self) -> int:
         """``check_at_least`` for a pass that weighs and counts every match (module
-        docstring, "No pruning")."""
+        docstring, "Pruning")."""
         return max(self.db.get_doccount(), 1)
 
     def _prunable(self) -> bool:
