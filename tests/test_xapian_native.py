@@ -30,6 +30,8 @@ from arsearch.backends.xapian import native  # noqa: E402
 from arsearch.backends.xapian import search as xsearch  # noqa: E402
 from arsearch.backends.xapian.cluster import ShardServer, write_cluster  # noqa: E402
 from arsearch.backends.xapian.core import require_xapian as bindings  # noqa: E402
+from arsearch.backends.xapian.members import cluster_status  # noqa: E402
+from arsearch.cli.info import shard_line  # noqa: E402
 from arsearch.ingest import Document  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,6 +138,11 @@ def test_cluster_prunes_only_when_every_shard_server_carries_the_fixes(
                 arsearch.open_index(path, exact_counts=True) as whole:
             backend = engine._current()
             assert backend.prunes_exactly() is (stock_servers == 0)
+            assert [s["fixed_xapian"] for s in cluster_status(path)] == \
+                [i >= stock_servers for i in range(len(servers))]
+            shown = [shard_line(s) for s in backend.shard_status()]
+            assert ["not pruned" in line for line in shown] == \
+                [i < stock_servers for i in range(len(servers))]
             got, want = engine.search("القمح الحديد"), whole.search("القمح الحديد")
     finally:
         for s in servers:

@@ -18,6 +18,7 @@ from tests.xapian_support import LocalCluster, require_xapian
 
 require_xapian()
 
+from arsearch.backends.xapian import native  # noqa: E402
 from arsearch.backends.xapian.cluster import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,6 +47,8 @@ def test_cluster_walk_through_with_shard_serve(tmp_path, sample_dir):
         for server, port in zip(servers, ports, strict=True):
             line = server.stderr.readline()
             assert "serving shard" in line and f"127.0.0.1:{port} (writable)" in line, line
+            # the server it starts is the one this process's Xapian calls for
+            assert line.strip().endswith("with arsearch's fixed Xapian") is native.prunes()
         config = tmp_path / "cluster.toml"
         config.write_text("".join(f'[[shard]]\nname = "s{i}"\nhost = "127.0.0.1"\n'
                                   f"port = {p}\n\n" for i, p in enumerate(ports)), "utf-8")
@@ -59,6 +62,7 @@ def test_cluster_walk_through_with_shard_serve(tmp_path, sample_dir):
         assert status.returncode == 0 and "3 shards, 37 documents" in status.stdout
         shards = json.loads(cli("cluster", "status", str(config), "--json").stdout)
         assert [s["status"] for s in shards] == ["ok"] * 3
+        assert [s["fixed_xapian"] for s in shards] == [native.prunes()] * 3
         assert sum(s["documents"] for s in shards) == 37
         found = cli("search", "داعش", "إدلب", "--index", str(config), "--json")
         data = json.loads(found.stdout)

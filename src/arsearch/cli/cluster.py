@@ -54,7 +54,7 @@ def shard_serve_cmd(folder: str, port: int, host: str, writable: bool,
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     click.echo(f"arsearch: serving shard {folder} on {host}:{server.port}"
-               f"{' (writable)' if writable else ''}", err=True)
+               f"{' (writable)' if writable else ''} with {server_kind(server)}", err=True)
     code = server.proc.wait()
     server.stop()  # its connections' children too
     if stopping:
@@ -62,6 +62,17 @@ def shard_serve_cmd(folder: str, port: int, host: str, writable: bool,
     if code:
         click.secho(f"error: xapian-tcpsrv stopped with status {code}", fg="red", err=True)
         sys.exit(EXIT_ERROR)
+
+
+def server_kind(server) -> str:
+    """Which xapian-tcpsrv serves: arsearch's fixed build (searches over it may be
+    pruned) or another (docs/xapian.md, "Pruning: on arsearch's fixed Xapian only")."""
+    from arsearch.backends.xapian import native
+
+    folder = native.build_folder()
+    if folder is not None and server.server_exe == str(folder / native.SERVER):
+        return "arsearch's fixed Xapian"
+    return f"{server.server_exe} (not arsearch's fixed Xapian: searches are not pruned)"
 
 
 @click.group("cluster")

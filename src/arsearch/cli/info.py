@@ -65,4 +65,6 @@ def shard_line(shard: dict) -> str:
     if shard["status"] == "outdated":
         return f"OUTDATED, {shard['documents']:,} documents ({shard['reason']})"
     where = f" (replica {shard['serving']})" if shard["status"] == "replica" else ""
-    return f"{shard['documents']:,} documents{where}"
+    stock = "; stock Xapian: searches are not pruned" \
+        if shard.get("fixed_xapian") is False else ""
+    return f"{shard['documents']:,} documents{where}{stock}"

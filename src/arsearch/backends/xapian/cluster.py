@@ -307,6 +307,7 @@ class ShardServer:
     #: the xapian-tcpsrv to run; default :func:`.native.tcpsrv` (the fixed build's when
     #: this process runs it, else Debian's)
     server: str | None = None
+    server_exe: str | None = field(default=None, init=False)  # the one started
     proc: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self, wait: float = 10.0) -> ShardServer:
@@ -317,7 +318,7 @@ class ShardServer:
                 f"refusing to serve a shard on {self.host!r}: Xapian's protocol has no "
                 "authentication or encryption; use 127.0.0.1 with SSH tunnels or a private "
                 "network, or allow it explicitly")
-        exe = self.server or native.tcpsrv()
+        exe = self.server_exe = self.server or native.tcpsrv()
         if exe is None:
             raise ArsearchError("xapian-tcpsrv is not installed (apt-get install xapian-tools)")
         self.path = Path(self.path)

@@ -228,7 +228,9 @@ def open_remote(address: ShardAddress, timeout: float = DEFAULT_TIMEOUT):
 def cluster_status(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) -> list[dict]:
     """Each shard of the cluster file: where it answers (its primary, else the first
     replica that does), its documents, or why none answers; ``outdated`` when its layout
-    is older than this arsearch's (a half-upgraded cluster: searches refuse it)."""
+    is older than this arsearch's (a half-upgraded cluster: searches refuse it);
+    ``fixed_xapian``: its server is arsearch's fixed Xapian (else searches are not
+    pruned: :mod:`.native`)."""
     out = []
     for shard in read_cluster(path).shards:
         entry: dict = {"name": shard.name, "address": f"{shard.host}:{shard.port}",
@@ -243,7 +245,8 @@ def cluster_status(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) ->
             try:
                 entry.update(status="ok" if serving == shard.address else "replica",
                              serving=f"{serving.host}:{serving.port}",
-                             documents=member.db.get_doccount())
+                             documents=member.db.get_doccount(),
+                             fixed_xapian=member.fixes >= native.FIXES)
                 Layout.stored(member.db, f"shard {shard.name}", shard=True)  # none: new
             except (IndexVersionError, IndexDamagedError) as exc:
                 # written by an older arsearch, or its layout record damaged: not searched

@@ -59,6 +59,7 @@ import numpy as np
 
 from arsearch.backends.boundary import Target
 
+from . import native
 from .cluster import Cluster, ShardAddress, read_cluster
 from .compile import (
     TIER,
@@ -798,6 +799,7 @@ class XapianSearcher(Members):
                              documents=m.db.get_doccount())
                 if m.serving is not None:
                     entry["serving"] = f"{m.serving.host}:{m.serving.port}"
+                    entry["fixed_xapian"] = m.fixes >= native.FIXES
             out.append(entry)
         return out
 
