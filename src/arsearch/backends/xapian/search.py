@@ -547,9 +547,11 @@ class XapianSearcher(Members):
             return
         found.score = _score(weight, compiled)
         enquire, _ = self._enquire(compiled.guarded(), False)
-        if not compiled.best_of:
-            # a weight cutoff over OP_MAX (a word's synonyms) makes xapian-tcpsrv 1.4.22
-            # drop the connection (tests/test_backends.py): those rank over every match
+        if not compiled.best_of or self.prunes_exactly():
+            # a weight cutoff over OP_MAX (a word's synonyms) makes Debian's xapian-tcpsrv
+            # 1.4.22 drop the connection (tests/test_backends.py): there those rank over
+            # every match. (A cutoff prunes: on Debian's library the rank may, rarely,
+            # miss a document above it: module docstring, "Pruning".)
             enquire.set_cutoff(0, weight * (1 - 1e-12))  # the same sum, maybe in another order
         mset = enquire.get_mset(0, max(self.db.get_doccount(), 1))
         for rank, item in enumerate(mset, 1):
