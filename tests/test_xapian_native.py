@@ -90,6 +90,38 @@ def test_xapian_native_bindings_imported_first_keep_debians_library_and_say_so()
     assert all("arsearch-xapian" not in f for f in got["mapped"])
 
 
+def test_xapian_native_fixes_asked_before_the_bindings_still_load_the_build():
+    """``native.fixes()`` as a program's first call (before ``require_xapian``) imported
+    the bindings without the build: Debian's library, for the process's whole life."""
+    require_fixed_build()
+    out = subprocess.run([sys.executable, "-c", "from arsearch.backends.xapian import "
+                          "native; print(native.fixes())"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert int(out.stdout) == native.FIXES
+
+
+def test_xapian_native_a_folder_named_libxapian_holds_no_library_of_its_own(tmp_path):
+    """Libraries are told by their file's name: a venv or a project under a folder
+    named ``libxapian-...`` maps other files there, which made two 'libxapian's, so
+    the fixed build went unpruned."""
+    require_fixed_build()
+    folder = tmp_path / "libxapian-project"
+    folder.mkdir()
+    other = folder / "libother.so"
+    shutil.copy(_libz(), other)
+    got = report(first=f"import ctypes; ctypes.CDLL({str(other)!r})")
+    assert str(other) not in got["mapped"]
+    assert got["fixes"] == native.FIXES
+
+
+def _libz() -> str:
+    """The file of the zlib this process maps (libxapian needs it; any library outside
+    Xapian would do)."""
+    with open("/proc/self/maps", encoding="utf-8") as maps:
+        return next(line.split(None, 5)[5].strip() for line in maps if "/libz.so" in line)
+
+
 # -- shard servers ------------------------------------------------------------------------
 
 

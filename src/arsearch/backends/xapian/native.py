@@ -60,13 +60,16 @@ def preload() -> None:
 
 
 def mapped_libraries() -> set[str]:
-    """The files of every libxapian mapped into this process (Linux; empty elsewhere)."""
+    """The files of every libxapian mapped into this process (Linux; empty elsewhere):
+    by the file's name, not its path (a venv in a folder named ``libxapian-...`` maps
+    many other files under it)."""
     try:
         with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
-            return {line.split(None, 5)[5].strip() for line in maps
-                    if "libxapian" in line and len(line.split(None, 5)) == 6}
+            files = {parts[5].strip() for parts in (line.split(None, 5) for line in maps)
+                     if len(parts) == 6}
     except OSError:
         return set()
+    return {f for f in files if os.path.basename(f).startswith("libxapian")}
 
 
 def fixes() -> int:
@@ -78,7 +81,11 @@ def fixes() -> int:
 
 
 def _read_fixes() -> int:
-    import xapian  # noqa: F401  (the bindings load their library first)
+    preload()  # asked before require_xapian: the bindings must still load the build
+    try:
+        import xapian  # noqa: F401  (the bindings load their library first)
+    except ImportError:
+        return 0
 
     files = mapped_libraries()
     if len(files) != 1:
