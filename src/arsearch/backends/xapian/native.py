@@ -110,8 +110,11 @@ def server_fixes(db) -> int:
 
 def tcpsrv() -> str | None:
     """The shard server to start: the fixed build's when this process runs it (the
-    client and its servers then agree), else Debian's ``xapian-tcpsrv`` on the PATH."""
-    folder = build_folder()
-    if folder is not None and prunes() and (folder / SERVER).is_file():
-        return str(folder / SERVER)
+    client and its servers then agree), else Debian's ``xapian-tcpsrv`` on the PATH.
+    Found beside the library mapped, not from ``ARSEARCH_XAPIAN_BUILD`` again: a
+    relative folder there names another place once the process changed directory."""
+    if prunes():
+        server = Path(next(iter(mapped_libraries()))).parent.parent / SERVER
+        if server.is_file():
+            return str(server)
     return shutil.which("xapian-tcpsrv")
