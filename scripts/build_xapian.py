@@ -35,6 +35,7 @@ import argparse
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -52,6 +53,8 @@ FIXES = 2
 BUILD_DIR = "arsearch-xapian"
 LIBRARY = "lib/libxapian.so.30"
 SERVER = "bin/xapian-tcpsrv"
+#: Written last into a verified build: the prefix is this script's to replace.
+STAMP = "arsearch-xapian.txt"
 
 
 class BuildError(Exception):
@@ -138,12 +141,57 @@ def build(tarball: Path, prefix: Path, work: Path, jobs: int) -> None:
     run(["./configure", f"--prefix={prefix}", "--disable-documentation"], source, log,
         "configure", env)
     run(["make", f"-j{jobs}"], source, log, "make", env)
-    if prefix.exists():
-        shutil.rmtree(prefix)
-    run(["make", "install"], source, log, "make install", env)
-    if fixes_of(prefix) != FIXES:
-        raise BuildError(f"the library built in {prefix} does not report {FIXES} fixes; "
+    stage = work / "stage"
+    run(["make", "install", f"DESTDIR={stage}"], source, log, "make install", env)
+    staged = stage / prefix.relative_to(prefix.anchor)
+    if fixes_of(staged) != FIXES:
+        raise BuildError(f"the library built in {staged} does not report {FIXES} fixes; "
                          f"see {log}")
+    (staged / STAMP).write_text(f"Xapian {VERSION} with {FIXES} fixes\n", encoding="utf-8")
+    swap_in(staged, prefix)
+
+
+def check_prefix(prefix: Path) -> None:
+    """Refuse, before building, a prefix this script would fail to install into or must
+    not replace: a file, or a folder holding anything but a build of its own (a build
+    replaces the whole prefix: ``--prefix /usr/local`` would otherwise be wiped)."""
+    if prefix.exists() and not prefix.is_dir():
+        raise BuildError(f"--prefix {prefix} is not a folder")
+    if prefix.is_dir() and any(prefix.iterdir()) and not (prefix / STAMP).is_file() \
+            and fixes_of(prefix) == 0:
+        raise BuildError(f"{prefix} holds other files than a build of this script: "
+                         "give a new or empty folder with --prefix")
+    parent = next((p for p in prefix.parents if p.exists()), Path(prefix.anchor))
+    try:  # what swap_in will do there (a mere access check passes for root in /proc)
+        os.rmdir(tempfile.mkdtemp(prefix=f".{prefix.name}-", dir=parent))
+    except OSError as exc:
+        raise BuildError(f"cannot create {prefix}: {parent} is not a writable folder "
+                         f"({exc.strerror})") from exc
+
+
+def swap_in(staged: Path, prefix: Path) -> None:
+    """Put the verified build ``staged`` at ``prefix`` by renames beside it, so that an
+    interrupted install leaves the previous prefix or the new one, never a part of one
+    that ``native`` would load (the copy goes beside the prefix first: ``staged`` may be
+    on another file system)."""
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    beside = Path(tempfile.mkdtemp(prefix=f".{prefix.name}-", dir=prefix.parent))
+    try:
+        shutil.copytree(staged, beside / "new", symlinks=True)
+        if prefix.exists():
+            prefix.rename(beside / "old")
+        (beside / "new").rename(prefix)
+    finally:
+        shutil.rmtree(beside, ignore_errors=True)
+
+
+def _clean(work: Path | None, keep: bool) -> None:
+    if work is not None and not keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,25 +204,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the build folder")
     ap.add_argument("--force", action="store_true", help="rebuild even when built")
     a = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # cleaned up as after Ctrl-C
+    work: Path | None = None
     try:
         prefix = (a.prefix or default_prefix()).absolute()
         if not a.force and fixes_of(prefix) == FIXES:
             print(f"build-xapian: {prefix} already holds Xapian {VERSION} with "
                   f"{FIXES} fixes")
             return 0
-        work = Path(tempfile.mkdtemp(prefix="arsearch-xapian-"))
-        tarball = a.tarball.absolute() if a.tarball else fetch_tarball(work)
-        if not tarball.is_file():
+        check_prefix(prefix)
+        tarball = a.tarball.absolute() if a.tarball else None
+        if tarball is not None and not tarball.is_file():
             raise BuildError(f"no tarball {tarball}")
-        build(tarball, prefix, work, max(1, a.jobs))
-        if not a.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        work = Path(tempfile.mkdtemp(prefix="arsearch-xapian-"))
+        build(tarball or fetch_tarball(work), prefix, work, max(1, a.jobs))
     except BuildError as exc:
         print(f"build-xapian: {exc}", file=sys.stderr)
+        # the build folder is kept for the log an error names
+        _clean(work, a.keep or (work is not None and str(work) in str(exc)))
         return 1
     except KeyboardInterrupt:
         print("build-xapian: interrupted", file=sys.stderr)
+        _clean(work, a.keep)
         return 130
+    _clean(work, a.keep)
     print(f"build-xapian: Xapian {VERSION} with {FIXES} fixes in {prefix}")
     return 0
 

@@ -9,6 +9,7 @@ Library choices run in child processes: a process keeps the libxapian it first l
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -65,7 +66,7 @@ def test_xapian_native_fixed_build_is_the_one_library_mapped():
     folder = native.build_folder()
     assert folder is not None and next(iter(mapped)).startswith(str(folder.resolve()))
     assert native.fixes() == native.FIXES
-    assert native.tcpsrv() == str(folder / native.SERVER)
+    assert Path(native.tcpsrv()).resolve() == (folder / native.SERVER).resolve()
 
 
 def test_xapian_native_none_runs_debians_library_and_server():
@@ -90,6 +91,57 @@ def test_xapian_native_bindings_imported_first_keep_debians_library_and_say_so()
     got = report(first="import xapian")
     assert got["fixes"] == 0 and got["server"] == DEBIAN_SERVER
     assert all("arsearch-xapian" not in f for f in got["mapped"])
+
+
+def test_xapian_native_relative_build_folder_starts_its_server_after_a_chdir(tmp_path):
+    """``ARSEARCH_XAPIAN_BUILD`` relative to where the program started: after it changed
+    directory, its shard servers were Debian's while it ran the fixed library."""
+    require_fixed_build()
+    folder = native.build_folder()
+    assert folder is not None
+    env = {**STOCK, native.ENV: os.path.relpath(folder, tmp_path)}
+    elsewhere = tmp_path / "a" / "b"
+    elsewhere.mkdir(parents=True)
+    code = REPORT.format(first="import os").replace(
+        "print(json", f"os.chdir({str(elsewhere)!r})\nprint(json")
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=60, env=env)
+    assert got.returncode == 0, got.stderr[-500:]
+    found = json.loads(got.stdout)
+    assert found["fixes"] == native.FIXES
+    assert Path(found["server"]).resolve() == (folder / native.SERVER).resolve()
+
+
+def test_xapian_native_fixes_asked_before_the_bindings_still_load_the_build():
+    """``native.fixes()`` as a program's first call (before ``require_xapian``) imported
+    the bindings without the build: Debian's library, for the process's whole life."""
+    require_fixed_build()
+    out = subprocess.run([sys.executable, "-c", "from arsearch.backends.xapian import "
+                          "native; print(native.fixes())"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert int(out.stdout) == native.FIXES
+
+
+def test_xapian_native_a_folder_named_libxapian_holds_no_library_of_its_own(tmp_path):
+    """Libraries are told by their file's name: a venv or a project under a folder
+    named ``libxapian-...`` maps other files there, which made two 'libxapian's, so
+    the fixed build went unpruned."""
+    require_fixed_build()
+    folder = tmp_path / "libxapian-project"
+    folder.mkdir()
+    other = folder / "libother.so"
+    shutil.copy(_libz(), other)
+    got = report(first=f"import ctypes; ctypes.CDLL({str(other)!r})")
+    assert str(other) not in got["mapped"]
+    assert got["fixes"] == native.FIXES
+
+
+def _libz() -> str:
+    """The file of the zlib this process maps (libxapian needs it; any library outside
+    Xapian would do)."""
+    with open("/proc/self/maps", encoding="utf-8") as maps:
+        return next(line.split(None, 5)[5].strip() for line in maps if "/libz.so" in line)
 
 
 # -- shard servers ------------------------------------------------------------------------

@@ -60,13 +60,16 @@ def preload() -> None:
 
 
 def mapped_libraries() -> set[str]:
-    """The files of every libxapian mapped into this process (Linux; empty elsewhere)."""
+    """The files of every libxapian mapped into this process (Linux; empty elsewhere):
+    by the file's name, not its path (a venv in a folder named ``libxapian-...`` maps
+    many other files under it)."""
     try:
         with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
-            return {line.split(None, 5)[5].strip() for line in maps
-                    if "libxapian" in line and len(line.split(None, 5)) == 6}
+            files = {parts[5].strip() for parts in (line.split(None, 5) for line in maps)
+                     if len(parts) == 6}
     except OSError:
         return set()
+    return {f for f in files if os.path.basename(f).startswith("libxapian")}
 
 
 def fixes() -> int:
@@ -78,6 +81,7 @@ def fixes() -> int:
 
 
 def _read_fixes() -> int:
+    preload()  # asked before require_xapian: the bindings must still load the build
     try:
         import xapian  # noqa: F401  (the bindings load their library first)
     except ImportError:
@@ -106,8 +110,11 @@ def server_fixes(db) -> int:
 
 def tcpsrv() -> str | None:
     """The shard server to start: the fixed build's when this process runs it (the
-    client and its servers then agree), else Debian's ``xapian-tcpsrv`` on the PATH."""
-    folder = build_folder()
-    if folder is not None and prunes() and (folder / SERVER).is_file():
-        return str(folder / SERVER)
+    client and its servers then agree), else Debian's ``xapian-tcpsrv`` on the PATH.
+    Found beside the library mapped, not from ``ARSEARCH_XAPIAN_BUILD`` again: a
+    relative folder there names another place once the process changed directory."""
+    if prunes():
+        server = Path(next(iter(mapped_libraries()))).parent.parent / SERVER
+        if server.is_file():
+            return str(server)
     return shutil.which("xapian-tcpsrv")

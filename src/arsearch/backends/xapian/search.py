@@ -15,7 +15,8 @@ skips one past its optional side's document, which that AND may hold) and dies o
 results"; still so in 1.4.28 and Xapian's main). ``scripts/build_xapian.py`` builds the
 same library with both fixed; a searcher prunes only when its own library and every
 shard server it reads are that build (:meth:`Members.prunes_exactly`, :mod:`.native`),
-and never with ``exact_counts``, explain or date order. Elsewhere every match is weighed
+and never with ``exact_counts``, explain, date order or over several local parts (which
+Xapian prunes wrong on either library). Elsewhere every match is weighed
 and counted. A query with synonyms runs in the form :func:`~.compile.pruning_safe` gives
 it, which Debian's library survives even when every document matches (it raises its
 minimum weight at the last one then, and prunes).
