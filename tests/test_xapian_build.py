@@ -70,3 +70,21 @@ def test_xapian_build_bad_tarball_is_one_line_and_leaves_no_build_folder(
     assert out.stderr.count("\n") == 1 and str(given) in out.stderr
     assert list((tmp_path / "tmp").iterdir()) == []
     assert not (tmp_path / "prefix").exists()
+
+
+def test_xapian_build_script_native_module_and_patches_agree_on_the_fixes():
+    """The number of fixes is written in four places: the build script checks the
+    library it built for it, the engine asks the library and the shard servers for it,
+    and the two marker patches answer it. A new fix must change all four."""
+    import re
+
+    from arsearch.backends.xapian import native
+
+    script = SCRIPT.read_text(encoding="utf-8")
+    assert re.search(rf"^FIXES = {native.FIXES}$", script, re.M)
+    patches = sorted((ROOT / "scripts" / "xapian-patches").glob("*.patch"))
+    text = "\n".join(p.read_text(encoding="utf-8") for p in patches)
+    assert f"+    return {native.FIXES};" in text
+    assert f'+\tsend_message(REPLY_METADATA, "{native.FIXES}");' in text
+    fixes = [p for p in patches if "marker" not in p.name]
+    assert len(fixes) == native.FIXES, [p.name for p in fixes]

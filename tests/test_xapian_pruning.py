@@ -432,32 +432,38 @@ print(json.dumps({"pruned": top(1), "whole": top(4)}))
 """
 
 
-@pytest.mark.parametrize("library", ["stock", "fixed"])
-def test_xapian_1_4_prunes_over_two_local_databases_to_a_page_without_the_best(library):
-    """Why a local index of several parts is never pruned, on either library
-    (``Members.prunes_exactly``): if this fails, that library prunes it right."""
-    if library == "fixed":
-        require_fixed_build()
+def test_xapian_1_4_prunes_over_two_local_databases_to_a_page_without_the_best():
+    """Debian's Xapian, merging one match tree a database, turns the later database's
+    OR into an AND_MAYBE before it started (the page is already full), and
+    ``AndMaybePostList::sync_rhs`` finds the unstarted optional side "ended" and drops it
+    (docs/xapian.md): docid 2 loses B's weight. If this fails, that library no longer
+    has the defect."""
     out = subprocess.run([sys.executable, "-c", TWO_DATABASES], capture_output=True,
-                         text=True, cwd=ROOT, timeout=120,
-                         env=STOCK if library == "stock" else None)
+                         text=True, cwd=ROOT, timeout=120, env=STOCK)
     assert out.returncode == 0, out.stderr[-500:]
     assert json.loads(out.stdout) == {"pruned": [3], "whole": [2]}
 
 
-def test_xapian_local_index_of_two_parts_is_never_pruned(two_parts, tmp_path):
-    """On the fixed library a local index of one part prunes, one of two parts does
-    not (the defect above), and its pages with a filter are those counted whole."""
+def test_xapian_fixed_build_prunes_over_two_local_databases_to_the_page_it_ranks_whole():
     require_fixed_build()
-    one = tmp_path / "one"
-    arsearch.index_documents(one, [Document(id=f"o{i}", title="", body=f"النفط رقم{i}")
-                                   for i in range(5)], backend="xapian")
-    with arsearch.open_index(one) as single, arsearch.open_index(two_parts) as parts, \
+    out = subprocess.run([sys.executable, "-c", TWO_DATABASES], capture_output=True,
+                         text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert json.loads(out.stdout) == {"pruned": [2], "whole": [2]}
+
+
+def test_xapian_local_index_of_two_parts_prunes_to_the_pages_counted_whole(two_parts,
+                                                                           tmp_path):
+    """On the fixed library a local index of two parts prunes too, and its pages with a
+    filter (the random searches' wrong pages before the third fix) are those counted
+    whole."""
+    require_fixed_build()
+    with arsearch.open_index(two_parts) as parts, \
             arsearch.open_index(two_parts, exact_counts=True) as whole:
-        assert single._current().prunes_exactly()
-        assert not parts._current().prunes_exactly()
+        assert parts._current().prunes_exactly()
         for per_page in (1, 3):
             got = parts.search(PARTS_QUERY, per_page=per_page, source="cnn", facets=False)
             want = whole.search(PARTS_QUERY, per_page=per_page, source="cnn")
             assert [h.id for h in got.hits] == [h.id for h in want.hits]
-            assert got.total == want.total and got.total_exact
+            assert [h.score for h in got.hits] == pytest.approx(
+                [h.score for h in want.hits], abs=1e-9)

@@ -89,14 +89,12 @@ class Members:
     def prunes_exactly(self) -> bool:
         """Whether Xapian may prune here without leaving results out: this process's
         library and the server of each shard read carry arsearch's fixes (:mod:`.native`;
-        a replica that took over is asked again), and it reads at most one local
-        database. Over several local parts (an index written with ``procs`` > 1),
-        Xapian 1.4.22 merges one match tree a part and, pruning, leaves the best
-        document out, fixed library or not (tests/test_xapian_pruning.py); a shard
-        server matches its one database alone and is right."""
-        local = sum(1 for m in self.members if not m.remote)
-        return native.prunes() and local <= 1 and all(
-            m.fixes >= native.FIXES for m in self.members if m.remote and m.db is not None)
+        a replica that took over is asked again). Several local parts (an index
+        written with ``procs`` > 1) need the third fix: Debian's Xapian, merging one
+        match tree a part, drops the best document of a later part once the page is
+        full (tests/test_xapian_pruning.py, ``TWO_DATABASES``)."""
+        return native.prunes() and all(m.fixes >= native.FIXES for m in self.members
+                                       if m.remote and m.db is not None)
 
     @property
     def partial(self) -> bool:

@@ -23,9 +23,9 @@ import sys
 from pathlib import Path
 
 #: The fixes of scripts/xapian-patches/ (``scripts/build_xapian.FIXES`` agrees).
-FIXES = 2
+FIXES = 3
 #: The metadata key a fixed shard server answers with its fixes, whatever its database
-#: holds (0004-arsearch-fixes-marker-of-a-shard-server.patch).
+#: holds (0005-arsearch-fixes-marker-of-a-shard-server.patch).
 MARKER_KEY = b"arsearch.xapian.fixes"
 ENV = "ARSEARCH_XAPIAN_BUILD"
 LIBRARY = "lib/libxapian.so.30"

@@ -10,16 +10,17 @@ Pruning, only on arsearch's fixed Xapian. A ranked search may stop once Xapian k
 page (``check_at_least`` the page's end): its weight bounds skip the documents that
 cannot enter it, so a common word's every match is not weighed. Debian's Xapian 1.4.22
 leaves results out doing so (``AndMaybePostList::next``, turning itself into an AND,
-skips one past its optional side's document, which that AND may hold) and dies on an
-``OP_MAX`` (a word's synonyms) with no alternative left (docs/xapian.md, "Pruning drops
-results"; still so in 1.4.28 and Xapian's main). ``scripts/build_xapian.py`` builds the
-same library with both fixed; a searcher prunes only when its own library and every
-shard server it reads are that build (:meth:`Members.prunes_exactly`, :mod:`.native`),
-and never with ``exact_counts``, explain, date order or over several local parts (which
-Xapian prunes wrong on either library). Elsewhere every match is weighed
-and counted. A query with synonyms runs in the form :func:`~.compile.pruning_safe` gives
-it, which Debian's library survives even when every document matches (it raises its
-minimum weight at the last one then, and prunes).
+skips one past its optional side's document, which that AND may hold; an OR that turns
+into an AND_MAYBE before it started drops its optional side, as the tree of a later part
+of a local index does) and dies on an ``OP_MAX`` (a word's synonyms) with no alternative
+left (docs/xapian.md, "Pruning drops results"; still so in 1.4.28 and Xapian's main).
+``scripts/build_xapian.py`` builds the same library with the three fixed; a searcher
+prunes only when its own library and every shard server it reads are that build
+(:meth:`Members.prunes_exactly`, :mod:`.native`), and never with ``exact_counts``,
+explain or date order. Elsewhere every match is weighed and counted. A query with
+synonyms runs in the form :func:`~.compile.pruning_safe` gives it, which Debian's
+library survives even when every document matches (it raises its minimum weight at the
+last one then, and prunes).
 
 Counting. A search's total is exact unless it was pruned, then up to
 :data:`EXACT_UP_TO` matches, and marked an estimate beyond (``Matches.total_exact``),
