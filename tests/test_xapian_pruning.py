@@ -467,3 +467,35 @@ def test_xapian_local_index_of_two_parts_prunes_to_the_pages_counted_whole(two_p
             assert [h.id for h in got.hits] == [h.id for h in want.hits]
             assert [h.score for h in got.hits] == pytest.approx(
                 [h.score for h in want.hits], abs=1e-9)
+
+
+#: 146 random articles (the hostile pass's fuzz, seed 501): pruned to its first, this
+#: search once ranked d0068 first at 9.34, a weight it does not have (4.92: it is 20th)
+OVERWEIGHED = ROOT / "tests" / "data" / "xapian_overweighed.json"
+
+
+def test_xapian_pruned_ranking_with_a_wrong_weight_is_ranked_again_whole(tmp_path):
+    """Checked pages (search.py): each pruned ranking is weighed again document by
+    document; a weight Xapian got wrong sends the search over every match, so its pages
+    are those counted whole."""
+    from datetime import datetime
+
+    require_fixed_build()
+    case = json.loads(OVERWEIGHED.read_text(encoding="utf-8"))
+    docs = [Document(id=f"d{i:04d}", title=t, body=b, source=s,
+                     date=datetime.fromisoformat(d) if d else None)
+            for i, (t, b, s, d) in enumerate(case["docs"])]
+    folder = tmp_path / "x"
+    arsearch.index_documents(folder, docs, backend="xapian")
+    dates = {"date_from": datetime.fromisoformat(case["date_from"]),
+             "date_to": datetime.fromisoformat(case["date_to"])}
+    with arsearch.open_index(folder) as engine, \
+            arsearch.open_index(folder, exact_counts=True) as whole:
+        for per_page, page in ((1, 1), (3, 1), (1, 3)):
+            got = engine.search(case["query"], per_page=per_page, page=page, **dates)
+            want = whole.search(case["query"], per_page=per_page, page=page, **dates)
+            assert [(h.id, round(h.score, 9)) for h in got.hits] == \
+                [(h.id, round(h.score, 9)) for h in want.hits], (per_page, page)
+        assert engine._current().pruned_pages_redone >= 1
+        assert "d0068" not in [h.id for h in engine.search(case["query"], per_page=3,
+                                                             **dates).hits]
