@@ -190,6 +190,8 @@ def test_cluster_prunes_only_when_every_shard_server_carries_the_fixes(
                 arsearch.open_index(path, exact_counts=True) as whole:
             backend = engine._current()
             assert backend.prunes_exactly() is (stock_servers == 0)
+            assert [s.fixed for s in servers] == [i >= stock_servers
+                                                  for i in range(len(servers))]
             assert [s["fixed_xapian"] for s in cluster_status(path)] == \
                 [i >= stock_servers for i in range(len(servers))]
             shown = [shard_line(s) for s in backend.shard_status()]

@@ -67,10 +67,7 @@ def shard_serve_cmd(folder: str, port: int, host: str, writable: bool,
 def server_kind(server) -> str:
     """Which xapian-tcpsrv serves: arsearch's fixed build (searches over it may be
     pruned) or another (docs/xapian.md, "Pruning: on arsearch's fixed Xapian only")."""
-    from arsearch.backends.xapian import native
-
-    folder = native.build_folder()
-    if folder is not None and server.server_exe == str(folder / native.SERVER):
+    if server.fixed:
         return "arsearch's fixed Xapian"
     return f"{server.server_exe} (not arsearch's fixed Xapian: searches are not pruned)"
 

@@ -310,6 +310,13 @@ class ShardServer:
     server_exe: str | None = field(default=None, init=False)  # the one started
     proc: subprocess.Popen | None = field(default=None, repr=False)
 
+    @property
+    def fixed(self) -> bool:
+        """The server started is arsearch's fixed Xapian build (:mod:`.native`)."""
+        fixed = native.fixed_server()
+        return fixed is not None and self.server_exe is not None and \
+            Path(self.server_exe).resolve() == fixed.resolve()
+
     def start(self, wait: float = 10.0) -> ShardServer:
         """Start the server; return once it listens. ArsearchError, in one line, when it
         cannot (a public address not allowed, no database, the port taken...)."""

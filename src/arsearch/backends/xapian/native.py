@@ -108,13 +108,19 @@ def server_fixes(db) -> int:
     return int(value) if value.isdigit() else 0
 
 
-def tcpsrv() -> str | None:
-    """The shard server to start: the fixed build's when this process runs it (the
-    client and its servers then agree), else Debian's ``xapian-tcpsrv`` on the PATH.
-    Found beside the library mapped, not from ``ARSEARCH_XAPIAN_BUILD`` again: a
+def fixed_server() -> Path | None:
+    """The fixed build's ``xapian-tcpsrv`` when this process runs the fixed library, else
+    None. Found beside the library mapped, not from ``ARSEARCH_XAPIAN_BUILD`` again: a
     relative folder there names another place once the process changed directory."""
     if prunes():
         server = Path(next(iter(mapped_libraries()))).parent.parent / SERVER
         if server.is_file():
-            return str(server)
-    return shutil.which("xapian-tcpsrv")
+            return server
+    return None
+
+
+def tcpsrv() -> str | None:
+    """The shard server to start: the fixed build's when this process runs it (the
+    client and its servers then agree), else Debian's ``xapian-tcpsrv`` on the PATH."""
+    server = fixed_server()
+    return str(server) if server is not None else shutil.which("xapian-tcpsrv")
