@@ -499,3 +499,17 @@ def test_xapian_pruned_ranking_with_a_wrong_weight_is_ranked_again_whole(tmp_pat
         assert engine._current().pruned_pages_redone >= 1
         assert "d0068" not in [h.id for h in engine.search(case["query"], per_page=3,
                                                              **dates).hits]
+
+
+def test_xapian_related_articles_are_those_ranked_over_every_match(two_parts):
+    """Related articles prune, and are checked, only as a search is: Xapian's default
+    (``check_at_least`` 0) pruned them on any library. On each library their lists
+    equal those of ``exact_counts`` (never pruned)."""
+    ids = [f"d{i:04d}" for i in range(len(PARTS))]
+    with arsearch.open_index(two_parts) as engine, \
+            arsearch.open_index(two_parts, exact_counts=True) as whole:
+        for doc_id in ids:
+            for limit in (1, 3, 8):
+                got = [(h.id, round(h.score, 9)) for h in engine.more_like_this(doc_id, limit)]
+                want = [(h.id, round(h.score, 9)) for h in whole.more_like_this(doc_id, limit)]
+                assert got == want, (doc_id, limit)

@@ -692,10 +692,16 @@ class XapianSearcher(Members):
                     break
         if not terms:
             return []
-        enquire, _ = self._enquire(Q(Q.OP_AND_NOT, Q(Q.OP_OR, terms), Q(id_term(doc_id))),
-                                   False)
+        query = Q(Q.OP_AND_NOT, Q(Q.OP_OR, terms), Q(id_term(doc_id)))
+        enquire, _ = self._enquire(query, False)
+        # pruned, and checked, only as a search is (module docstring): Xapian's default
+        # (check_at_least 0) prunes on any library
+        mset = enquire.get_mset(0, limit, limit if self._prunable() else self._every())
+        if self._prunable() and not self._weighed_right(query, mset):
+            self.pruned_pages_redone += 1
+            mset = enquire.get_mset(0, limit, self._every())
         out = []
-        for item in enquire.get_mset(0, limit):
+        for item in mset:
             doc = item.document
             out.append((XapianRef(item.docid, doc.get_value(SLOT_ID).decode(
                 "utf-8", "surrogatepass"), doc.get_data()), item.weight))
