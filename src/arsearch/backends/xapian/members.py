@@ -52,6 +52,11 @@ class Member:
     def remote(self) -> bool:
         return bool(self.addresses)
 
+    @property
+    def fixed(self) -> bool:
+        """The server at ``serving`` is arsearch's fixed Xapian (:mod:`.native`)."""
+        return self.fixes >= native.FIXES
+
 
 class _Modified(Exception):
     """Internal: the database changed under the reader."""
@@ -93,7 +98,7 @@ class Members:
         written with ``procs`` > 1) need the third fix: Debian's Xapian, merging one
         match tree a part, drops the best document of a later part once the page is
         full (tests/test_xapian_pruning.py, ``TWO_DATABASES``)."""
-        return native.prunes() and all(m.fixes >= native.FIXES for m in self.members
+        return native.prunes() and all(m.fixed for m in self.members
                                        if m.remote and m.db is not None)
 
     @property
@@ -249,7 +254,7 @@ def cluster_status(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) ->
                 entry.update(status="ok" if serving == shard.address else "replica",
                              serving=f"{serving.host}:{serving.port}",
                              documents=member.db.get_doccount(),
-                             fixed_xapian=member.fixes >= native.FIXES)
+                             fixed_xapian=member.fixed)
                 Layout.stored(member.db, f"shard {shard.name}", shard=True)  # none: new
             except (IndexVersionError, IndexDamagedError) as exc:
                 # written by an older arsearch, or its layout record damaged: not searched

@@ -68,7 +68,6 @@ import numpy as np
 
 from arsearch.backends.boundary import Target
 
-from . import native
 from .cluster import Cluster, ShardAddress, read_cluster
 from .compile import (
     TIER,
@@ -406,16 +405,7 @@ class XapianSearcher(Members):
         # pruned to the page only on a Xapian with arsearch's fixes (module docstring)
         pruned = count > 0 and not spies and not dated and explain is None \
             and offset + count <= CHECKED_DEPTH and self._prunable()
-        if pruned:  # every result down to the page's end, so that each can be checked
-            mset = enquire.get_mset(0, offset + count, offset + count)
-            if not self._weighed_right(ranked, mset):
-                # a pruned ranking with a weight a document does not have (module
-                # docstring, "Checked pages"): ranked again over every match
-                self.pruned_pages_redone += 1
-                pruned = False
-        if not pruned:
-            mset = enquire.get_mset(offset, count, most)
-        items = list(mset)[offset:] if pruned else list(mset)
+        mset, items, pruned = self._rank(enquire, ranked, offset, count, pruned)
         counted_all = mset.get_matches_lower_bound() == mset.get_matches_upper_bound()
         if not pruned and not counted_all:
             raise ArsearchError("the total is an estimate (a bug: every match is counted)")
@@ -442,6 +432,21 @@ class XapianSearcher(Members):
         docstring, "Pruning")."""
         return max(self.db.get_doccount(), 1)
 
+    def _rank(self, enquire, query, offset: int, count: int,
+              prune: bool) -> tuple[Any, list, bool]:
+        """A ranked pass: its mset, the items of its page, and whether it was pruned.
+        With ``prune``, every result down to the page's end (so that each can be checked)
+        and checked (module docstring, "Checked pages"); a ranking with a weight a
+        document does not have, and any pass without ``prune``, is ranked over every
+        match."""
+        if prune:
+            mset = enquire.get_mset(0, offset + count, offset + count)
+            if self._weighed_right(query, mset):
+                return mset, list(mset)[offset:], True
+            self.pruned_pages_redone += 1
+        mset = enquire.get_mset(offset, count, self._every())
+        return mset, list(mset), False
+
     def _weighed_right(self, query, mset) -> bool:
         """Whether each document of a pruned ranking (every one down to the page's end:
         one weighed too high above the page pushes the right one off it) has the weight
@@ -451,13 +456,8 @@ class XapianSearcher(Members):
         docstring, "Checked pages")."""
         if not mset.size():
             return True
-        ids = [id_term(item.document.get_value(SLOT_ID).decode("utf-8", "surrogatepass"))
-               for item in mset]
-        enquire, _ = self._enquire(pruning_safe(Q(Q.OP_FILTER, query, Q(Q.OP_OR,
-                                                                          [Q(t) for t in ids]))),
-                                   False)
-        truth = {item.docid: item.weight
-                 for item in enquire.get_mset(0, len(ids), self._every())}
+        truth = self._weights_of(query, [id_term(item.document.get_value(SLOT_ID).decode(
+            "utf-8", "surrogatepass")) for item in mset])
         return all(abs(truth.get(item.docid, -1.0) - item.weight)
                    <= 1e-9 * max(1.0, abs(item.weight)) for item in mset)
 
@@ -542,26 +542,27 @@ class XapianSearcher(Members):
                 self.db.get_value_freq(SLOT_DATE) else SLOT_DATE
         return self._days
 
+    def _weights_of(self, query, id_terms: list[bytes]) -> dict[int, float]:
+        """The weight under ``query`` of each document holding one of ``id_terms``, by
+        docid (none for one that does not match): just those documents, weighed whole
+        (``check_at_least`` every document, which the id filter makes cheap), in the form
+        ``compile.pruning_safe`` gives: Xapian still prunes once every document matched,
+        which an ``OP_MAX`` in ``query`` does not survive."""
+        enquire, _ = self._enquire(pruning_safe(Q(Q.OP_FILTER, query, Q(
+            Q.OP_OR, [Q(t) for t in id_terms]))), False)
+        return {item.docid: item.weight
+                for item in enquire.get_mset(0, len(id_terms), self._every())}
+
     def _weight_of(self, query, docid_term: bytes) -> float | None:
-        """The weight of the document with ``docid_term`` under ``query`` (None: no match).
-        Weighed whole (``check_at_least`` every document, which the id filter makes
-        cheap), in the form ``compile.pruning_safe`` gives: Xapian still prunes once every
-        document matched, which an ``OP_MAX`` in ``query`` does not survive."""
-        enquire, _ = self._enquire(pruning_safe(xapian.Query(xapian.Query.OP_FILTER, query,
-                                                             xapian.Query(docid_term))), False)
-        for item in enquire.get_mset(0, 1, self._every()):
-            return item.weight
-        return None
+        """The weight of the document with ``docid_term`` under ``query`` (None: no match;
+        :meth:`_weights_of`)."""
+        return next(iter(self._weights_of(query, [docid_term]).values()), None)
 
     def _relevance(self, compiled: Compiled, refs: list[XapianRef]) -> list[float]:
-        """The relevance scores of date-sorted matches (a second pass over just them,
-        weighed whole as in :meth:`_weight_of`)."""
-        enquire, _ = self._enquire(pruning_safe(Q(Q.OP_FILTER, compiled.query, Q(
-            Q.OP_OR, [Q(id_term(r.id)) for r in refs]))), False)
-        by_id = {}
-        for item in enquire.get_mset(0, len(refs), self._every()):
-            by_id[item.docid] = _score(item.weight, compiled)
-        return [by_id.get(r.docid, 0.0) for r in refs]
+        """The relevance scores of date-sorted matches (a second pass over just them:
+        :meth:`_weights_of`)."""
+        by_id = self._weights_of(compiled.query, [id_term(r.id) for r in refs])
+        return [_score(by_id[r.docid], compiled) if r.docid in by_id else 0.0 for r in refs]
 
     def _explain(self, found: Matches, compiled: Compiled, docid: int, key: bytes) -> None:
         """The document's score parts (each clause's weight for it alone), its score and
@@ -696,10 +697,7 @@ class XapianSearcher(Members):
         enquire, _ = self._enquire(query, False)
         # pruned, and checked, only as a search is (module docstring): Xapian's default
         # (check_at_least 0) prunes on any library
-        mset = enquire.get_mset(0, limit, limit if self._prunable() else self._every())
-        if self._prunable() and not self._weighed_right(query, mset):
-            self.pruned_pages_redone += 1
-            mset = enquire.get_mset(0, limit, self._every())
+        mset, _, _ = self._rank(enquire, query, 0, limit, self._prunable())
         out = []
         for item in mset:
             doc = item.document
@@ -850,7 +848,7 @@ class XapianSearcher(Members):
                              documents=m.db.get_doccount())
                 if m.serving is not None:
                     entry["serving"] = f"{m.serving.host}:{m.serving.port}"
-                    entry["fixed_xapian"] = m.fixes >= native.FIXES
+                    entry["fixed_xapian"] = m.fixed
             out.append(entry)
         return out
 
