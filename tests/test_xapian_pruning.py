@@ -199,9 +199,14 @@ def dropped(tmp_path_factory) -> Path:
 
 def child(script: str, *args: str, query: str = QUERY, pages=PAGES, library: str = "fixed"
           ) -> subprocess.CompletedProcess:
+    """Run ``script`` with a query and page sizes in a child process (:func:`run`)."""
+    return run(script, *args, query, json.dumps(pages), library=library)
+
+
+def run(script: str, *args: str, library: str = "fixed") -> subprocess.CompletedProcess:
     """Run ``script`` in a child process on the ``library`` named (module docstring)."""
-    return subprocess.run([sys.executable, "-c", script, *args, query, json.dumps(pages)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120,
+    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120,
                           env=STOCK if library == "stock" else None)
 
 
@@ -334,16 +339,14 @@ print(json.dumps({"pruned": top_two(2), "whole": top_two(100)}))
 def test_xapian_1_4_prunes_a_scaled_or_to_a_page_without_a_result(tmp_path):
     """Why the searcher prunes no query on Debian's Xapian (search.py, "Pruning"): if
     this fails, that library prunes it right."""
-    out = subprocess.run([sys.executable, "-c", SCALED_OR, str(tmp_path / "db")],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120, env=STOCK)
+    out = run(SCALED_OR, str(tmp_path / "db"), library="stock")
     assert out.returncode == 0, out.stderr[-500:]
     assert json.loads(out.stdout) == {"pruned": [5, 3], "whole": [5, 7]}
 
 
 def test_xapian_fixed_build_prunes_a_scaled_or_to_the_page_it_ranks_whole(tmp_path):
     require_fixed_build()
-    out = subprocess.run([sys.executable, "-c", SCALED_OR, str(tmp_path / "db")],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out = run(SCALED_OR, str(tmp_path / "db"))
     assert out.returncode == 0, out.stderr[-500:]
     assert json.loads(out.stdout) == {"pruned": [5, 7], "whole": [5, 7]}
 
@@ -438,16 +441,14 @@ def test_xapian_1_4_prunes_over_two_local_databases_to_a_page_without_the_best()
     ``AndMaybePostList::sync_rhs`` finds the unstarted optional side "ended" and drops it
     (docs/xapian.md): docid 2 loses B's weight. If this fails, that library no longer
     has the defect."""
-    out = subprocess.run([sys.executable, "-c", TWO_DATABASES], capture_output=True,
-                         text=True, cwd=ROOT, timeout=120, env=STOCK)
+    out = run(TWO_DATABASES, library="stock")
     assert out.returncode == 0, out.stderr[-500:]
     assert json.loads(out.stdout) == {"pruned": [3], "whole": [2]}
 
 
 def test_xapian_fixed_build_prunes_over_two_local_databases_to_the_page_it_ranks_whole():
     require_fixed_build()
-    out = subprocess.run([sys.executable, "-c", TWO_DATABASES], capture_output=True,
-                         text=True, cwd=ROOT, timeout=120)
+    out = run(TWO_DATABASES)
     assert out.returncode == 0, out.stderr[-500:]
     assert json.loads(out.stdout) == {"pruned": [2], "whole": [2]}
 
