@@ -49,7 +49,7 @@ TARBALL_SHA256 = "05884af00b06702ce486057d62a3bfbe6606cf965ada0f5ea570b328a2fa1e
 PATCHES = Path(__file__).resolve().parent / "xapian-patches"
 #: What ``arsearch_xapian_fixes()`` returns in a build with every patch
 #: (``arsearch.backends.xapian.native.FIXES`` must agree).
-FIXES = 3
+FIXES = 4
 BUILD_DIR = "arsearch-xapian"
 LIBRARY = "lib/libxapian.so.30"
 SERVER = "bin/xapian-tcpsrv"

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 #: The fixes of scripts/xapian-patches/ (``scripts/build_xapian.FIXES`` agrees).
-FIXES = 3
+FIXES = 4
 #: The metadata key a fixed shard server answers with its fixes, whatever its database
 #: holds (0005-arsearch-fixes-marker-of-a-shard-server.patch).
 MARKER_KEY = b"arsearch.xapian.fixes"
