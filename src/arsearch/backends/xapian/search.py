@@ -14,7 +14,7 @@ skips one past its optional side's document, which that AND may hold; an OR that
 into an AND_MAYBE before it started drops its optional side, as the tree of a later part
 of a local index does) and dies on an ``OP_MAX`` (a word's synonyms) with no alternative
 left (docs/xapian.md, "Pruning drops results"; still so in 1.4.28 and Xapian's main).
-``scripts/build_xapian.py`` builds the same library with the three fixed; a searcher
+``scripts/build_xapian.py`` builds the same library with those fixed; a searcher
 prunes only when its own library and every shard server it reads are that build
 (:meth:`Members.prunes_exactly`, :mod:`.native`), and never with ``exact_counts``,
 explain or date order. Elsewhere every match is weighed and counted. A query with
@@ -22,12 +22,14 @@ synonyms runs in the form :func:`~.compile.pruning_safe` gives it, which Debian'
 library survives even when every document matches (it raises its minimum weight at the
 last one then, and prunes).
 
-Checked pages. Pruned on the fixed library, Xapian can still, rarely, credit a document
-with a clause it does not match (found by random searches: a title phrase, synonyms and
-a date filter; the document weighed 9.34 where it weighs 4.92; not traced in Xapian's
-code). So each pruned ranking is weighed again, its documents alone down to the page's end
-(at most :data:`CHECKED_DEPTH`), and ranked over every match if any weight differs
-(``pruned_pages_redone`` counts them).
+Checked pages. Random searches found pruned rankings that credited a document with a
+phrase it does not hold (a title phrase, synonyms and a filter; 9.34 where it weighs
+4.92). That was Xapian's ``SelectPostList::check``, on every ranking with a phrase,
+pruned or not, Debian's library included; the build fixes it (patch 0006, docs/xapian.md,
+"A phrase's weight on a document without it"). Each pruned ranking is still weighed
+again, its documents alone down to the page's end (at most :data:`CHECKED_DEPTH`), and
+ranked over every match if any weight differs (``pruned_pages_redone`` counts them): a
+few milliseconds against a defect no search has found yet.
 
 Counting. A search's total is exact unless it was pruned, then up to
 :data:`EXACT_UP_TO` matches, and marked an estimate beyond (``Matches.total_exact``),
@@ -451,8 +453,7 @@ class XapianSearcher(Members):
         """Whether each document of a pruned ranking (every one down to the page's end:
         one weighed too high above the page pushes the right one off it) has the weight
         the ranking gives it: weighed again, just those documents, every match counted
-        (an id filter makes the pass small: one more round trip a shard). Xapian 1.4.22
-        pruned can still credit a document with a clause it does not match (module
+        (an id filter makes the pass small: one more round trip a shard; module
         docstring, "Checked pages")."""
         if not mset.size():
             return True
