@@ -136,6 +136,27 @@ def test_xapian_put_replaces_by_id_skips_unchanged_and_deletes(tmp_path):
         assert s.doc_count == 0
 
 
+@pytest.mark.parametrize("procs", [1, 2])
+def test_xapian_run_stopped_by_a_bad_input_keeps_the_articles_read_before_it(tmp_path,
+                                                                              procs):
+    """Documents are written in batches (store.write_batch), yet a run that stops keeps
+    what it read before, as when each was written as it came: a first build is current
+    from the start, and closing its writers commits."""
+    from arsearch.errors import ArsearchError as RootError
+    from arsearch.ingest import Document
+
+    def documents():
+        for i in range(5):
+            yield Document(id=f"d{i}", title="", body=f"خبر رقم{i} عن النفط")
+        yield "not an article"
+
+    with pytest.raises(RootError, match="document 6 of the input"):
+        arsearch.index_documents(tmp_path / "x", documents(), backend="xapian",
+                                 procs=procs)
+    with arsearch.open_index(tmp_path / "x") as engine:
+        assert engine.search("النفط").total == 5
+
+
 def test_xapian_second_writer_is_refused_with_an_arsearch_error(tmp_path):
     with XapianIndex.open_local(tmp_path / "ix"), \
             pytest.raises(ArsearchError, match="being updated by another writer"):
