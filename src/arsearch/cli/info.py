@@ -65,7 +65,7 @@ def shard_line(shard: dict) -> str:
     if shard["status"] == "outdated":
         return f"OUTDATED, {shard['documents']:,} documents ({shard['reason']})"
     where = f" (replica {shard['serving']})" if shard["status"] == "replica" else ""
-    stock = ("; stock Xapian: searches are not pruned, and a phrase can be weighed on a "
-             "document without it") \
+    stock = ("; not arsearch's current Xapian build: searches are not pruned, and a "
+             "phrase can be weighed on a document without it") \
         if shard.get("fixed_xapian") is False else ""
     return f"{shard['documents']:,} documents{where}{stock}"
