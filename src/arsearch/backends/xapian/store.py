@@ -167,13 +167,17 @@ def write_batch(writers: dict[int, PartWriter] | list[PartWriter], batch: list) 
     document built before the first is written. Building and writing each in turn let
     the analysis push Xapian's buffers of postings out of the CPU's caches between two
     writes: 20,000 ANT articles in one process took 25.7-26.6 s that way against
-    22.1-23.4 s in batches of 200 (``bench/results``, docs/xapian.md "Writing speed")."""
-    built = [writers[part].guarded(lambda w=writers[part], o=op, d=doc, h=digest, p=path:
-                                   w.document(o, d, h, p))
-             for part, op, _, doc, digest, path in batch]
-    for (part, op, doc_id, _, _, _), xdoc in zip(batch, built, strict=True):
-        writer = writers[part]
-        writer.guarded(lambda w=writer, o=op, i=doc_id, x=xdoc: w.apply(o, i, x))
+    22.1-23.4 s in batches of 200 (docs/xapian.md, "Writing speed: batches"). A document
+    that cannot be built stops the batch there: those before it are still written."""
+    built: list = []
+    try:
+        for part, op, _, doc, digest, path in batch:
+            built.append(writers[part].guarded(
+                lambda w=writers[part], o=op, d=doc, h=digest, p=path: w.document(o, d, h, p)))
+    finally:
+        for (part, op, doc_id, _, _, _), xdoc in zip(batch, built, strict=False):
+            writer = writers[part]
+            writer.guarded(lambda w=writer, o=op, i=doc_id, x=xdoc: w.apply(o, i, x))
 
 
 def existing_documents(dbs) -> dict[str, tuple[str, str]]:
