@@ -204,3 +204,29 @@ def test_cluster_prunes_only_when_every_shard_server_carries_the_fixes(
     assert want.total == 400 and want.total_exact
     assert [h.id for h in got.hits] == [h.id for h in want.hits]
     assert got.total_exact is (stock_servers == 1)
+
+
+@pytest.mark.parametrize("library", ["stock", "fixed"])
+def test_xapian_stats_say_when_the_index_is_not_searched_with_the_fixed_build(
+        tmp_path, library):
+    """``stats`` (and its JSON) tell a user whose process runs Debian's library, or an
+    older build, what that costs and how to mend it; with the build they say nothing."""
+    if library == "fixed":
+        require_fixed_build()
+    folder = tmp_path / "x"
+    arsearch.index_documents(folder, [Document(id="a", title="", body="خبر عن النفط")],
+                             backend="xapian")
+    env = STOCK if library == "stock" else None
+    shown = subprocess.run([sys.executable, "-m", "arsearch", "stats", "--index",
+                            str(folder)], capture_output=True, text=True, env=env,
+                           cwd=ROOT, timeout=120)
+    as_json = subprocess.run([sys.executable, "-m", "arsearch", "stats", "--index",
+                              str(folder), "--json"], capture_output=True, text=True,
+                             env=env, cwd=ROOT, timeout=120)
+    assert shown.returncode == 0 and as_json.returncode == 0, shown.stderr[-500:]
+    assert json.loads(as_json.stdout)["fixed_xapian"] is (library == "fixed")
+    told = [line for line in shown.stdout.splitlines() if line.startswith("xapian:")]
+    if library == "fixed":
+        assert told == []
+    else:
+        assert len(told) == 1 and "not pruned" in told[0] and "build_xapian.py" in told[0]

@@ -33,7 +33,12 @@ def stats_cmd(index_dir: str, as_json: bool, allow_partial: bool) -> None:
         click.echo(f"size:      {stats['size_bytes'] / 1e6:.1f} MB")
     if stats.get("updated"):
         click.echo(f"updated:   {stats['updated']}")
-    for shard in stats.get("shards", []):
+    shards = stats.get("shards", [])
+    if stats.get("fixed_xapian") is False and all(s.get("fixed_xapian") is not False
+                                                  for s in shards):  # this process's
+        click.echo(f"xapian:    {OUTDATED_XAPIAN}: build it with "
+                   "`python scripts/build_xapian.py`")
+    for shard in shards:
         click.echo(f"shard:     {shard['name']} {shard['address']}: " + shard_line(shard))
     for key in ("sources", "categories"):
         click.echo(f"{key}:")
@@ -58,6 +63,11 @@ def analyze_cmd(text: str, as_json: bool) -> None:
                    f"{t.position}")
 
 
+#: What a search loses without arsearch's Xapian build (docs/xapian.md, "Pruning").
+OUTDATED_XAPIAN = ("not arsearch's current Xapian build: searches are not pruned, and a "
+                   "phrase can be weighed on a document without it")
+
+
 def shard_line(shard: dict) -> str:
     """A shard's state for people: its documents, where it answers, or why it does not."""
     if shard["status"] == "missing":
@@ -65,7 +75,5 @@ def shard_line(shard: dict) -> str:
     if shard["status"] == "outdated":
         return f"OUTDATED, {shard['documents']:,} documents ({shard['reason']})"
     where = f" (replica {shard['serving']})" if shard["status"] == "replica" else ""
-    stock = ("; not arsearch's current Xapian build: searches are not pruned, and a "
-             "phrase can be weighed on a document without it") \
-        if shard.get("fixed_xapian") is False else ""
+    stock = f"; {OUTDATED_XAPIAN}" if shard.get("fixed_xapian") is False else ""
     return f"{shard['documents']:,} documents{where}{stock}"

@@ -829,6 +829,10 @@ class XapianSearcher(Members):
             "size_bytes": _folder_size(self.folder) if self.folder else None,
             "created": self.meta.get("created"), "updated": self.meta.get("updated"),
             "backend": "xapian",
+            # searched with arsearch's current Xapian build throughout (this process's
+            # library and every shard server): else unpruned, and a phrase can be
+            # weighed on a document without it (docs/xapian.md)
+            "fixed_xapian": self.prunes_exactly(),
         }
         if any(m.remote for m in self.members):
             out["shards"] = self.shard_status()
