@@ -214,6 +214,53 @@ def test_cluster_shard_server_errors_are_one_line(tmp_path, local_index):
         ShardServer(local_index, port=first.port).start()  # the port is taken
 
 
+#: A stand-in for a server whose connection's child outlives it (one such child, stuck
+#: on a lock with SIGTERM blocked, stayed after a test run): it forks that child, which
+#: writes its pid beside the script, then says it listens as xapian-tcpsrv does.
+STRAGGLING_SERVER = """#!{python}
+import os, signal, sys, time
+from pathlib import Path
+pid = os.fork()
+if pid == 0:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {{signal.SIGTERM}})
+    Path(sys.argv[0] + ".child").write_text(str(os.getpid()))
+    time.sleep(120)
+    os._exit(0)
+while not Path(sys.argv[0] + ".child").exists():
+    time.sleep(0.01)
+print("Listening on port", sys.argv[2], flush=True)
+time.sleep(120)
+"""
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_cluster_shard_server_stop_leaves_nothing_of_its_process_group(tmp_path,
+                                                                       local_index):
+    """``stop`` ends every process of the server's group, even one that blocks SIGTERM
+    and so outlives the server itself."""
+    script = tmp_path / "server.py"
+    script.write_text(STRAGGLING_SERVER.format(python=sys.executable), encoding="utf-8")
+    script.chmod(0o755)
+    server = ShardServer(local_index, server=str(script)).start()
+    try:
+        child = int(Path(str(script) + ".child").read_text())
+        assert alive(child)
+    finally:
+        server.stop()
+    deadline = time.monotonic() + 10
+    while alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(child)
+
+
 #: documents of the test corpus holding each quoted phrase of QUERIES (a phrase query
 #: alone finds them; a tier found more when Xapian lost a phrase check, compile.py)
 PHRASE_DOCS = {'"كأس العالم"': 1}

@@ -403,6 +403,11 @@ class ShardServer:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+        # and whatever of its group outlived it: a connection's child once stayed, stuck
+        # on a lock with SIGTERM blocked, holding nothing but the server's output pipe,
+        # for good (after a test of the writer; its parent, the server, had exited)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc = None
 
     @property
