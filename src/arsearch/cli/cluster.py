@@ -17,7 +17,7 @@ import click
 
 from arsearch.backends import cluster_status, shard_server
 from arsearch.cli.exits import EXIT_ERROR, handle_errors
-from arsearch.cli.info import shard_line
+from arsearch.cli.info import OUTDATED_XAPIAN, shard_line
 
 
 @click.group("shard")
@@ -69,7 +69,7 @@ def server_kind(server) -> str:
     pruned) or another (docs/xapian.md, "Pruning: on arsearch's fixed Xapian only")."""
     if server.fixed:
         return "arsearch's fixed Xapian"
-    return f"{server.server_exe} (not arsearch's fixed Xapian: searches are not pruned)"
+    return f"{server.server_exe} ({OUTDATED_XAPIAN})"
 
 
 @click.group("cluster")
