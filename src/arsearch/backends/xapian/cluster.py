@@ -398,16 +398,15 @@ class ShardServer:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, sig)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        # and whatever of its group outlived it: a connection's child once stayed, stuck
-        # on a lock with SIGTERM blocked, holding nothing but the server's output pipe,
-        # for good (after a test of the writer; its parent, the server, had exited)
+        # then whatever of its group is left: the server, if ``sig`` did not end it in
+        # 5 s, and any child that outlived it (a connection's child once stayed, stuck on
+        # a lock with SIGTERM blocked, holding nothing but the server's output pipe, for
+        # good, after a test of the writer)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
         self.proc = None
 
     @property
