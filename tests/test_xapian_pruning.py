@@ -210,6 +210,13 @@ def run(script: str, *args: str, library: str = "fixed") -> subprocess.Completed
                           env=STOCK if library == "stock" else None)
 
 
+def printed(script: str, *args: str, library: str):
+    """What ``script`` printed (JSON), run as :func:`run` does; it must succeed."""
+    done = run(script, *args, library=library)
+    assert done.returncode == 0, done.stderr[-800:]
+    return json.loads(done.stdout)
+
+
 @pytest.fixture(params=["stock", "fixed"])
 def library(request) -> str:
     """Each library an engine test runs on (the fixed one needs building)."""
@@ -517,10 +524,8 @@ def overweighed(tmp_path_factory) -> Path:
 
 
 def checked(folder: Path, library: str, force: bool) -> dict:
-    done = run(RUN_CHECKED, str(folder), str(OVERWEIGHED), "force" if force else "",
-               library=library)
-    assert done.returncode == 0, done.stderr[-800:]
-    return json.loads(done.stdout)
+    return printed(RUN_CHECKED, str(folder), str(OVERWEIGHED), "force" if force else "",
+                   library=library)
 
 
 def test_xapian_pruned_ranking_with_a_wrong_weight_is_ranked_again_whole(overweighed):
@@ -585,9 +590,7 @@ def missed(tmp_path_factory) -> Path:
 
 
 def explained(folder: Path, library: str) -> list:
-    done = run(RUN_EXPLAINED, str(folder), MISSED_QUERY, library=library)
-    assert done.returncode == 0, done.stderr[-800:]
-    return json.loads(done.stdout)
+    return printed(RUN_EXPLAINED, str(folder), MISSED_QUERY, library=library)
 
 
 def test_xapian_1_4_weighs_a_document_by_a_title_phrase_another_one_failed(missed):
